@@ -1,0 +1,1 @@
+"""contactapi: a self-hostable server for the REI Software (HighLevel v1) Contact API."""

@@ -1,0 +1,75 @@
+"""The ASGI application: routes, error handlers, and the lifespan (database, worker)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from contactapi import docs_ui
+from contactapi.contacts import docs as contact_docs
+from contactapi.contacts import router as contacts
+from contactapi.db.engine import create_database
+from contactapi.errors import exception_handlers, json_response
+from contactapi.openapi import build_document
+from contactapi.ratelimit import RateLimit, RateLimiter, RateLimitHeaders
+from contactapi.settings import Settings
+
+DOMAIN_DOCS = [contact_docs]
+
+
+def openapi_document() -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
+    for module in DOMAIN_DOCS:
+        paths.update(module.paths)
+        schemas.update(module.schemas)
+    return build_document(paths, schemas)
+
+
+async def health(request: Request) -> Response:
+    async with request.app.state.db.transaction(write=False) as conn:
+        await conn.fetch_value("SELECT 1")
+    return json_response({"status": "ok"})
+
+
+async def openapi_json(request: Request) -> Response:
+    return json_response(request.app.state.openapi)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        db = create_database(settings)
+        await db.connect()
+        app.state.db = db
+        try:
+            yield
+        finally:
+            await db.close()
+
+    routes: list[BaseRoute] = [
+        Route("/health", health, methods=["GET"]),
+        Route("/openapi.json", openapi_json, methods=["GET"]),
+        *docs_ui.routes,
+        *contacts.routes,
+    ]
+    app = Starlette(
+        routes=routes,
+        exception_handlers=exception_handlers,
+        middleware=[Middleware(RateLimitHeaders)],
+        lifespan=lifespan,
+    )
+    app.router.redirect_slashes = False
+    app.state.settings = settings
+    app.state.openapi = openapi_document()
+    app.state.rate_limiter = RateLimiter(RateLimit.parse(settings.rate_limit))
+    return app

@@ -1,0 +1,204 @@
+"""The `contactapi` command."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from contactapi.db.engine import Connection, create_database
+from contactapi.db.migrate import upgrade
+from contactapi.locations import repository as location_repo
+from contactapi.locations import service as locations
+from contactapi.ratelimit import RateLimit
+from contactapi.settings import Settings
+
+app = typer.Typer(help="A self-hostable server for the REI Software Contact API.",
+                  no_args_is_help=True, add_completion=False)  # fmt: skip
+db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
+locations_app = typer.Typer(help="Locations (each has its own contacts and API keys).",
+                            no_args_is_help=True)  # fmt: skip
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(locations_app, name="locations")
+app.add_typer(keys_app, name="keys")
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option("--database", help="Database URL (sqlite:///file.db or postgresql://...)."),
+]
+T = TypeVar("T")
+
+
+def load_settings(database: str | None, **overrides: Any) -> Settings:
+    values = {k: v for k, v in overrides.items() if v is not None}
+    if database:
+        values["database_url"] = database
+    try:
+        return Settings(**values)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
+def run_in_transaction(settings: Settings, work: Callable[[Connection], Awaitable[T]]) -> T:
+    async def main() -> T:
+        db = create_database(settings)
+        await db.connect()
+        try:
+            async with db.transaction(write=True) as conn:
+                return await work(conn)
+        finally:
+            await db.close()
+
+    try:
+        return asyncio.run(main())
+    except locations.LocationError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    database: DatabaseOption = None,
+    workers: Annotated[int, typer.Option(help="Server processes.")] = 1,
+    rate_limit: Annotated[
+        str | None, typer.Option(help="Per-location limit, like 100/10s, or off.")
+    ] = None,
+    no_worker: Annotated[bool, typer.Option("--no-worker", help="Run no queue worker.")] = False,
+    ssl_certfile: Annotated[str | None, typer.Option(help="TLS certificate (PEM).")] = None,
+    ssl_keyfile: Annotated[str | None, typer.Option(help="TLS private key (PEM).")] = None,
+) -> None:
+    """Serve the API (applies pending migrations first)."""
+    import uvicorn
+
+    settings = load_settings(database, rate_limit=rate_limit)
+    try:
+        RateLimit.parse(settings.rate_limit)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--rate-limit") from exc
+    if (ssl_certfile is None) != (ssl_keyfile is None):
+        raise typer.BadParameter("--ssl-certfile and --ssl-keyfile go together")
+    upgrade(settings)
+    # The server processes build their settings from the environment: hand ours over.
+    os.environ["CONTACTAPI_DATABASE_URL"] = settings.database_url
+    os.environ["CONTACTAPI_RATE_LIMIT"] = settings.rate_limit
+    os.environ["CONTACTAPI_RUN_WORKER"] = "false" if no_worker else "true"
+    uvicorn.run(
+        "contactapi.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
+        access_log=False,
+        log_level="warning",
+        proxy_headers=False,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(database: DatabaseOption = None) -> None:
+    """Apply pending migrations."""
+    upgrade(load_settings(database))
+    typer.echo("database is up to date")
+
+
+def _country_option() -> Any:
+    return typer.Option("--country", help="Default country for phone numbers (ISO alpha-2).")
+
+
+@locations_app.command("create")
+def locations_create(
+    name: Annotated[str, typer.Option("--name", help="The location's name.")],
+    database: DatabaseOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON line.")] = False,
+    allow_duplicate_contacts: Annotated[
+        bool, typer.Option("--allow-duplicate-contacts", help="POST /v1/contacts always creates.")
+    ] = False,
+    country: Annotated[str, _country_option()] = "US",
+) -> None:
+    """Create a location and its first API key (shown once)."""
+    settings = load_settings(database)
+    upgrade(settings)
+    created = run_in_transaction(
+        settings,
+        lambda conn: locations.create_location(conn, name, allow_duplicate_contacts, country),
+    )
+    if as_json:
+        typer.echo(json.dumps({"id": created.id, "name": created.name, "apiKey": created.api_key}))
+    else:
+        typer.echo(f"location {created.id} ({created.name})")
+        typer.echo(f"API key (shown once): {created.api_key}")
+
+
+@locations_app.command("list")
+def locations_list(
+    database: DatabaseOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+) -> None:
+    """List the locations."""
+    settings = load_settings(database)
+    upgrade(settings)
+    rows = run_in_transaction(settings, location_repo.list_locations)
+    for row in rows:
+        item = {"id": row["id"], "name": row["name"], "country": row["country"],
+                "allowDuplicateContacts": bool(row["allow_duplicate_contacts"])}  # fmt: skip
+        typer.echo(json.dumps(item) if as_json else "\t".join(str(x) for x in item.values()))
+
+
+@locations_app.command("update")
+def locations_update(
+    location_id: Annotated[str, typer.Argument(help="The location's id.")],
+    database: DatabaseOption = None,
+    allow_duplicate_contacts: Annotated[
+        bool | None,
+        typer.Option("--allow-duplicate-contacts/--no-allow-duplicate-contacts"),
+    ] = None,
+    country: Annotated[str | None, _country_option()] = None,
+) -> None:
+    """Change a location's settings."""
+    settings = load_settings(database)
+    upgrade(settings)
+    run_in_transaction(
+        settings,
+        lambda conn: locations.update_location(
+            conn, location_id, allow_duplicate_contacts, country
+        ),
+    )
+    typer.echo(f"location {location_id} updated")
+
+
+@keys_app.command("create")
+def keys_create(
+    location: Annotated[str, typer.Option("--location", help="The location's id.")],
+    database: DatabaseOption = None,
+) -> None:
+    """Create another API key for a location (for rotation); printed once."""
+    settings = load_settings(database)
+    upgrade(settings)
+    typer.echo(run_in_transaction(settings, lambda conn: locations.create_key(conn, location)))
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key: Annotated[str, typer.Argument(help="The API key to revoke.")],
+    database: DatabaseOption = None,
+) -> None:
+    """Revoke an API key: it stops working at once."""
+    settings = load_settings(database)
+    upgrade(settings)
+    if not run_in_transaction(settings, lambda conn: locations.revoke_key(conn, key)):
+        typer.echo("error: no such active key", err=True)
+        raise typer.Exit(2)
+    typer.echo("key revoked")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,134 @@
+"""OpenAPI description of the contact routes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contactapi.openapi import NULLABLE_STRING, Schema, ok, operation, path_param, ref
+
+_STRING_FIELDS = [
+    "contactName",
+    "firstName",
+    "lastName",
+    "firstNameLowerCase",
+    "lastNameLowerCase",
+    "fullNameLowerCase",
+    "email",
+    "emailLowerCase",
+    "phone",
+    "companyName",
+    "address1",
+    "city",
+    "state",
+    "postalCode",
+    "country",
+    "website",
+    "timezone",
+    "dateOfBirth",
+    "source",
+    "assignedTo",
+    "fingerprint",
+    "dateAdded",
+    "dateUpdated",
+]
+
+CONTACT: Schema = {
+    "type": "object",
+    "required": ["id", "locationId", *_STRING_FIELDS, "dnd", "type", "tags", "customField"],
+    "properties": {
+        "id": {"type": "string"},
+        "locationId": {"type": "string"},
+        **{name: NULLABLE_STRING for name in _STRING_FIELDS},
+        "dnd": {"type": "boolean"},
+        "type": {"type": "string", "enum": ["lead", "customer"]},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "customField": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"id": {"type": "string"}, "value": {}}},
+        },
+    },
+}
+
+CONTACT_IN: Schema = {
+    "type": "object",
+    "description": "Email or phone is required on create. Unknown keys are ignored.",
+    "properties": {
+        **{
+            name: NULLABLE_STRING
+            for name in [
+                "name",
+                "firstName",
+                "lastName",
+                "email",
+                "phone",
+                "companyName",
+                "address1",
+                "city",
+                "state",
+                "postalCode",
+                "country",
+                "website",
+                "timezone",
+                "dateOfBirth",
+                "source",
+                "assignedTo",
+            ]
+        },
+        "dnd": {"type": ["boolean", "null"]},
+        "type": {"type": ["string", "null"], "enum": ["lead", "customer", None]},
+        "tags": {"type": ["array", "null"], "items": {"type": "string"}},
+        "customField": {"type": ["object", "null"]},
+    },
+}
+
+_ID = [path_param("id", "Contact id")]
+_ONE: Schema = {
+    "type": "object",
+    "required": ["contact"],
+    "properties": {"contact": ref("Contact")},
+}
+_UPSERTED: Schema = {
+    "type": "object",
+    "required": ["contact", "new"],
+    "properties": {"contact": ref("Contact"), "new": {"type": "boolean"}},
+}
+_MANY: Schema = {
+    "type": "object",
+    "required": ["contacts"],
+    "properties": {"contacts": {"type": "array", "items": ref("Contact")}},
+}
+
+schemas: dict[str, Schema] = {"Contact": CONTACT, "ContactIn": CONTACT_IN}
+
+paths: dict[str, dict[str, Any]] = {
+    "/v1/contacts/": {
+        "post": operation(
+            "Create or update a contact (dedupe by email, then phone)",
+            "Contacts",
+            ok(_UPSERTED),
+            body=ref("ContactIn"),
+        ),
+    },
+    "/v1/contacts/lookup": {
+        "get": operation(
+            "Find contacts by email, else by phone",
+            "Contacts",
+            ok(_MANY),
+            params=[
+                {"name": "email", "in": "query", "schema": {"type": "string"}},
+                {"name": "phone", "in": "query", "schema": {"type": "string"}},
+            ],
+        ),
+    },
+    "/v1/contacts/{id}": {
+        "get": operation("Get a contact", "Contacts", ok(_ONE), params=_ID),
+        "put": operation(
+            "Update a contact's sent fields",
+            "Contacts",
+            ok(_ONE),
+            params=_ID,
+            body=ref("ContactIn"),
+        ),
+        "delete": operation("Delete a contact", "Contacts", ok(None), params=_ID),
+    },
+}

@@ -1,0 +1,64 @@
+"""Contact endpoints: parse, call the service, shape the answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from contactapi.contacts.service import ContactService
+from contactapi.db.session import Scope, endpoint
+from contactapi.errors import json_response
+from contactapi.http import both_slashes, empty_ok
+
+
+@endpoint(write=True, body="required")
+async def create_contact(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
+    contact, is_new = await ContactService(scope).upsert(body)
+    return json_response({"contact": contact, "new": is_new})
+
+
+@endpoint(write=False)
+async def get_contact(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
+    contact = await ContactService(scope).get(request.path_params["id"])
+    return json_response({"contact": contact})
+
+
+@endpoint(write=True, body="required")
+async def update_contact(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
+    contact = await ContactService(scope).update(request.path_params["id"], body)
+    return json_response({"contact": contact})
+
+
+@endpoint(write=True)
+async def delete_contact(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
+    await ContactService(scope).delete(request.path_params["id"])
+    return empty_ok()
+
+
+def _query_phone(raw: str | None) -> str | None:
+    """`?phone=+4919...` arrives as ` 4919...` when the client did not encode the `+`
+    (the reference's own example): a leading space can only have been a plus."""
+    if raw is not None and raw.startswith(" ") and raw.strip()[:1].isdigit():
+        return "+" + raw.strip()
+    return raw
+
+
+@endpoint(write=False)
+async def lookup_contacts(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
+    params = request.query_params
+    contacts = await ContactService(scope).lookup(
+        params.get("email"), _query_phone(params.get("phone"))
+    )
+    return json_response({"contacts": contacts})
+
+
+routes: list[BaseRoute] = [
+    *both_slashes("/v1/contacts/lookup", lookup_contacts, ["GET"]),
+    *both_slashes("/v1/contacts", create_contact, ["POST"]),
+    *both_slashes("/v1/contacts/{id}", get_contact, ["GET"]),
+    *both_slashes("/v1/contacts/{id}", update_contact, ["PUT"]),
+    *both_slashes("/v1/contacts/{id}", delete_contact, ["DELETE"]),
+]

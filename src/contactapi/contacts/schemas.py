@@ -1,0 +1,137 @@
+"""The contact's wire shape: what a request may send, and the object every answer carries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from contactapi import validation as v
+from contactapi.core import iso_ms
+from contactapi.errors import FieldErrors, ValidationFailed
+from contactapi.tags.service import parse_tags
+
+CONTACT_TYPES = ("lead", "customer")
+
+# API key -> (column, validator). Names, email/phone, tags and customField are handled apart.
+Validator = Callable[[str, Any], Any]
+SIMPLE_FIELDS: dict[str, tuple[str, Validator]] = {
+    "companyName": ("company_name", v.text),
+    "address1": ("address1", v.text),
+    "city": ("city", v.text),
+    "state": ("state", v.text),
+    "postalCode": ("postal_code", v.text),
+    "country": ("country", v.country),
+    "website": ("website", v.website),
+    "timezone": ("timezone", v.timezone),
+    "dateOfBirth": ("date_of_birth", v.iso_date),
+    "dnd": ("dnd", v.boolean),
+    "type": ("type", lambda f, x: v.choice(f, x, CONTACT_TYPES)),
+    "source": ("source", v.text),
+    "assignedTo": ("assigned_to", v.text),
+    "fingerprint": ("fingerprint", v.text),
+}
+
+EMAIL_OR_PHONE_REQUIRED = ValidationFailed.one(
+    "email or phone", "The email or phone field is mandatory.", "required"
+)
+
+
+@dataclass
+class ContactInput:
+    """The fields a request sent, validated and normalised; absent keys are absent here."""
+
+    columns: dict[str, Any] = field(default_factory=dict)
+    # Name parts as sent: None means "not sent"; ("", ) style values are already None-ed.
+    name_sent: bool = False
+    name: str | None = None
+    first_sent: bool = False
+    first_name: str | None = None
+    last_sent: bool = False
+    last_name: str | None = None
+    tags: list[str] | None = None
+    custom_fields: dict[str, Any] | None = None
+
+
+def parse_contact(body: Mapping[str, Any], country: str) -> ContactInput:
+    """Validate every sent field; all failures are reported together, keyed by field."""
+    result = ContactInput()
+    errors: FieldErrors = {}
+
+    def attempt(key: str, run: Callable[[], Any]) -> Any:
+        try:
+            return run()
+        except v.FieldInvalid as exc:
+            errors[key] = {"message": exc.message, "rule": exc.rule}
+            return None
+
+    for key, (column, check) in SIMPLE_FIELDS.items():
+        if key in body:
+            value = attempt(key, lambda c=check, k=key: c(k, body[k]))  # type: ignore[misc]
+            if key not in errors:
+                result.columns[column] = value
+    if "email" in body:
+        result.columns["email"] = attempt("email", lambda: v.email("email", body["email"]))
+    if "phone" in body:
+        result.columns["phone"] = attempt("phone", lambda: v.phone("phone", body["phone"], country))
+    if "name" in body:
+        result.name_sent = True
+        result.name = attempt("name", lambda: v.text("name", body["name"]))
+    if "firstName" in body:
+        result.first_sent = True
+        result.first_name = attempt("firstName", lambda: v.text("firstName", body["firstName"]))
+    if "lastName" in body:
+        result.last_sent = True
+        result.last_name = attempt("lastName", lambda: v.text("lastName", body["lastName"]))
+    if "tags" in body and body["tags"] is not None:
+        result.tags = attempt("tags", lambda: parse_tags("tags", body["tags"]))
+    elif "tags" in body:
+        result.tags = []
+    if "customField" in body and body["customField"] is not None:
+        if isinstance(body["customField"], dict):
+            result.custom_fields = body["customField"]
+        else:
+            errors["customField"] = {
+                "message": "The custom field must be an object keyed by custom field id.",
+                "rule": "invalid",
+            }
+    if errors:
+        raise ValidationFailed(errors)
+    return result
+
+
+def contact_to_api(row: Mapping[str, Any], custom_values: list[dict[str, Any]]) -> dict[str, Any]:
+    first, last, full = row["first_name"], row["last_name"], row["contact_name"]
+    return {
+        "id": row["id"],
+        "locationId": row["location_id"],
+        "contactName": full,
+        "firstName": first,
+        "lastName": last,
+        "firstNameLowerCase": first.lower() if first else None,
+        "lastNameLowerCase": last.lower() if last else None,
+        "fullNameLowerCase": full.lower() if full else None,
+        "email": row["email"],
+        "emailLowerCase": row["email_lower"],
+        "phone": row["phone"],
+        "companyName": row["company_name"],
+        "address1": row["address1"],
+        "city": row["city"],
+        "state": row["state"],
+        "postalCode": row["postal_code"],
+        "country": row["country"],
+        "website": row["website"],
+        "timezone": row["timezone"],
+        "dateOfBirth": row["date_of_birth"],
+        "dnd": bool(row["dnd"]),
+        "type": row["type"],
+        "source": row["source"],
+        "assignedTo": row["assigned_to"],
+        "fingerprint": row["fingerprint"],
+        "tags": orjson.loads(row["tags"]),
+        "customField": custom_values,
+        "dateAdded": iso_ms(row["date_added"]),
+        "dateUpdated": iso_ms(row["date_updated"]),
+    }

@@ -1,0 +1,191 @@
+"""Contact rules and every contact write. Services never commit: the request does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from contactapi import validation as v
+from contactapi.contacts.repository import ContactRepository
+from contactapi.contacts.schemas import (
+    EMAIL_OR_PHONE_REQUIRED,
+    ContactInput,
+    contact_to_api,
+    parse_contact,
+)
+from contactapi.core import new_id, now_ms
+from contactapi.db.engine import Row
+from contactapi.db.session import Scope
+from contactapi.errors import ValidationFailed, unknown_id
+from contactapi.tags.service import merge_tags, record_tags
+
+NEW_CONTACT_DEFAULTS: dict[str, Any] = {
+    "first_name": None, "last_name": None, "contact_name": None, "email": None,
+    "email_lower": None, "phone": None, "company_name": None, "address1": None, "city": None,
+    "state": None, "postal_code": None, "country": None, "website": None, "timezone": None,
+    "date_of_birth": None, "dnd": False, "type": "lead", "source": None, "assigned_to": None,
+    "fingerprint": None, "tags": "[]",
+}  # fmt: skip
+
+
+def _compose(first: str | None, last: str | None) -> str | None:
+    return " ".join(part for part in (first, last) if part) or None
+
+
+def name_columns(data: ContactInput, current: Row | None) -> dict[str, Any]:
+    """`name` alone is split on its first space; first/last compose the full name and win
+    over `name` when both kinds are sent."""
+    if not (data.name_sent or data.first_sent or data.last_sent):
+        return {}
+    first = current["first_name"] if current else None
+    last = current["last_name"] if current else None
+    full = data.name
+    if data.name_sent:
+        first, _, rest = (data.name or "").partition(" ")
+        first, last = first or None, rest.strip() or None
+    if data.first_sent:
+        first = data.first_name
+    if data.last_sent:
+        last = data.last_name
+    if data.first_sent or data.last_sent or not data.name_sent:
+        full = _compose(first, last)
+    return {"first_name": first, "last_name": last, "contact_name": full}
+
+
+def changed_columns(data: ContactInput, current: Row | None) -> dict[str, Any]:
+    columns = {**data.columns, **name_columns(data, current)}
+    if "email" in columns:
+        columns["email_lower"] = columns["email"].lower() if columns["email"] else None
+    if columns.get("dnd") is None and "dnd" in columns:
+        columns["dnd"] = False
+    if columns.get("type") is None and "type" in columns:
+        columns["type"] = "lead"
+    return columns
+
+
+class ContactService:
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self.repo = ContactRepository(scope.conn, scope.location_id)
+
+    async def shape(self, row: Row) -> dict[str, Any]:
+        custom = await self.repo.custom_values([row["id"]])
+        return contact_to_api(row, custom[row["id"]])
+
+    async def require(self, contact_id: str, param: str = "id", *, lock: bool = False) -> Row:
+        row = await self.repo.get(contact_id, for_update=lock)
+        if row is None:
+            raise unknown_id(param, "contact")
+        return row
+
+    async def get(self, contact_id: str) -> dict[str, Any]:
+        return await self.shape(await self.require(contact_id))
+
+    async def upsert(self, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Create, or update the contact with the same email (else phone) unless the location
+        allows duplicates. Returns the contact and whether it is new."""
+        data = parse_contact(body, self.scope.location.country)
+        email, phone = data.columns.get("email"), data.columns.get("phone")
+        if not email and not phone:
+            raise EMAIL_OR_PHONE_REQUIRED
+        email_lower = email.lower() if email else None
+        existing: Row | None = None
+        if not self.scope.location.allow_duplicate_contacts:
+            await self.repo.lock_identity(email_lower, phone)
+            if email_lower:
+                existing = next(iter(await self.repo.by_email(email_lower, 1)), None)
+            if existing is None and phone:
+                existing = next(iter(await self.repo.by_phone(phone, 1)), None)
+        if existing is not None:
+            existing = await self.require(existing["id"], lock=True)
+            return await self._apply(existing, data, replace_tags=False), False
+        return await self._create(data), True
+
+    async def _create(self, data: ContactInput) -> dict[str, Any]:
+        contact_id, at = new_id(), now_ms()
+        values = {**NEW_CONTACT_DEFAULTS, **changed_columns(data, None)}
+        tags = data.tags or []
+        values.update(id=contact_id, tags=orjson.dumps(tags).decode(), date_added=at,
+                      date_updated=at)  # fmt: skip
+        await self.repo.insert(values)
+        await record_tags(self.scope.conn, self.scope.location_id, contact_id, [], tags)
+        row = await self.repo.get(contact_id)
+        assert row is not None
+        return await self.shape(row)
+
+    async def _apply(
+        self, current: Row, data: ContactInput, *, replace_tags: bool
+    ) -> dict[str, Any]:
+        values = changed_columns(data, current)
+        old_tags: list[str] = orjson.loads(current["tags"])
+        if data.tags is not None:
+            new_tags = data.tags if replace_tags else merge_tags(old_tags, data.tags)
+            if new_tags != old_tags:
+                values["tags"] = orjson.dumps(new_tags).decode()
+                await record_tags(
+                    self.scope.conn, self.scope.location_id, current["id"], old_tags, new_tags
+                )
+        values["date_updated"] = max(now_ms(), current["date_updated"])
+        await self.repo.update(current["id"], values)
+        row = await self.repo.get(current["id"])
+        assert row is not None
+        return await self.shape(row)
+
+    async def update(self, contact_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """PUT: the sent fields change, `null` clears, sent tags replace the list."""
+        current = await self.require(contact_id, lock=True)
+        data = parse_contact(body, self.scope.location.country)
+        columns = changed_columns(data, current)
+        email_lower = columns.get("email_lower", current["email_lower"])
+        phone = columns.get("phone", current["phone"])
+        if not email_lower and not phone:
+            raise EMAIL_OR_PHONE_REQUIRED
+        if not self.scope.location.allow_duplicate_contacts:
+            await self.repo.lock_identity(email_lower, phone)
+            errors = {}
+            if (
+                email_lower
+                and email_lower != current["email_lower"]
+                and await self.repo.other_with("email_lower", email_lower, contact_id)
+            ):
+                errors["email"] = {"message": "The email has already been taken.",
+                                   "rule": "duplicate"}  # fmt: skip
+            if (
+                phone
+                and phone != current["phone"]
+                and await self.repo.other_with("phone", phone, contact_id)
+            ):
+                errors["phone"] = {"message": "The phone has already been taken.",
+                                   "rule": "duplicate"}  # fmt: skip
+            if errors:
+                raise ValidationFailed(errors)
+        return await self._apply(current, data, replace_tags=True)
+
+    async def delete(self, contact_id: str) -> None:
+        """Its tags, memberships, enrollments, appointments and values go with it (cascade)."""
+        if not await self.repo.delete(contact_id):
+            raise unknown_id("id", "contact")
+
+    async def lookup(self, email: str | None, phone: str | None) -> list[dict[str, Any]]:
+        errors = {}
+        email_value = phone_value = None
+        try:
+            email_value = v.text("email", email, 320)
+        except v.FieldInvalid as exc:
+            errors["email"] = {"message": exc.message, "rule": exc.rule}
+        try:
+            phone_value = v.phone("phone", phone, self.scope.location.country)
+        except v.FieldInvalid as exc:
+            errors["phone"] = {"message": exc.message, "rule": exc.rule}
+        if errors:
+            raise ValidationFailed(errors)
+        if not email_value and not phone_value:
+            raise EMAIL_OR_PHONE_REQUIRED
+        rows: list[Row] = []
+        if email_value:
+            rows = await self.repo.by_email(email_value.lower())
+        if not rows and phone_value:
+            rows = await self.repo.by_phone(phone_value)
+        custom = await self.repo.custom_values(row["id"] for row in rows)
+        return [contact_to_api(row, custom[row["id"]]) for row in rows]

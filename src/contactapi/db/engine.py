@@ -1,0 +1,194 @@
+"""The two drivers behind one small interface.
+
+SQL is written once with `$1, $2, ...` placeholders (asyncpg's style); for SQLite they become
+`?1, ?2, ...`. SQLite is called directly on the event loop: a primary-key read costs ~27 us,
+less than a hop to a thread, and a transaction then never interleaves with another request of
+the same process. PostgreSQL goes through an asyncpg pool. The differences that remain (claims,
+search, locks) are switched on `Database.dialect`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from functools import lru_cache
+from typing import Any, Literal, Protocol
+
+import asyncpg
+
+from contactapi.settings import Settings
+
+Row = Mapping[str, Any]
+Dialect = Literal["sqlite", "postgresql"]
+
+# How long a SQLite writer waits for another process's write lock before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class Connection(Protocol):
+    dialect: Dialect
+
+    async def fetch_one(self, sql: str, *args: Any) -> Row | None: ...
+
+    async def fetch_all(self, sql: str, *args: Any) -> list[Row]: ...
+
+    async def fetch_value(self, sql: str, *args: Any) -> Any: ...
+
+    async def execute(self, sql: str, *args: Any) -> int: ...
+
+    async def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+
+class Database(Protocol):
+    dialect: Dialect
+
+    async def connect(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    def transaction(self, *, write: bool) -> Any: ...
+
+
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+
+
+@lru_cache(maxsize=1024)
+def to_sqlite_sql(sql: str) -> str:
+    return _PLACEHOLDER.sub(r"?\1", sql)
+
+
+def _sqlite_row_factory(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
+    return {d[0]: v for d, v in zip(cursor.description, row, strict=True)}
+
+
+def open_sqlite(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.row_factory = _sqlite_row_factory
+    conn.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    # FULL: a commit that was answered survives a power loss, not only a process crash.
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+class SQLiteConnection:
+    dialect: Dialect = "sqlite"
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self.raw = raw
+
+    async def fetch_one(self, sql: str, *args: Any) -> Row | None:
+        row: Row | None = self.raw.execute(to_sqlite_sql(sql), args).fetchone()
+        return row
+
+    async def fetch_all(self, sql: str, *args: Any) -> list[Row]:
+        return self.raw.execute(to_sqlite_sql(sql), args).fetchall()
+
+    async def fetch_value(self, sql: str, *args: Any) -> Any:
+        row = self.raw.execute(to_sqlite_sql(sql), args).fetchone()
+        return None if row is None else next(iter(row.values()))
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        return self.raw.execute(to_sqlite_sql(sql), args).rowcount
+
+    async def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self.raw.executemany(to_sqlite_sql(sql), rows)
+
+
+class SQLiteDatabase:
+    dialect: Dialect = "sqlite"
+
+    def __init__(self, path: str, pool_size: int) -> None:
+        self.path = path
+        self.pool_size = pool_size
+        self._pool: asyncio.Queue[SQLiteConnection] = asyncio.Queue()
+        self._all: list[SQLiteConnection] = []
+
+    async def connect(self) -> None:
+        for _ in range(self.pool_size):
+            conn = SQLiteConnection(open_sqlite(self.path))
+            self._all.append(conn)
+            self._pool.put_nowait(conn)
+
+    async def close(self) -> None:
+        for conn in self._all:
+            conn.raw.close()
+        self._all.clear()
+
+    @asynccontextmanager
+    async def transaction(self, *, write: bool) -> AsyncIterator[SQLiteConnection]:
+        conn = await self._pool.get()
+        try:
+            # IMMEDIATE takes the write lock up front, so two writers never deadlock
+            # upgrading from a read lock; readers in WAL mode never wait.
+            conn.raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield conn
+            except BaseException:
+                if conn.raw.in_transaction:
+                    conn.raw.execute("ROLLBACK")
+                raise
+            conn.raw.execute("COMMIT")
+        finally:
+            self._pool.put_nowait(conn)
+
+
+class PostgresConnection:
+    dialect: Dialect = "postgresql"
+
+    def __init__(self, raw: asyncpg.Connection) -> None:
+        self.raw = raw
+
+    async def fetch_one(self, sql: str, *args: Any) -> Row | None:
+        row: Row | None = await self.raw.fetchrow(sql, *args)
+        return row
+
+    async def fetch_all(self, sql: str, *args: Any) -> list[Row]:
+        rows: list[Row] = await self.raw.fetch(sql, *args)
+        return rows
+
+    async def fetch_value(self, sql: str, *args: Any) -> Any:
+        return await self.raw.fetchval(sql, *args)
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        status: str = await self.raw.execute(sql, *args)
+        last = status.rsplit(" ", 1)[-1]
+        return int(last) if last.isdigit() else 0
+
+    async def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        await self.raw.executemany(sql, rows)
+
+
+class PostgresDatabase:
+    dialect: Dialect = "postgresql"
+
+    def __init__(self, url: str, pool_size: int) -> None:
+        self.url = url
+        self.pool_size = pool_size
+        self._pool: asyncpg.Pool | None = None
+
+    async def connect(self) -> None:
+        self._pool = await asyncpg.create_pool(
+            self.url, min_size=1, max_size=self.pool_size, statement_cache_size=256
+        )
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    @asynccontextmanager
+    async def transaction(self, *, write: bool) -> AsyncIterator[PostgresConnection]:
+        assert self._pool is not None, "database not connected"
+        async with self._pool.acquire() as raw, raw.transaction(readonly=not write):
+            yield PostgresConnection(raw)
+
+
+def create_database(settings: Settings) -> SQLiteDatabase | PostgresDatabase:
+    if settings.is_postgresql:
+        return PostgresDatabase(settings.database_url, settings.pool_size)
+    return SQLiteDatabase(settings.sqlite_path, settings.pool_size)

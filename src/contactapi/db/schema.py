@@ -1,0 +1,294 @@
+"""Every table, as SQLAlchemy metadata: the source of the migrations.
+
+Timestamps are epoch milliseconds (BIGINT) on both databases: the API's cursors are epoch
+milliseconds, and integers compare and index the same way everywhere. Every table carries
+`location_id` and every index that serves a location's queries leads with it, so the data can
+later be distributed by location.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ID = String(20)
+
+locations = Table(
+    "locations",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("allow_duplicate_contacts", Boolean, nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("location_id", ID, nullable=False),
+    Column("id", ID, nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("key_prefix", String(16), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("revoked_at", BigInteger, nullable=True),
+    PrimaryKeyConstraint("location_id", "id"),
+    ForeignKeyConstraint(["location_id"], ["locations.id"], ondelete="CASCADE"),
+)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("location_id", ID, nullable=False),
+    Column("id", ID, nullable=False),
+    Column("first_name", Text),
+    Column("last_name", Text),
+    Column("contact_name", Text),
+    Column("email", Text),
+    Column("email_lower", Text),
+    Column("phone", String(32)),
+    Column("company_name", Text),
+    Column("address1", Text),
+    Column("city", Text),
+    Column("state", Text),
+    Column("postal_code", Text),
+    Column("country", String(2)),
+    Column("website", Text),
+    Column("timezone", String(64)),
+    Column("date_of_birth", String(10)),
+    Column("dnd", Boolean, nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("source", Text),
+    Column("assigned_to", Text),
+    Column("fingerprint", Text),
+    # Tags as a JSON list, in order of first addition; contact_tags indexes them.
+    Column("tags", Text, nullable=False),
+    Column("date_added", BigInteger, nullable=False),
+    Column("date_updated", BigInteger, nullable=False),
+    PrimaryKeyConstraint("location_id", "id"),
+    ForeignKeyConstraint(["location_id"], ["locations.id"], ondelete="CASCADE"),
+    Index(None, "location_id", "email_lower"),
+    Index(None, "location_id", "phone"),
+    Index(None, "location_id", "date_added", "id"),
+    Index(None, "location_id", "date_updated", "id"),
+)
+
+tags = Table(
+    "tags",
+    metadata,
+    Column("location_id", ID, nullable=False),
+    Column("id", ID, nullable=False),
+    Column("name", Text, nullable=False),
+    PrimaryKeyConstraint("location_id", "id"),
+    UniqueConstraint("location_id", "name"),
+    ForeignKeyConstraint(["location_id"], ["locations.id"], ondelete="CASCADE"),
+)
+
+contact_tags = Table(
+    "contact_tags",
+    metadata,
+    Column("location_id", ID, nullable=False),
+    Column("contact_id", ID, nullable=False),
+    Column("name", Text, nullable=False),
+    PrimaryKeyConstraint("location_id", "contact_id", "name"),
+    ForeignKeyConstraint(
+        ["location_id", "contact_id"],
+        ["contacts.location_id", "contacts.id"],
+        ondelete="CASCADE",
+    ),
+    Index(None, "location_id", "name"),
+)
+
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("location_id", ID, nullable=False),
+    Column("id", ID, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("location_id", "id"),
+    ForeignKeyConstraint(["location_id"], ["locations.id"], ondelete="CASCADE"),
+)
+
+campaign_members = Table(
+    "campaign_members",
+    metadata,
+    Column("location_id", ID, nullable=False),
+    Column("contact_id", ID, nullable=False),
+    Column("campaign_id", ID, nullable=False),
+    Column("date_added", BigInteger, nullable=False),
+    PrimaryKeyConstraint("location_id", "contact_id", "campaign_id"),
+    ForeignKeyConstraint(
+        ["location_id", "contact_id"],
+        ["contacts.location_id", "contacts.id"],
+        ondelete="CASCADE",
+    ),
+    ForeignKeyConstraint(
+        ["location_id", "campaign_id"],
+        ["campaigns.location_id", "campaigns.id"],
+        ondelete="CASCADE",
+    ),
+    Index(None, "location_id", "campaign_id"),
+)
+
+workflows = Table(
+    "workflows",
+    metadata,
+    Column("location_id", ID, nullable=False),
+    Column("id", String(36), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("location_id", "id"),
+    ForeignKeyConstraint(["location_id"], ["locations.id"], ondelete="CASCADE"),
+)
+
+workflow_enrollments = Table(
+    "workflow_enrollments",
+    metadata,
+    Column("location_id", ID, nullable=False),
+    Column("contact_id", ID, nullable=False),
+    Column("workflow_id", String(36), nullable=False),
+    # queued | active | finished | removed
+    Column("status", String(16), nullable=False),
+    Column("event_start_time", BigInteger),
+    Column("date_added", BigInteger, nullable=False),
+    Column("date_processed", BigInteger),
+    PrimaryKeyConstraint("location_id", "contact_id", "workflow_id"),
+    ForeignKeyConstraint(
+        ["location_id", "contact_id"],
+        ["contacts.location_id", "contacts.id"],
+        ondelete="CASCADE",
+    ),
+    ForeignKeyConstraint(
+        ["location_id", "workflow_id"],
+        ["workflows.location_id", "workflows.id"],
+        ondelete="CASCADE",
+    ),
+)
+
+# The outbox: work written in the transaction of the change that causes it.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("location_id", ID, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("run_after", BigInteger, nullable=False),
+    # Set while a worker holds the job; a job whose lease ran out is taken again.
+    Column("locked_until", BigInteger),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Index(None, "run_after"),
+)
+
+custom_fields = Table(
+    "custom_fields",
+    metadata,
+    Column("location_id", ID, nullable=False),
+    Column("id", ID, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("field_key", Text, nullable=False),
+    Column("placeholder", Text),
+    Column("position", Integer, nullable=False),
+    Column("data_type", String(32), nullable=False),
+    # JSON list of the allowed options, for the option types.
+    Column("options", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("location_id", "id"),
+    UniqueConstraint("location_id", "field_key"),
+    ForeignKeyConstraint(["location_id"], ["locations.id"], ondelete="CASCADE"),
+)
+
+contact_field_values = Table(
+    "contact_field_values",
+    metadata,
+    Column("location_id", ID, nullable=False),
+    Column("contact_id", ID, nullable=False),
+    Column("field_id", ID, nullable=False),
+    # The normalised value, as JSON.
+    Column("value", Text, nullable=False),
+    PrimaryKeyConstraint("location_id", "contact_id", "field_id"),
+    ForeignKeyConstraint(
+        ["location_id", "contact_id"],
+        ["contacts.location_id", "contacts.id"],
+        ondelete="CASCADE",
+    ),
+    ForeignKeyConstraint(
+        ["location_id", "field_id"],
+        ["custom_fields.location_id", "custom_fields.id"],
+        ondelete="CASCADE",
+    ),
+    Index(None, "location_id", "field_id"),
+)
+
+calendars = Table(
+    "calendars",
+    metadata,
+    Column("location_id", ID, nullable=False),
+    Column("id", ID, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("slot_duration", Integer, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("location_id", "id"),
+    ForeignKeyConstraint(["location_id"], ["locations.id"], ondelete="CASCADE"),
+)
+
+appointments = Table(
+    "appointments",
+    metadata,
+    Column("location_id", ID, nullable=False),
+    Column("id", ID, nullable=False),
+    Column("calendar_id", ID, nullable=False),
+    Column("contact_id", ID, nullable=False),
+    Column("title", Text),
+    Column("notes", Text),
+    # confirmed | cancelled | showed | noshow | invalid
+    Column("status", String(16), nullable=False),
+    Column("start_time", BigInteger, nullable=False),
+    Column("end_time", BigInteger, nullable=False),
+    Column("selected_timezone", String(64), nullable=False),
+    Column("date_added", BigInteger, nullable=False),
+    Column("date_updated", BigInteger, nullable=False),
+    PrimaryKeyConstraint("location_id", "id"),
+    ForeignKeyConstraint(
+        ["location_id", "contact_id"],
+        ["contacts.location_id", "contacts.id"],
+        ondelete="CASCADE",
+    ),
+    ForeignKeyConstraint(
+        ["location_id", "calendar_id"],
+        ["calendars.location_id", "calendars.id"],
+        ondelete="CASCADE",
+    ),
+    Index(None, "location_id", "contact_id", "start_time"),
+    Index(None, "location_id", "calendar_id", "start_time"),
+)

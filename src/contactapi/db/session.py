@@ -1,0 +1,62 @@
+"""The transaction boundary: one transaction per request, opened and committed here only.
+
+An endpoint declared with `@endpoint(...)` gets a `Scope`: the caller's location and a
+connection inside a transaction that commits when the handler returns and rolls back when it
+raises. Services and repositories flush nothing and commit nothing themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from contactapi.auth import Location, authenticate, bearer_token
+from contactapi.db.engine import Connection, Database
+from contactapi.http import json_object
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What a request may touch: one location's data, through one transaction."""
+
+    conn: Connection
+    location: Location
+
+    @property
+    def location_id(self) -> str:
+        return self.location.id
+
+
+Handler = Callable[[Request, Scope, dict[str, Any]], Awaitable[Response]]
+BodyMode = Literal["none", "optional", "required"]
+
+
+def endpoint(*, write: bool, body: BodyMode = "none") -> Callable[[Handler], Any]:
+    def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def run(request: Request) -> Response:
+            token = bearer_token(request)
+            # The body is read before the transaction, so no lock waits on the network.
+            data = {} if body == "none" else await json_object(request, required=body == "required")
+            db: Database = request.app.state.db
+            async with db.transaction(write=write) as conn:
+                location = await authenticate(conn, token)
+                await request.app.state.rate_limiter.check(request, location.id)
+                return await handler(request, Scope(conn, location), data)
+
+        run.__name__ = handler.__name__
+        run.__doc__ = handler.__doc__
+        return run
+
+    return wrap
+
+
+@dataclass
+class WorkScope:
+    """The worker's counterpart of `Scope`: one job, one transaction, one location."""
+
+    conn: Connection
+    location_id: str

@@ -1,0 +1,114 @@
+"""The OpenAPI document: shared pieces here, each domain's paths in its `docs.py`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Schema = dict[str, Any]
+
+NULLABLE_STRING: Schema = {"type": ["string", "null"]}
+
+MESSAGE_SCHEMA: Schema = {
+    "type": "object",
+    "required": ["msg"],
+    "properties": {"msg": {"type": "string"}, "detail": {"type": "string"}},
+}
+FIELD_ERRORS_SCHEMA: Schema = {
+    "type": "object",
+    "description": "One entry per failing field, keyed by the field (or path parameter).",
+    "additionalProperties": {
+        "type": "object",
+        "required": ["message", "rule"],
+        "properties": {
+            "message": {"type": "string"},
+            "rule": {"type": "string", "enum": ["required", "invalid", "max", "duplicate"]},
+        },
+    },
+}
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def json_content(schema: Schema) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def error_responses(*, body: bool = False, validation: bool = True) -> dict[str, Any]:
+    responses: dict[str, Any] = {
+        "401": {
+            "description": "Missing, unknown or revoked API key",
+            **json_content(ref("Message")),
+        },
+        "429": {"description": "Rate limit exceeded", **json_content(ref("Message"))},
+    }
+    if body:
+        responses["400"] = {
+            "description": "Body is not a JSON object",
+            **json_content(ref("Message")),
+        }
+        responses["413"] = {"description": "Body over 1 MiB", **json_content(ref("Message"))}
+    if validation:
+        responses["422"] = {"description": "Validation failed", **json_content(ref("FieldErrors"))}
+    return responses
+
+
+def ok(schema: Schema | None, description: str = "OK") -> dict[str, Any]:
+    if schema is None:
+        return {"200": {"description": f"{description} (empty body)"}}
+    return {"200": {"description": description, **json_content(schema)}}
+
+
+def path_param(name: str, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "description": description,
+            "schema": {"type": "string"}}  # fmt: skip
+
+
+def operation(
+    summary: str,
+    tag: str,
+    success: dict[str, Any],
+    *,
+    params: list[dict[str, Any]] | None = None,
+    body: Schema | None = None,
+    validation: bool = True,
+) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "summary": summary,
+        "tags": [tag],
+        "security": [{"bearer": []}],
+        "parameters": params or [],
+        "responses": {**success, **error_responses(body=body is not None, validation=validation)},
+    }
+    if body is not None:
+        op["requestBody"] = {"required": True, **json_content(body)}
+    return op
+
+
+def build_document(paths: dict[str, dict[str, Any]], schemas: dict[str, Schema]) -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "contactapi",
+            "version": "1.0.0",
+            "description": "The REI Software (HighLevel v1) Contact API. Authenticate with "
+            "`Authorization: Bearer <location API key>`.",
+        },
+        "paths": {
+            "/health": {
+                "get": {
+                    "summary": "Liveness: the database answers",
+                    "security": [],
+                    "responses": ok(
+                        {"type": "object", "properties": {"status": {"type": "string"}}}
+                    ),
+                }
+            },
+            **paths,
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"Message": MESSAGE_SCHEMA, "FieldErrors": FIELD_ERRORS_SCHEMA, **schemas},
+        },
+    }

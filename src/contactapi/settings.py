@@ -1,0 +1,55 @@
+"""The one place that reads the environment."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///contactapi.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CONTACTAPI_", frozen=True)
+
+    database_url: str = DEFAULT_DATABASE_URL
+    # "N/Ss" (requests per seconds, per location) or "off".
+    rate_limit: str = "100/10s"
+    # Run the queue worker inside the API process.
+    run_worker: bool = True
+    # Comma-separated addresses whose X-Forwarded-* headers are believed.
+    trusted_proxies: str = "127.0.0.1,::1"
+    max_body_bytes: int = 1024 * 1024
+    # How many SQLite connections / PostgreSQL pool connections one process keeps.
+    pool_size: int = 8
+    # Run-time state shared between the processes of one server (rate limiter).
+    state_dir: str = ""
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if not value.startswith(("sqlite://", "postgresql://", "postgres://")):
+            raise ValueError("database URL must start with sqlite:// or postgresql://")
+        return value
+
+    @cached_property
+    def is_postgresql(self) -> bool:
+        return self.database_url.startswith(("postgresql://", "postgres://"))
+
+    @cached_property
+    def sqlite_path(self) -> str:
+        """The file behind a sqlite:/// URL (sqlite:///rel.db or sqlite:////abs.db)."""
+        return self.database_url.removeprefix("sqlite://").removeprefix("/") or "contactapi.db"
+
+    @cached_property
+    def sqlalchemy_url(self) -> str:
+        """The URL for SQLAlchemy/Alembic (synchronous drivers)."""
+        if self.is_postgresql:
+            rest = self.database_url.split("://", 1)[1]
+            return f"postgresql+psycopg://{rest}"
+        return f"sqlite:///{self.sqlite_path}"
+
+    @cached_property
+    def trusted_proxy_set(self) -> frozenset[str]:
+        return frozenset(p.strip() for p in self.trusted_proxies.split(",") if p.strip())

@@ -1,0 +1,161 @@
+"""Field validators shared by the domains: each returns the normalised value or raises
+`FieldInvalid`, which the caller files under the field's key (contract: 422, field-keyed)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+from zoneinfo import available_timezones
+
+import phonenumbers
+import pycountry
+from email_validator import EmailNotValidError, validate_email
+
+MAX_TEXT = 255
+
+
+class FieldInvalid(Exception):
+    def __init__(self, message: str, rule: str = "invalid") -> None:
+        super().__init__(message)
+        self.message = message
+        self.rule = rule
+
+
+def label(field: str) -> str:
+    """`dateOfBirth` -> `date of birth`, for messages."""
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", field).lower()
+
+
+def text(field: str, value: Any, max_length: int = MAX_TEXT) -> str | None:
+    """A string, trimmed; empty means no value. NUL bytes are refused (PostgreSQL can't store
+    them, and no name or address holds one)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise FieldInvalid(f"The {label(field)} must be a string.")
+    if "\x00" in value:
+        raise FieldInvalid(f"The {label(field)} must not contain NUL characters.")
+    value = value.strip()
+    if len(value) > max_length:
+        raise FieldInvalid(
+            f"The {label(field)} may not be greater than {max_length} characters.", "max"
+        )
+    return value or None
+
+
+def email(field: str, value: Any) -> str | None:
+    raw = text(field, value, 320)
+    if raw is None:
+        return None
+    try:
+        validate_email(raw, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise FieldInvalid(f"The {label(field)} must be a valid email address.") from exc
+    return raw
+
+
+def phone(field: str, value: Any, country: str) -> str | None:
+    """E.164, parsed with the location's default country."""
+    raw = text(field, value, 64)
+    if raw is None:
+        return None
+    try:
+        number = phonenumbers.parse(raw, country)
+    except phonenumbers.NumberParseException as exc:
+        raise FieldInvalid(f"The {label(field)} must be a valid phone number.") from exc
+    if not phonenumbers.is_possible_number(number):
+        raise FieldInvalid(f"The {label(field)} must be a valid phone number.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def country(field: str, value: Any) -> str | None:
+    raw = text(field, value, 2)
+    if raw is None:
+        return None
+    found = pycountry.countries.get(alpha_2=raw.upper()) if len(raw) == 2 else None
+    if found is None:
+        raise FieldInvalid(f"The {label(field)} must be an ISO 3166-1 alpha-2 country code.")
+    return str(found.alpha_2)
+
+
+@lru_cache(maxsize=1)
+def _timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def timezone(field: str, value: Any) -> str | None:
+    raw = text(field, value, 64)
+    if raw is None:
+        return None
+    if raw not in _timezones():
+        raise FieldInvalid(f"The {label(field)} must be a valid IANA time zone.")
+    return raw
+
+
+_URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.IGNORECASE)
+
+
+def website(field: str, value: Any) -> str | None:
+    """An http(s) URL; a bare host (`www.example.com`) gets `http://` in front, as browsers do."""
+    raw = text(field, value, 2048)
+    if raw is None:
+        return None
+    if "://" not in raw:
+        raw = "http://" + raw
+    if not _URL.match(raw):
+        raise FieldInvalid(f"The {label(field)} must be a valid URL.")
+    return raw
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def iso_date(field: str, value: Any) -> str | None:
+    raw = text(field, value, 10)
+    if raw is None:
+        return None
+    try:
+        if not _DATE.match(raw):
+            raise ValueError(raw)
+        date.fromisoformat(raw)
+    except ValueError as exc:
+        raise FieldInvalid(f"The {label(field)} must be a date in YYYY-MM-DD format.") from exc
+    return raw
+
+
+def boolean(field: str, value: Any) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise FieldInvalid(f"The {label(field)} field must be true or false.")
+
+
+def choice(field: str, value: Any, allowed: tuple[str, ...]) -> str | None:
+    raw = text(field, value, 64)
+    if raw is None:
+        return None
+    if raw.lower() not in allowed:
+        raise FieldInvalid(f"The {label(field)} must be one of: {', '.join(allowed)}.")
+    return raw.lower()
+
+
+def datetime_with_offset(field: str, value: Any) -> int | None:
+    """An ISO 8601 date-time with an offset or `Z`, as epoch milliseconds."""
+    raw = text(field, value, 64)
+    if raw is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise FieldInvalid(
+            f"The {label(field)} must be an ISO 8601 date-time with a time zone offset."
+        ) from exc
+    if parsed.tzinfo is None or "T" not in raw.upper():
+        raise FieldInvalid(
+            f"The {label(field)} must be an ISO 8601 date-time with a time zone offset."
+        )
+    return (parsed - _EPOCH) // timedelta(milliseconds=1)

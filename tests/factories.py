@@ -1,0 +1,56 @@
+"""Test data: locations with keys, and contacts made through the API."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+
+from contactapi.locations.service import create_location
+
+
+@dataclass
+class Api:
+    """An HTTP client speaking as one location."""
+
+    http: httpx.AsyncClient
+    location_id: str
+    key: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return await self.http.request(method, url, headers=headers, **kwargs)
+
+    async def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("GET", url, **kwargs)
+
+    async def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("POST", url, **kwargs)
+
+    async def put(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("PUT", url, **kwargs)
+
+    async def delete(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("DELETE", url, **kwargs)
+
+    async def make_contact(self, **fields: Any) -> dict[str, Any]:
+        body = {"email": f"c-{secrets.token_hex(6)}@example.com", **fields}
+        response = await self.post("/v1/contacts/", json=body)
+        assert response.status_code == 200, response.text
+        contact: dict[str, Any] = response.json()["contact"]
+        return contact
+
+
+async def make_location(
+    app: Starlette, http: httpx.AsyncClient, *, allow_duplicates: bool = False, country: str = "US"
+) -> Api:
+    async with app.state.db.transaction(write=True) as conn:
+        created = await create_location(conn, "Test location", allow_duplicates, country)
+    return Api(http, created.id, created.api_key)
