@@ -45,6 +45,7 @@ async def openapi_json(request: Request) -> Response:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
+    rate_limit = RateLimit.parse(settings.rate_limit)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -65,11 +66,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         routes=routes,
         exception_handlers=exception_handlers,
-        middleware=[Middleware(RateLimitHeaders)],
+        middleware=[Middleware(RateLimitHeaders)] if rate_limit else [],
         lifespan=lifespan,
     )
     app.router.redirect_slashes = False
     app.state.settings = settings
     app.state.openapi = openapi_document()
-    app.state.rate_limiter = RateLimiter(RateLimit.parse(settings.rate_limit))
+    app.state.rate_limiter = RateLimiter(rate_limit)
     return app

@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -75,7 +76,8 @@ def serve(
     ssl_keyfile: Annotated[str | None, typer.Option(help="TLS private key (PEM).")] = None,
 ) -> None:
     """Serve the API (applies pending migrations first)."""
-    import uvicorn
+    from granian.constants import Interfaces, Loops
+    from granian.server import Server
 
     settings = load_settings(database, rate_limit=rate_limit)
     try:
@@ -89,18 +91,20 @@ def serve(
     os.environ["CONTACTAPI_DATABASE_URL"] = settings.database_url
     os.environ["CONTACTAPI_RATE_LIMIT"] = settings.rate_limit
     os.environ["CONTACTAPI_RUN_WORKER"] = "false" if no_worker else "true"
-    uvicorn.run(
+    # Granian: its HTTP layer is written in Rust and costs about half of uvicorn's per request.
+    Server(
         "contactapi.app:create_app",
         factory=True,
-        host=host,
+        address=host,
         port=port,
+        interface=Interfaces.ASGI,
         workers=workers,
-        ssl_certfile=ssl_certfile,
-        ssl_keyfile=ssl_keyfile,
-        access_log=False,
-        log_level="warning",
-        proxy_headers=False,
-    )
+        loop=Loops.uvloop,
+        websockets=False,
+        ssl_cert=Path(ssl_certfile) if ssl_certfile else None,
+        ssl_key=Path(ssl_keyfile) if ssl_keyfile else None,
+        log_access=False,
+    ).serve()
 
 
 @db_app.command("upgrade")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import secrets
 import string
 import time
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 
 _ALPHABET = string.ascii_letters + string.digits
+_EPOCH = datetime(1970, 1, 1)  # naive UTC, so isoformat() carries no offset
 
 
 def new_id(length: int = 20) -> str:
@@ -23,5 +24,5 @@ def iso_ms(epoch_ms: int | None) -> str | None:
     """`2020-10-29T09:31:30.255Z`, the contract's timestamp format."""
     if epoch_ms is None:
         return None
-    dt = datetime.fromtimestamp(epoch_ms / 1000, UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{epoch_ms % 1000:03d}Z"
+    moment = _EPOCH + timedelta(milliseconds=epoch_ms)
+    return moment.isoformat(timespec="milliseconds") + "Z"

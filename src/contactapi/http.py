@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -57,9 +58,9 @@ def empty_ok() -> Response:
 
 
 def both_slashes(path: str, endpoint: Endpoint, methods: list[str]) -> list[BaseRoute]:
-    """The route with and without a trailing slash, neither redirecting."""
-    bare = path.rstrip("/")
-    return [
-        Route(bare, endpoint, methods=methods),
-        Route(bare + "/", endpoint, methods=methods),
-    ]
+    """One route that answers with and without a trailing slash, neither redirecting."""
+    route = Route(path.rstrip("/"), endpoint, methods=methods)
+    pattern = route.path_regex.pattern
+    assert pattern.endswith("$")
+    route.path_regex = re.compile(pattern[:-1] + "/?$")
+    return [route]

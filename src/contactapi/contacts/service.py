@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -69,7 +70,7 @@ class ContactService:
         self.scope = scope
         self.repo = ContactRepository(scope.conn, scope.location_id)
 
-    async def shape(self, row: Row) -> dict[str, Any]:
+    async def shape(self, row: Mapping[str, Any]) -> dict[str, Any]:
         custom = await self.repo.custom_values([row["id"]])
         return contact_to_api(row, custom[row["id"]])
 
@@ -110,9 +111,8 @@ class ContactService:
                       date_updated=at)  # fmt: skip
         await self.repo.insert(values)
         await record_tags(self.scope.conn, self.scope.location_id, contact_id, [], tags)
-        row = await self.repo.get(contact_id)
-        assert row is not None
-        return await self.shape(row)
+        # The row is what was just written: no need to read it back.
+        return contact_to_api({**values, "location_id": self.scope.location_id}, [])
 
     async def _apply(
         self, current: Row, data: ContactInput, *, replace_tags: bool
@@ -128,9 +128,7 @@ class ContactService:
                 )
         values["date_updated"] = max(now_ms(), current["date_updated"])
         await self.repo.update(current["id"], values)
-        row = await self.repo.get(current["id"])
-        assert row is not None
-        return await self.shape(row)
+        return await self.shape({**dict(current), **values})
 
     async def update(self, contact_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """PUT: the sent fields change, `null` clears, sent tags replace the list."""

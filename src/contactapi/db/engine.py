@@ -19,6 +19,7 @@ from typing import Any, Literal, Protocol
 
 import asyncpg
 
+from contactapi.db.group_commit import GroupCommitWriter
 from contactapi.settings import Settings
 
 Row = Mapping[str, Any]
@@ -105,14 +106,18 @@ class SQLiteDatabase:
     def __init__(self, path: str, pool_size: int) -> None:
         self.path = path
         self.pool_size = pool_size
-        self._pool: asyncio.Queue[SQLiteConnection] = asyncio.Queue()
+        self._readers: asyncio.Queue[SQLiteConnection] = asyncio.Queue()
         self._all: list[SQLiteConnection] = []
+        self._writer: GroupCommitWriter | None = None
 
     async def connect(self) -> None:
         for _ in range(self.pool_size):
             conn = SQLiteConnection(open_sqlite(self.path))
             self._all.append(conn)
-            self._pool.put_nowait(conn)
+            self._readers.put_nowait(conn)
+        writer = SQLiteConnection(open_sqlite(self.path))
+        self._all.append(writer)
+        self._writer = GroupCommitWriter(writer.raw)
 
     async def close(self) -> None:
         for conn in self._all:
@@ -121,20 +126,18 @@ class SQLiteDatabase:
 
     @asynccontextmanager
     async def transaction(self, *, write: bool) -> AsyncIterator[SQLiteConnection]:
-        conn = await self._pool.get()
+        if write:
+            assert self._writer is not None, "database not connected"
+            async with self._writer.transaction() as raw:
+                yield SQLiteConnection(raw)
+            return
+        # Reads run in autocommit: each statement sees one committed snapshot, and a read
+        # that must be consistent across rows is written as one statement.
+        conn = await self._readers.get()
         try:
-            # IMMEDIATE takes the write lock up front, so two writers never deadlock
-            # upgrading from a read lock; readers in WAL mode never wait.
-            conn.raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            try:
-                yield conn
-            except BaseException:
-                if conn.raw.in_transaction:
-                    conn.raw.execute("ROLLBACK")
-                raise
-            conn.raw.execute("COMMIT")
+            yield conn
         finally:
-            self._pool.put_nowait(conn)
+            self._readers.put_nowait(conn)
 
 
 class PostgresConnection:

@@ -89,8 +89,10 @@ contacts = Table(
     Column("date_updated", BigInteger, nullable=False),
     PrimaryKeyConstraint("location_id", "id"),
     ForeignKeyConstraint(["location_id"], ["locations.id"], ondelete="CASCADE"),
-    Index(None, "location_id", "email_lower"),
-    Index(None, "location_id", "phone"),
+    # The dedupe lookups filter on email/phone and take the oldest: the index serves both,
+    # so no planner is tempted to walk the date index instead.
+    Index(None, "location_id", "email_lower", "date_added", "id"),
+    Index(None, "location_id", "phone", "date_added", "id"),
     Index(None, "location_id", "date_added", "id"),
     Index(None, "location_id", "date_updated", "id"),
 )

@@ -141,12 +141,14 @@ def upgrade() -> None:
             unique=False,
         )
         batch_op.create_index(
-            batch_op.f("ix_contacts_location_id_email_lower"),
-            ["location_id", "email_lower"],
+            batch_op.f("ix_contacts_location_id_email_lower_date_added_id"),
+            ["location_id", "email_lower", "date_added", "id"],
             unique=False,
         )
         batch_op.create_index(
-            batch_op.f("ix_contacts_location_id_phone"), ["location_id", "phone"], unique=False
+            batch_op.f("ix_contacts_location_id_phone_date_added_id"),
+            ["location_id", "phone", "date_added", "id"],
+            unique=False,
         )
 
     op.create_table(
@@ -370,8 +372,8 @@ def downgrade() -> None:
     op.drop_table("tags")
     op.drop_table("custom_fields")
     with op.batch_alter_table("contacts", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_contacts_location_id_phone"))
-        batch_op.drop_index(batch_op.f("ix_contacts_location_id_email_lower"))
+        batch_op.drop_index(batch_op.f("ix_contacts_location_id_phone_date_added_id"))
+        batch_op.drop_index(batch_op.f("ix_contacts_location_id_email_lower_date_added_id"))
         batch_op.drop_index(batch_op.f("ix_contacts_location_id_date_updated_id"))
         batch_op.drop_index(batch_op.f("ix_contacts_location_id_date_added_id"))
 

@@ -1,0 +1,77 @@
+"""Group commit for SQLite: one fsync for every write transaction that is ready at once.
+
+A durable commit (`synchronous=FULL`) costs one fsync, about 3.5 ms on this kind of disk, so
+one commit per request caps a server at ~280 writes/s. Instead, write transactions of this
+process share one SQLite transaction (a *batch*) on a dedicated connection: each runs inside its
+own SAVEPOINT (rolled back alone if it fails), and none is answered until the batch's COMMIT has
+returned. The COMMIT runs in a thread, so requests keep arriving meanwhile and form the next
+batch. SQLite work inside a savepoint never yields to the event loop, so the transactions of
+one batch never interleave; each sees the ones before it, exactly as if run one after another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+
+class _Batch:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.committed: asyncio.Future[None] = loop.create_future()
+        self.closed = False
+
+
+class GroupCommitWriter:
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self.raw = raw
+        self._batch: _Batch | None = None
+        self._committing: asyncio.Future[None] | None = None
+        self._savepoints = itertools.count()
+
+    async def _open_batch(self) -> _Batch:
+        # While a COMMIT runs in its thread the connection is busy: wait for it.
+        while self._committing is not None and (self._batch is None or self._batch.closed):
+            await asyncio.shield(self._committing)
+        if self._batch is None or self._batch.closed:
+            loop = asyncio.get_running_loop()
+            # IMMEDIATE takes the write lock up front (other processes wait on busy_timeout).
+            self.raw.execute("BEGIN IMMEDIATE")
+            self._batch = _Batch(loop)
+            loop.call_soon(self._start_commit, self._batch)
+        return self._batch
+
+    def _start_commit(self, batch: _Batch) -> None:
+        batch.closed = True
+        self._committing = asyncio.ensure_future(self._commit(batch))
+
+    async def _commit(self, batch: _Batch) -> None:
+        try:
+            await asyncio.to_thread(self.raw.execute, "COMMIT")
+        except BaseException as exc:
+            if self.raw.in_transaction:
+                self.raw.execute("ROLLBACK")
+            batch.committed.set_exception(exc)
+            # Every waiter retrieves it; mark it retrieved for the loop's bookkeeping.
+            batch.committed.exception()
+        else:
+            batch.committed.set_result(None)
+        finally:
+            self._committing = None
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[sqlite3.Connection]:
+        batch = await self._open_batch()
+        savepoint = f"sp{next(self._savepoints)}"
+        self.raw.execute(f"SAVEPOINT {savepoint}")
+        try:
+            yield self.raw
+        except BaseException:
+            self.raw.execute(f"ROLLBACK TO {savepoint}")
+            self.raw.execute(f"RELEASE {savepoint}")
+            raise
+        self.raw.execute(f"RELEASE {savepoint}")
+        # Answered only once the whole batch is durable.
+        await asyncio.shield(batch.committed)
