@@ -13,12 +13,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from contactapi import docs_ui
+from contactapi.access import RequestContext
 from contactapi.contacts import docs as contact_docs
 from contactapi.contacts import router as contacts
 from contactapi.db.engine import create_database
 from contactapi.errors import exception_handlers, json_response
 from contactapi.openapi import build_document
-from contactapi.ratelimit import RateLimit, RateLimiter, RateLimitHeaders
+from contactapi.ratelimit import RateLimit, SharedRateLimiter, state_file
 from contactapi.settings import Settings
 
 DOMAIN_DOCS = [contact_docs]
@@ -52,25 +53,34 @@ def create_app(settings: Settings | None = None) -> Starlette:
         db = create_database(settings)
         await db.connect()
         app.state.db = db
+        limiter = app.state.rate_limiter = (
+            SharedRateLimiter(rate_limit, state_file(settings.state_dir, settings.database_url))
+            if rate_limit
+            else None
+        )
         try:
             yield
         finally:
             await db.close()
+            if limiter is not None:
+                limiter.close()
 
+    # The API's routes first: Starlette tries routes in order, and they are the hot ones.
     routes: list[BaseRoute] = [
+        *contacts.routes,
         Route("/health", health, methods=["GET"]),
         Route("/openapi.json", openapi_json, methods=["GET"]),
         *docs_ui.routes,
-        *contacts.routes,
     ]
+    templates = {route.endpoint: route.path for route in routes if isinstance(route, Route)}
     app = Starlette(
         routes=routes,
         exception_handlers=exception_handlers,
-        middleware=[Middleware(RateLimitHeaders)] if rate_limit else [],
+        middleware=[Middleware(RequestContext, route_of=templates.get)],
         lifespan=lifespan,
     )
     app.router.redirect_slashes = False
     app.state.settings = settings
     app.state.openapi = openapi_document()
-    app.state.rate_limiter = RateLimiter(rate_limit)
+    app.state.rate_limiter = None
     return app

@@ -51,9 +51,10 @@ class PayloadTooLarge(ApiError):
 class TooManyRequests(ApiError):
     status_code = 429
 
-    def __init__(self, retry_after_seconds: int) -> None:
+    def __init__(self, retry_after_seconds: int, headers: list[tuple[bytes, bytes]]) -> None:
         super().__init__()
         self.retry_after_seconds = retry_after_seconds
+        self.headers = headers
 
     def body(self) -> object:
         return {"msg": "Too Many Requests"}
@@ -90,6 +91,7 @@ async def api_error_handler(request: Request, exc: Exception) -> Response:
     response = json_response(exc.body(), exc.status_code)
     if isinstance(exc, TooManyRequests):
         response.headers["Retry-After"] = str(exc.retry_after_seconds)
+        request.scope.setdefault("state", {})["rate_limit_headers"] = exc.headers
     return response
 
 

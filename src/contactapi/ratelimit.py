@@ -1,21 +1,32 @@
-"""Per-location rate limit: a fixed window per location, counted in this process.
+"""Per-location rate limit, exact across every server process of one machine.
 
-The headers of the contract are set on every /v1 answer by `RateLimitHeaders`.
+Each location owns a slot in a small memory-mapped file shared by the processes (`--workers N`):
+a ring of the timestamps of its last N accepted requests. A request is accepted when the oldest
+of them is older than the window, so no window of that length ever holds more than N accepted
+requests (a fixed window or a token bucket lets up to 2N through across a boundary). The slot
+is updated under an exclusive `flock` of the file: a few microseconds, no database write.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import math
+import mmap
+import os
 import re
+import struct
+import tempfile
 import time
 from dataclasses import dataclass
-
-from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from pathlib import Path
 
 from contactapi.errors import TooManyRequests
 
 _SPEC = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*s?\s*$")
+SLOTS = 1024
+PROBES = 16
+_HEADER = struct.Struct("<qq")  # location key, position of the oldest timestamp in the ring
 
 
 @dataclass(frozen=True)
@@ -29,54 +40,104 @@ class RateLimit:
         if spec.strip().lower() == "off":
             return None
         match = _SPEC.match(spec)
-        if not match or int(match[1]) < 1 or int(match[2]) < 1:
-            raise ValueError(f"rate limit must look like 100/10s or be off, not {spec!r}")
+        if not match or not 1 <= int(match[1]) <= 100_000 or int(match[2]) < 1:
+            raise ValueError(
+                f"rate limit must look like 100/10s (at most 100000) or be off, not {spec!r}"
+            )
         return cls(int(match[1]), int(match[2]))
 
+    @property
+    def window_ms(self) -> int:
+        return self.window_seconds * 1000
 
-class RateLimiter:
-    def __init__(self, limit: RateLimit | None) -> None:
-        self.limit = limit
-        self._windows: dict[str, tuple[int, int]] = {}
-
-    async def check(self, request: Request, location_id: str) -> None:
-        if self.limit is None:
-            return
-        window_ms = self.limit.window_seconds * 1000
-        now = time.monotonic_ns() // 1_000_000
-        window = now // window_ms
-        current, count = self._windows.get(location_id, (window, 0))
-        if current != window:
-            count = 0
-        count += 1
-        self._windows[location_id] = (window, count)
-        remaining = max(self.limit.max_requests - count, 0)
-        request.state.rate_limit_headers = [
-            (b"x-ratelimit-max", str(self.limit.max_requests).encode()),
+    def headers(self, remaining: int) -> list[tuple[bytes, bytes]]:
+        return [
+            (b"x-ratelimit-max", str(self.max_requests).encode()),
             (b"x-ratelimit-remaining", str(remaining).encode()),
-            (b"x-ratelimit-interval-milliseconds", str(window_ms).encode()),
+            (b"x-ratelimit-interval-milliseconds", str(self.window_ms).encode()),
         ]
-        if count > self.limit.max_requests:
-            reset_ms = (window + 1) * window_ms - now
-            raise TooManyRequests(max(1, math.ceil(reset_ms / 1000)))
 
 
-class RateLimitHeaders:
-    """Adds the headers the limiter computed to the answer, errors included."""
+def _location_key(location_id: str) -> int:
+    key = int.from_bytes(hashlib.blake2b(location_id.encode(), digest_size=8).digest(), "little")
+    return (key & 0x7FFF_FFFF_FFFF_FFFF) or 1
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class SharedRateLimiter:
+    """The limiter; one instance per process, all processes of a server share `path`."""
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                extra = scope.get("state", {}).get("rate_limit_headers")
-                if extra:
-                    message["headers"] = [*message.get("headers", []), *extra]
-            await send(message)
+    def __init__(self, limit: RateLimit, path: Path) -> None:
+        self.limit = limit
+        self._ring = struct.Struct(f"<{limit.max_requests}q")
+        self._slot_size = _HEADER.size + self._ring.size
+        size = SLOTS * self._slot_size
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if os.fstat(fd).st_size != size:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                if os.fstat(fd).st_size != size:  # another process may have sized it meanwhile
+                    os.ftruncate(fd, 0)
+                    os.ftruncate(fd, size)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            self._map = mmap.mmap(fd, size)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
 
-        await self.app(scope, receive, send_with_headers)
+    def close(self) -> None:
+        self._map.close()
+        os.close(self._fd)
+
+    def hit(self, location_id: str) -> list[tuple[bytes, bytes]]:
+        """Counts one request; returns the headers, or raises TooManyRequests."""
+        key = _location_key(location_id)
+        now = time.time_ns() // 1_000_000
+        horizon = now - self.limit.window_ms
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        try:
+            offset = self._find_slot(key, horizon)
+            if offset is None:  # every probed slot busy with other live locations: let it pass
+                return self.limit.headers(0)
+            position = _HEADER.unpack_from(self._map, offset)[1]
+            ring = offset + _HEADER.size
+            stamps = self._ring.unpack_from(self._map, ring)
+            oldest = stamps[position]
+            if oldest > horizon:
+                retry_ms = oldest - horizon
+                raise TooManyRequests(max(1, math.ceil(retry_ms / 1000)), self.limit.headers(0))
+            struct.pack_into("<q", self._map, ring + 8 * position, now)
+            _HEADER.pack_into(self._map, offset, key, (position + 1) % self.limit.max_requests)
+            used = sum(1 for stamp in stamps if stamp > horizon) + 1
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        return self.limit.headers(self.limit.max_requests - used)
+
+    def _find_slot(self, key: int, horizon: int) -> int | None:
+        start = key % SLOTS
+        reusable = None
+        for probe in range(PROBES):
+            offset = ((start + probe) % SLOTS) * self._slot_size
+            owner, position = _HEADER.unpack_from(self._map, offset)
+            if owner == key:
+                return offset
+            if reusable is None and (owner == 0 or self._idle(offset, position, horizon)):
+                reusable = offset
+        if reusable is not None:
+            self._map[reusable : reusable + self._slot_size] = bytes(self._slot_size)
+            _HEADER.pack_into(self._map, reusable, key, 0)
+        return reusable
+
+    def _idle(self, offset: int, position: int, horizon: int) -> bool:
+        """No request of the slot's owner within the window: the slot can change hands."""
+        newest_index = (position - 1) % self.limit.max_requests
+        newest = struct.unpack_from("<q", self._map, offset + _HEADER.size + 8 * newest_index)[0]
+        return bool(newest <= horizon)
+
+
+def state_file(state_dir: str, database_url: str) -> Path:
+    """One file per database: the servers of one database share their counts."""
+    directory = Path(state_dir or tempfile.gettempdir())
+    directory.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256(database_url.encode()).hexdigest()[:16]
+    return directory / f"contactapi-ratelimit-{digest}.bin"

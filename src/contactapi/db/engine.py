@@ -61,13 +61,10 @@ def to_sqlite_sql(sql: str) -> str:
     return _PLACEHOLDER.sub(r"?\1", sql)
 
 
-def _sqlite_row_factory(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
-    return {d[0]: v for d, v in zip(cursor.description, row, strict=True)}
-
-
 def open_sqlite(path: str) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    conn.row_factory = _sqlite_row_factory
+    # sqlite3.Row: looked up by column name like asyncpg's Record, built in C.
+    conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA journal_mode = WAL")
     # FULL: a commit that was answered survives a power loss, not only a process crash.
@@ -91,7 +88,7 @@ class SQLiteConnection:
 
     async def fetch_value(self, sql: str, *args: Any) -> Any:
         row = self.raw.execute(to_sqlite_sql(sql), args).fetchone()
-        return None if row is None else next(iter(row.values()))
+        return None if row is None else row[0]
 
     async def execute(self, sql: str, *args: Any) -> int:
         return self.raw.execute(to_sqlite_sql(sql), args).rowcount

@@ -44,7 +44,10 @@ def endpoint(*, write: bool, body: BodyMode = "none") -> Callable[[Handler], Any
             db: Database = request.app.state.db
             async with db.transaction(write=write) as conn:
                 location = await authenticate(conn, token)
-                await request.app.state.rate_limiter.check(request, location.id)
+                request.state.location_id = location.id
+                limiter = request.app.state.rate_limiter
+                if limiter is not None:
+                    request.state.rate_limit_headers = limiter.hit(location.id)
                 return await handler(request, Scope(conn, location), data)
 
         run.__name__ = handler.__name__
