@@ -15,13 +15,15 @@ from starlette.routing import BaseRoute, Route
 from contactapi import docs_ui
 from contactapi.contacts import docs as contact_docs
 from contactapi.contacts import router as contacts
+from contactapi.custom_fields import docs as custom_field_docs
+from contactapi.custom_fields import router as custom_fields
 from contactapi.db.engine import create_database
 from contactapi.errors import exception_handlers, json_response
 from contactapi.openapi import build_document
 from contactapi.ratelimit import RateLimit, RateLimiter, RateLimitHeaders
 from contactapi.settings import Settings
 
-DOMAIN_DOCS = [contact_docs]
+DOMAIN_DOCS = [contact_docs, custom_field_docs]
 
 
 def openapi_document() -> dict[str, Any]:
@@ -61,6 +63,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/openapi.json", openapi_json, methods=["GET"]),
         *docs_ui.routes,
         *contacts.routes,
+        *custom_fields.routes,
     ]
     app = Starlette(
         routes=routes,
