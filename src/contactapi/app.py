@@ -13,6 +13,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from contactapi import docs_ui
+from contactapi.appointments import docs as appointment_docs
+from contactapi.appointments import router as appointments
+from contactapi.calendars import docs as calendar_docs
+from contactapi.calendars import router as calendars
 from contactapi.contacts import docs as contact_docs
 from contactapi.contacts import router as contacts
 from contactapi.custom_fields import docs as custom_field_docs
@@ -23,7 +27,7 @@ from contactapi.openapi import build_document
 from contactapi.ratelimit import RateLimit, RateLimiter, RateLimitHeaders
 from contactapi.settings import Settings
 
-DOMAIN_DOCS = [contact_docs, custom_field_docs]
+DOMAIN_DOCS = [contact_docs, custom_field_docs, calendar_docs, appointment_docs]
 
 
 def openapi_document() -> dict[str, Any]:
@@ -64,6 +68,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *docs_ui.routes,
         *contacts.routes,
         *custom_fields.routes,
+        *calendars.routes,
+        *appointments.routes,
     ]
     app = Starlette(
         routes=routes,
