@@ -245,3 +245,15 @@ async def test_deleting_the_contact_deletes_its_appointments(api: Api) -> None:
     assert (await api.delete(f"/v1/contacts/{booked['contactId']}")).status_code == 200
     response = await api.get(f"/v1/appointments/{booked['id']}")
     assert response.json() == invalid_id("appointmentId", "appointment")
+
+
+async def test_openapi_describes_the_custom_field_calendar_and_appointment_routes(
+    http: httpx.AsyncClient,
+) -> None:
+    paths = (await http.get("/openapi.json")).json()["paths"]
+    assert {
+        "/v1/custom-fields/", "/v1/custom-fields/{customFieldId}", "/v1/calendars/",
+        "/v1/appointments/", "/v1/appointments/{appointmentId}",
+        "/v1/appointments/{appointmentId}/status", "/v1/contacts/{contactId}/appointments/",
+    } <= set(paths)  # fmt: skip
+    assert set(paths["/v1/appointments/{appointmentId}"]) == {"get", "put", "delete"}

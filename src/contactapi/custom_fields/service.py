@@ -61,12 +61,14 @@ class CustomFieldService:
         key = field_key(data.name)
         await self.repo.lock_key(key)
         if await self.repo.by_key(key) is not None:
-            raise _name_taken(key)
+            raise ValidationFailed.one(
+                "name", f"A custom field with the key {key} already exists.", "duplicate"
+            )
         field_id = new_id()
         position = data.position
         if position is None:
             position = await self.repo.next_position()
-        options = data.options if data.data_type in OPTION_TYPES else []
+        options = (data.options or []) if data.data_type in OPTION_TYPES else []
         await self.repo.insert(
             {
                 "id": field_id,
@@ -75,7 +77,7 @@ class CustomFieldService:
                 "placeholder": data.placeholder,
                 "position": position,
                 "data_type": data.data_type,
-                "options": orjson.dumps(options or []).decode(),
+                "options": orjson.dumps(options).decode(),
                 "created_at": now_ms(),
             }
         )
@@ -152,9 +154,3 @@ class CustomFieldService:
     async def save_values(self, contact_id: str, changes: ValueChanges) -> None:
         if changes:
             await self.repo.save_values(contact_id, changes)
-
-
-def _name_taken(key: str) -> ValidationFailed:
-    return ValidationFailed.one(
-        "name", f"A custom field with the key {key} already exists.", "duplicate"
-    )
