@@ -19,9 +19,9 @@ _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 def _request_id(scope: Scope) -> bytes:
     for name, value in scope["headers"]:
         if name == b"x-request-id":
-            text = value.decode("latin-1")
-            if _CLIENT_REQUEST_ID.match(text):
-                return value
+            raw: bytes = value
+            if _CLIENT_REQUEST_ID.match(raw.decode("latin-1")):
+                return raw
     return secrets.token_hex(12).encode()
 
 

@@ -14,15 +14,21 @@ from starlette.routing import BaseRoute, Route
 
 from contactapi import docs_ui
 from contactapi.access import RequestContext
+from contactapi.appointments import docs as appointment_docs
+from contactapi.appointments import router as appointments
+from contactapi.calendars import docs as calendar_docs
+from contactapi.calendars import router as calendars
 from contactapi.contacts import docs as contact_docs
 from contactapi.contacts import router as contacts
+from contactapi.custom_fields import docs as custom_field_docs
+from contactapi.custom_fields import router as custom_fields
 from contactapi.db.engine import create_database
 from contactapi.errors import exception_handlers, json_response
 from contactapi.openapi import build_document
 from contactapi.ratelimit import RateLimit, SharedRateLimiter, state_file
 from contactapi.settings import Settings
 
-DOMAIN_DOCS = [contact_docs]
+DOMAIN_DOCS = [contact_docs, custom_field_docs, calendar_docs, appointment_docs]
 
 
 def openapi_document() -> dict[str, Any]:
@@ -68,6 +74,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     # The API's routes first: Starlette tries routes in order, and they are the hot ones.
     routes: list[BaseRoute] = [
         *contacts.routes,
+        *custom_fields.routes,
+        *calendars.routes,
+        *appointments.routes,
         Route("/health", health, methods=["GET"]),
         Route("/openapi.json", openapi_json, methods=["GET"]),
         *docs_ui.routes,

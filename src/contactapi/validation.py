@@ -129,6 +129,16 @@ def website(field: str, value: Any) -> str | None:
     return raw
 
 
+def url(field: str, value: Any) -> str | None:
+    """An http(s) URL with its scheme (a file or signature link, not a typed-in website)."""
+    raw = text(field, value, 2048)
+    if raw is None:
+        return None
+    if not _URL.match(raw):
+        raise FieldInvalid(f"The {label(field)} must be a valid http(s) URL.")
+    return raw
+
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

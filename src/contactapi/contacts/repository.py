@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
 from contactapi.custom_fields.repository import values_for_contacts
 from contactapi.db.engine import Connection, Row
+from contactapi.db.locks import lock_key
 
 COLUMNS = (
     "location_id", "id", "first_name", "last_name", "contact_name", "email", "email_lower",
@@ -29,12 +29,6 @@ _INSERT = (
 def _update_sql(columns: tuple[str, ...]) -> str:
     assignments = ", ".join(f"{col} = ${i}" for i, col in enumerate(columns, start=3))
     return f"UPDATE contacts SET {assignments} WHERE location_id = $1 AND id = $2"
-
-
-def lock_key(*parts: str) -> int:
-    """A signed 64-bit key for pg_advisory_xact_lock."""
-    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
 
 
 class ContactRepository:

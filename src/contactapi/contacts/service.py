@@ -16,9 +16,10 @@ from contactapi.contacts.schemas import (
     parse_contact,
 )
 from contactapi.core import new_id, now_ms
+from contactapi.custom_fields.service import CustomFieldService, ValueChanges
 from contactapi.db.engine import Row
 from contactapi.db.session import Scope
-from contactapi.errors import ValidationFailed, unknown_id
+from contactapi.errors import FieldErrors, ValidationFailed, unknown_id
 from contactapi.tags.service import merge_tags, record_tags
 
 NEW_CONTACT_DEFAULTS: dict[str, Any] = {
@@ -69,6 +70,27 @@ class ContactService:
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
         self.repo = ContactRepository(scope.conn, scope.location_id)
+        self.custom_fields = CustomFieldService(scope)
+
+    async def parse(self, body: dict[str, Any]) -> tuple[ContactInput, ValueChanges]:
+        """The sent fields and custom field values, all validated before anything is written;
+        every failing field is reported in one 422."""
+        errors: FieldErrors = {}
+        data = ContactInput()
+        try:
+            data = parse_contact(body, self.scope.location.country)
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+        custom_values: ValueChanges = {}
+        sent = body.get("customField")
+        if isinstance(sent, dict) and sent:
+            try:
+                custom_values = await self.custom_fields.resolve_values(sent)
+            except ValidationFailed as exc:
+                errors.update(exc.errors)
+        if errors:
+            raise ValidationFailed(errors)
+        return data, custom_values
 
     async def shape(self, row: Mapping[str, Any]) -> dict[str, Any]:
         custom = await self.repo.custom_values([row["id"]])
@@ -86,7 +108,7 @@ class ContactService:
     async def upsert(self, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """Create, or update the contact with the same email (else phone) unless the location
         allows duplicates. Returns the contact and whether it is new."""
-        data = parse_contact(body, self.scope.location.country)
+        data, custom_values = await self.parse(body)
         email, phone = data.columns.get("email"), data.columns.get("phone")
         if not email and not phone:
             raise EMAIL_OR_PHONE_REQUIRED
@@ -100,10 +122,10 @@ class ContactService:
                 existing = next(iter(await self.repo.by_phone(phone, 1)), None)
         if existing is not None:
             existing = await self.require(existing["id"], lock=True)
-            return await self._apply(existing, data, replace_tags=False), False
-        return await self._create(data), True
+            return await self._apply(existing, data, custom_values, replace_tags=False), False
+        return await self._create(data, custom_values), True
 
-    async def _create(self, data: ContactInput) -> dict[str, Any]:
+    async def _create(self, data: ContactInput, custom_values: ValueChanges) -> dict[str, Any]:
         contact_id, at = new_id(), now_ms()
         values = {**NEW_CONTACT_DEFAULTS, **changed_columns(data, None)}
         tags = data.tags or []
@@ -111,11 +133,18 @@ class ContactService:
                       date_updated=at)  # fmt: skip
         await self.repo.insert(values)
         await record_tags(self.scope.conn, self.scope.location_id, contact_id, [], tags)
+        await self.custom_fields.save_values(contact_id, custom_values)
         # The row is what was just written: no need to read it back.
-        return contact_to_api({**values, "location_id": self.scope.location_id}, [])
+        row = {**values, "location_id": self.scope.location_id}
+        return await self.shape(row) if custom_values else contact_to_api(row, [])
 
     async def _apply(
-        self, current: Row, data: ContactInput, *, replace_tags: bool
+        self,
+        current: Row,
+        data: ContactInput,
+        custom_values: ValueChanges,
+        *,
+        replace_tags: bool,
     ) -> dict[str, Any]:
         values = changed_columns(data, current)
         old_tags: list[str] = orjson.loads(current["tags"])
@@ -128,12 +157,13 @@ class ContactService:
                 )
         values["date_updated"] = max(now_ms(), current["date_updated"])
         await self.repo.update(current["id"], values)
+        await self.custom_fields.save_values(current["id"], custom_values)
         return await self.shape({**dict(current), **values})
 
     async def update(self, contact_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """PUT: the sent fields change, `null` clears, sent tags replace the list."""
         current = await self.require(contact_id, lock=True)
-        data = parse_contact(body, self.scope.location.country)
+        data, custom_values = await self.parse(body)
         columns = changed_columns(data, current)
         email_lower = columns.get("email_lower", current["email_lower"])
         phone = columns.get("phone", current["phone"])
@@ -158,7 +188,7 @@ class ContactService:
                                    "rule": "duplicate"}  # fmt: skip
             if errors:
                 raise ValidationFailed(errors)
-        return await self._apply(current, data, replace_tags=True)
+        return await self._apply(current, data, custom_values, replace_tags=True)
 
     async def delete(self, contact_id: str) -> None:
         """Its tags, memberships, enrollments, appointments and values go with it (cascade)."""

@@ -1,12 +1,127 @@
-"""Custom field queries; each starts from the caller's location."""
+"""Custom field queries. The repository is bound to one location: every query starts from it.
+
+`values_for_contacts` stays a function: the contact repository reads values through it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
 
-from contactapi.db.engine import Connection
+from contactapi.db.engine import Connection, Row
+from contactapi.db.locks import lock_name
+
+COLUMNS = ("location_id", "id", "name", "field_key", "placeholder", "position", "data_type",
+           "options", "created_at")  # fmt: skip
+UPDATABLE = frozenset({"name", "placeholder", "position", "data_type", "options"})
+_SELECT = f"SELECT {', '.join(COLUMNS)} FROM custom_fields"
+_INSERT = (
+    f"INSERT INTO custom_fields ({', '.join(COLUMNS)}) VALUES "
+    f"({', '.join(f'${i}' for i in range(1, len(COLUMNS) + 1))})"
+)
+
+
+class CustomFieldRepository:
+    def __init__(self, conn: Connection, location_id: str) -> None:
+        self.conn = conn
+        self.location_id = location_id
+
+    async def all(self) -> list[Row]:
+        return await self.conn.fetch_all(
+            f"{_SELECT} WHERE location_id = $1 ORDER BY position, created_at, id",
+            self.location_id,
+        )
+
+    async def get(self, field_id: str) -> Row | None:
+        return await self.conn.fetch_one(
+            f"{_SELECT} WHERE location_id = $1 AND id = $2", self.location_id, field_id
+        )
+
+    async def by_key(self, key: str) -> Row | None:
+        return await self.conn.fetch_one(
+            f"{_SELECT} WHERE location_id = $1 AND field_key = $2", self.location_id, key
+        )
+
+    async def find(self, refs: Sequence[str]) -> list[Row]:
+        """The fields named by id or by fieldKey among `refs`."""
+        if not refs:
+            return []
+        marks = ", ".join(f"${i}" for i in range(2, len(refs) + 2))
+        return await self.conn.fetch_all(
+            f"{_SELECT} WHERE location_id = $1 AND (id IN ({marks}) OR field_key IN ({marks}))",
+            self.location_id,
+            *refs,
+        )
+
+    async def next_position(self) -> int:
+        last = await self.conn.fetch_value(
+            "SELECT MAX(position) FROM custom_fields WHERE location_id = $1", self.location_id
+        )
+        return 0 if last is None else int(last) + 1
+
+    async def lock_key(self, key: str) -> None:
+        """Serialise creators of the same fieldKey (PostgreSQL; SQLite writers already are)."""
+        await lock_name(self.conn, self.location_id, "field_key", key)
+
+    async def insert(self, values: dict[str, Any]) -> None:
+        values = {**values, "location_id": self.location_id}
+        await self.conn.execute(_INSERT, *(values[col] for col in COLUMNS))
+
+    async def update(self, field_id: str, values: dict[str, Any]) -> None:
+        columns = [col for col in values if col in UPDATABLE]
+        if not columns:
+            return
+        assignments = ", ".join(f"{col} = ${i}" for i, col in enumerate(columns, start=3))
+        await self.conn.execute(
+            f"UPDATE custom_fields SET {assignments} WHERE location_id = $1 AND id = $2",
+            self.location_id,
+            field_id,
+            *(values[col] for col in columns),
+        )
+
+    async def delete(self, field_id: str) -> bool:
+        """Its values on every contact go with it (ON DELETE CASCADE)."""
+        count = await self.conn.execute(
+            "DELETE FROM custom_fields WHERE location_id = $1 AND id = $2",
+            self.location_id,
+            field_id,
+        )
+        return count > 0
+
+    async def has_values(self, field_id: str) -> bool:
+        row = await self.conn.fetch_one(
+            "SELECT 1 AS one FROM contact_field_values WHERE location_id = $1 AND field_id = $2"
+            " LIMIT 1",
+            self.location_id,
+            field_id,
+        )
+        return row is not None
+
+    async def save_values(self, contact_id: str, values: dict[str, Any]) -> None:
+        """Set each field's value on the contact; `None` clears it."""
+        cleared = [
+            (self.location_id, contact_id, fid) for fid, val in values.items() if val is None
+        ]
+        kept = [
+            (self.location_id, contact_id, fid, orjson.dumps(val).decode())
+            for fid, val in values.items()
+            if val is not None
+        ]
+        if cleared:
+            await self.conn.execute_many(
+                "DELETE FROM contact_field_values"
+                " WHERE location_id = $1 AND contact_id = $2 AND field_id = $3",
+                cleared,
+            )
+        if kept:
+            await self.conn.execute_many(
+                "INSERT INTO contact_field_values (location_id, contact_id, field_id, value)"
+                " VALUES ($1, $2, $3, $4) ON CONFLICT (location_id, contact_id, field_id)"
+                " DO UPDATE SET value = excluded.value",
+                kept,
+            )
 
 
 async def values_for_contacts(

@@ -1,0 +1,125 @@
+"""Appointment rules and every appointment write.
+
+Decisions where the contract is silent: a booking is not checked against other bookings
+(the API keeps no availability rules); it lasts the calendar's slot duration, and a reschedule
+keeps the appointment's duration. When `contactId` is sent, the contact fields of the body are
+not applied to that contact; otherwise the contact is found or created, and updated, exactly as
+`POST /v1/contacts/` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from contactapi.appointments.repository import AppointmentRepository
+from contactapi.appointments.schemas import (
+    BOOKED_STATUS,
+    appointment_to_api,
+    contact_fields,
+    parse_booking,
+    parse_reschedule,
+    parse_status,
+)
+from contactapi.calendars.service import CalendarService
+from contactapi.contacts.service import ContactService
+from contactapi.core import new_id, now_ms
+from contactapi.db.engine import Row
+from contactapi.db.session import Scope
+from contactapi.errors import ValidationFailed, unknown_id
+
+MINUTE_MS = 60_000
+
+
+class AppointmentService:
+    def __init__(self, scope: Scope) -> None:
+        self.repo = AppointmentRepository(scope.conn, scope.location_id)
+        self.calendars = CalendarService(scope)
+        self.contacts = ContactService(scope)
+
+    async def require(self, appointment_id: str) -> Row:
+        row = await self.repo.get(appointment_id)
+        if row is None:
+            raise unknown_id("appointmentId", "appointment")
+        return row
+
+    async def _with_contact(self, row: Row) -> dict[str, Any]:
+        """The appointment object with its contact, as single-appointment answers carry it."""
+        contact = await self.contacts.get(row["contact_id"])
+        return {**appointment_to_api(row), "contact": contact}
+
+    async def get(self, appointment_id: str) -> dict[str, Any]:
+        return await self._with_contact(await self.require(appointment_id))
+
+    async def book(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        booking = parse_booking(body)
+        errors = dict(booking.errors)
+        calendar: Row | None = None
+        contact_id: str | None = None
+        try:
+            if booking.calendar_id is not None:
+                calendar = await self.calendars.require(booking.calendar_id)
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+        try:
+            if "contactId" not in errors:
+                contact_id = await self._contact_id(booking.contact_id, body)
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+        if errors:
+            raise ValidationFailed(errors)
+        assert calendar is not None and contact_id is not None
+        assert booking.start_time is not None and booking.selected_timezone is not None
+        appointment_id, at = new_id(), now_ms()
+        await self.repo.insert(
+            {
+                "id": appointment_id,
+                "calendar_id": calendar["id"],
+                "contact_id": contact_id,
+                "title": booking.title,
+                "notes": booking.notes,
+                "status": BOOKED_STATUS,
+                "start_time": booking.start_time,
+                "end_time": booking.start_time + calendar["slot_duration"] * MINUTE_MS,
+                "selected_timezone": booking.selected_timezone,
+                "date_added": at,
+                "date_updated": at,
+            }
+        )
+        return await self.get(appointment_id)
+
+    async def _contact_id(self, contact_id: str | None, body: Mapping[str, Any]) -> str:
+        """The sent contact, else the one found or created from the body's email/phone (this
+        writes even when the booking then fails: the request rolls back as a whole)."""
+        if contact_id is not None:
+            return str((await self.contacts.require(contact_id, "contactId"))["id"])
+        contact, _ = await self.contacts.upsert(contact_fields(body))
+        return str(contact["id"])
+
+    async def reschedule(self, appointment_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """PUT: the sent fields change; a new slot keeps the appointment's duration."""
+        current = await self.require(appointment_id)
+        changes = parse_reschedule(body)
+        if "start_time" in changes:
+            duration = current["end_time"] - current["start_time"]
+            changes["end_time"] = changes["start_time"] + duration
+        return await self._save(current, changes)
+
+    async def set_status(self, appointment_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        current = await self.require(appointment_id)
+        return await self._save(current, {"status": parse_status(body)})
+
+    async def _save(self, current: Row, changes: dict[str, Any]) -> dict[str, Any]:
+        if changes:
+            changes["date_updated"] = max(now_ms(), current["date_updated"])
+            await self.repo.update(current["id"], changes)
+        return await self.get(current["id"])
+
+    async def delete(self, appointment_id: str) -> None:
+        if not await self.repo.delete(appointment_id):
+            raise unknown_id("appointmentId", "appointment")
+
+    async def for_contact(self, contact_id: str) -> list[dict[str, Any]]:
+        """The contact's appointments, by start time."""
+        await self.contacts.require(contact_id, "contactId")
+        return [appointment_to_api(row) for row in await self.repo.for_contact(contact_id)]

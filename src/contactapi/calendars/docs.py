@@ -1,0 +1,52 @@
+"""OpenAPI description of the calendar routes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contactapi.openapi import Schema, ok, operation, ref
+
+CALENDAR: Schema = {
+    "type": "object",
+    "required": ["id", "locationId", "name", "slotDuration", "dateAdded"],
+    "properties": {
+        "id": {"type": "string"},
+        "locationId": {"type": "string"},
+        "name": {"type": "string"},
+        "slotDuration": {"type": "integer", "description": "Minutes per appointment"},
+        "dateAdded": {"type": "string", "format": "date-time"},
+    },
+}
+
+CALENDAR_IN: Schema = {
+    "type": "object",
+    "required": ["name"],
+    "properties": {
+        "name": {"type": "string"},
+        "slotDuration": {"type": "integer", "minimum": 1, "default": 30},
+    },
+}
+
+schemas: dict[str, Schema] = {"Calendar": CALENDAR, "CalendarIn": CALENDAR_IN}
+
+paths: dict[str, dict[str, Any]] = {
+    "/v1/calendars/": {
+        "get": operation(
+            "List the location's calendars",
+            "Calendars",
+            ok(
+                {
+                    "type": "object",
+                    "properties": {"calendars": {"type": "array", "items": ref("Calendar")}},
+                }
+            ),
+            validation=False,
+        ),
+        "post": operation(
+            "Create a calendar",
+            "Calendars",
+            ok({"type": "object", "properties": {"calendar": ref("Calendar")}}),
+            body=ref("CalendarIn"),
+        ),
+    },
+}

@@ -1,0 +1,62 @@
+"""The calendar's wire shape."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from contactapi import validation as v
+from contactapi.core import iso_ms
+from contactapi.errors import FieldErrors, ValidationFailed
+
+DEFAULT_SLOT_MINUTES = 30
+MAX_SLOT_MINUTES = 24 * 60
+
+
+@dataclass(frozen=True)
+class CalendarInput:
+    name: str
+    slot_duration: int
+
+
+def _slot_duration(value: Any) -> int:
+    if value is None:
+        return DEFAULT_SLOT_MINUTES
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise v.FieldInvalid("The slot duration must be a whole number of minutes, 1 or more.")
+    if value > MAX_SLOT_MINUTES:
+        raise v.FieldInvalid(f"The slot duration may not be greater than {MAX_SLOT_MINUTES}.",
+                             "max")  # fmt: skip
+    return value
+
+
+def parse_calendar(body: Mapping[str, Any]) -> CalendarInput:
+    errors: FieldErrors = {}
+    name: str | None = None
+    slot_duration = DEFAULT_SLOT_MINUTES
+    try:
+        name = v.text("name", body.get("name"))
+    except v.FieldInvalid as exc:
+        errors["name"] = {"message": exc.message, "rule": exc.rule}
+    if name is None and "name" not in errors:
+        errors["name"] = {"message": "The name field is mandatory.", "rule": "required"}
+    try:
+        slot_duration = _slot_duration(body.get("slotDuration"))
+    except v.FieldInvalid as exc:
+        errors["slotDuration"] = {"message": exc.message, "rule": exc.rule}
+    if errors or name is None:
+        raise ValidationFailed(errors)
+    return CalendarInput(name, slot_duration)
+
+
+def calendar_to_api(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "locationId": row["location_id"],
+        "name": row["name"],
+        "slotDuration": row["slot_duration"],
+        "dateAdded": iso_ms(row["created_at"]),
+    }

@@ -1,0 +1,154 @@
+"""The GHLPy client from PyPI, unchanged, against a live `contactapi serve`.
+
+GHLPy is synchronous (requests) and sets no timeouts, so the socket default bounds each call;
+the server is a subprocess on a free localhost port, always stopped at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from GHL.ghlFunctions import GHLPy
+
+CONTACTAPI = str(Path(sys.executable).with_name("contactapi"))
+CALL_TIMEOUT_S = 15
+START_TIMEOUT_S = 30
+
+
+@dataclass
+class LiveServer:
+    base_url: str
+    api_key: str
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_until_healthy(base_url: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"contactapi serve exited with {server.returncode}")
+        try:
+            if requests.get(f"{base_url}/health", timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError("contactapi serve did not become healthy")
+
+
+@pytest.fixture
+def live_server(database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
+    created = subprocess.run(
+        [CONTACTAPI, "locations", "create", "--name", "GHLPy", "--database", database_url,
+         "--json"],
+        capture_output=True, check=True, timeout=START_TIMEOUT_S,
+    )  # fmt: skip
+    api_key = json.loads(created.stdout)["apiKey"]
+    port = _free_port()
+    log = (tmp_path / "server.log").open("wb")
+    server = subprocess.Popen(
+        [CONTACTAPI, "serve", "--port", str(port), "--database", database_url, "--no-worker",
+         "--rate-limit", "off"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base_url = f"http://127.0.0.1:{port}"
+    previous_timeout = socket.getdefaulttimeout()
+    try:
+        _wait_until_healthy(base_url, server)
+        socket.setdefaulttimeout(CALL_TIMEOUT_S)
+        yield LiveServer(base_url, api_key)
+    finally:
+        socket.setdefaulttimeout(previous_timeout)
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+def _create_calendar(server: LiveServer) -> str:
+    response = requests.post(
+        f"{server.base_url}/v1/calendars/",
+        json={"name": "Viewings", "slotDuration": 45},
+        headers={"Authorization": f"Bearer {server.api_key}"},
+        timeout=CALL_TIMEOUT_S,
+    )
+    assert response.status_code == 200, response.text
+    calendar_id: str = response.json()["calendar"]["id"]
+    return calendar_id
+
+
+def _event(appointment: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in appointment.items() if key != "contact"}
+
+
+def test_ghlpy_books_reads_and_lists_appointments(live_server: LiveServer) -> None:
+    calendar_id = _create_calendar(live_server)
+    client = GHLPy(live_server.api_key)
+    client.endpoint = live_server.base_url + "/v1"
+
+    booked = client.bookAppointment(
+        email="john@deo.com",
+        phone="+1 888-732-4197",
+        selectedSlot="2021-06-23T03:30:00+05:30",
+        selectedTimeZone="Asia/Kolkata",
+        calendarId=calendar_id,
+        firstName="John",
+        lastName="Deo",
+        name="John Deo",
+        title="Viewing",
+        address1="3535 1st St N",
+        city="Dolomite",
+        state="AL",
+        website="https://www.example.com",
+        calendarNotes="Bring the keys",
+    )
+    assert isinstance(booked, dict), booked
+    assert booked["calendarId"] == calendar_id
+    assert booked["startTime"] == "2021-06-22T22:00:00.000Z"
+    assert booked["endTime"] == "2021-06-22T22:45:00.000Z"
+    assert booked["selectedTimezone"] == "Asia/Kolkata"
+    assert booked["title"] == "Viewing" and booked["notes"] == "Bring the keys"
+    assert booked["appointmentStatus"] == "confirmed"
+    contact = booked["contact"]
+    assert booked["contactId"] == contact["id"]
+    assert (contact["email"], contact["phone"]) == ("john@deo.com", "+18887324197")
+    assert (contact["firstName"], contact["lastName"]) == ("John", "Deo")
+    assert (contact["address1"], contact["city"], contact["state"]) == (
+        "3535 1st St N", "Dolomite", "AL",
+    )  # fmt: skip
+    assert contact["website"] == "https://www.example.com"
+
+    assert client.get_appointmentById(booked["id"]) == booked
+    assert client.contact_appointments(contact["id"]) == {"events": [_event(booked)]}
+
+    moved = client.update_appointmentById(booked["id"], "2021-06-24T10:00:00+05:30", "UTC")
+    assert moved["startTime"] == "2021-06-24T04:30:00.000Z"
+    assert moved["selectedTimezone"] == "UTC"
+    showed = client.update_appointmentStatusById(booked["id"], "showed")
+    assert showed["appointmentStatus"] == "showed"
+    assert client.contact_appointments(contact["id"]) == {"events": [_event(showed)]}
+
+    client.delete_appointmentById(booked["id"])  # answers 200 with an empty body, as v1
+    assert client.contact_appointments(contact["id"]) == {"events": []}
+    assert client.get_appointmentById(booked["id"]) == {
+        "appointmentId": {"message": "The appointment id is invalid.", "rule": "invalid"}
+    }
