@@ -106,4 +106,5 @@ async def test_unhandled_fault_is_500_without_trace(settings: Settings) -> None:
         response = await client.get("/boom")
     assert response.status_code == 500
     assert response.json() == {"msg": "Internal Server Error"}
+    assert response.headers["x-request-id"]
     assert "secret" not in response.text

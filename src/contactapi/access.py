@@ -3,6 +3,7 @@ JSON access-log line (never the API key or a body)."""
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import secrets
@@ -13,6 +14,12 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+log = logging.getLogger("contactapi")
+SERVER_ERROR = b'{"msg":"Internal Server Error"}'
+JSON_HEADERS = [
+    (b"content-type", b"application/json"),
+    (b"content-length", str(len(SERVER_ERROR)).encode()),
+]
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
 
@@ -40,7 +47,7 @@ class RequestContext:
         started = time.perf_counter()
         request_id = _request_id(scope)
         state = scope.setdefault("state", {})
-        status = 500
+        status = 0
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
@@ -53,6 +60,16 @@ class RequestContext:
 
         try:
             await self.app(scope, receive, send_with_headers)
+        except Exception:
+            # Answered here rather than by Starlette's outer handler, so that a 500 carries the
+            # request id too (and is logged once, with its trace, never sent to the client).
+            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if status:
+                raise
+            await send_with_headers(
+                {"type": "http.response.start", "status": 500, "headers": JSON_HEADERS}
+            )
+            await send_with_headers({"type": "http.response.body", "body": SERVER_ERROR})
         finally:
             line = {
                 "method": scope["method"],

@@ -1,0 +1,112 @@
+"""`contactapi serve` as a process: several workers, HTTPS, the shared rate limit, logs."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import orjson
+
+from tests.live import create_location, live_server
+
+
+def _hammer(url: str, key: str, seconds: float, threads: int) -> list[httpx.Response]:
+    """GETs from several threads for `seconds`; every answer."""
+    answers: list[httpx.Response] = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def run() -> None:
+        with httpx.Client(headers={"Authorization": f"Bearer {key}"}, timeout=10) as client:
+            while time.monotonic() < deadline:
+                response = client.get(url)
+                with lock:
+                    answers.append(response)
+
+    workers = [threading.Thread(target=run) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return answers
+
+
+def test_rate_limit_holds_across_three_processes(database_url: str, tmp_path: Path) -> None:
+    _, key = create_location(database_url)
+    args = ("--workers", "3", "--rate-limit", "60/4s", "--no-worker")
+    with live_server(database_url, tmp_path, *args) as server:
+        url = f"{server.base_url}/v1/contacts/lookup?email=a@example.com"
+        answers = _hammer(url, key, seconds=3.5, threads=6)
+    allowed = [a for a in answers if a.status_code == 200]
+    limited = [a for a in answers if a.status_code == 429]
+    assert len(allowed) + len(limited) == len(answers)
+    # Any 4 s window holds at most 60; 3.5 s of load from a cold start lets through exactly 60.
+    assert 54 <= len(allowed) <= 60, (len(allowed), len(answers))
+    assert limited, "the load should have passed the limit"
+    for answer in limited:
+        assert answer.json() == {"msg": "Too Many Requests"}
+        assert 1 <= int(answer.headers["retry-after"]) <= 4
+    for answer in answers:
+        assert answer.headers["x-ratelimit-max"] == "60"
+        assert answer.headers["x-ratelimit-interval-milliseconds"] == "4000"
+        assert 0 <= int(answer.headers["x-ratelimit-remaining"]) <= 59
+
+
+def test_https_with_certificate(database_url: str, tmp_path: Path) -> None:
+    cert, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-keyout", str(key_file), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    _, key = create_location(database_url)
+    args = ("--ssl-certfile", str(cert), "--ssl-keyfile", str(key_file), "--no-worker")
+    with live_server(database_url, tmp_path, *args, scheme="https") as server:
+        assert server.base_url.startswith("https://")
+        response = httpx.post(
+            f"{server.base_url}/v1/contacts/",
+            json={"email": "tls@example.com"},
+            headers={"Authorization": f"Bearer {key}"},
+            verify=False,
+        )
+        assert response.status_code == 200
+        assert response.json()["contact"]["email"] == "tls@example.com"
+
+
+def test_access_log_is_one_json_line_per_request_without_secrets(
+    database_url: str, tmp_path: Path
+) -> None:
+    location_id, key = create_location(database_url)
+    with live_server(database_url, tmp_path, "--no-worker") as server:
+        response = httpx.post(
+            f"{server.base_url}/v1/contacts/",
+            json={"email": "logged@example.com", "source": "secret-body-value"},
+            headers={"Authorization": f"Bearer {key}", "X-Request-Id": "trace-123"},
+        )
+        assert response.headers["x-request-id"] == "trace-123"
+        contact_id = response.json()["contact"]["id"]
+        read = httpx.get(
+            f"{server.base_url}/v1/contacts/{contact_id}",
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        generated = read.headers["x-request-id"]
+        assert generated and generated != "trace-123"
+        missing = httpx.get(f"{server.base_url}/v1/nowhere")
+        assert missing.headers["x-request-id"]
+    lines = [orjson.loads(line) for line in server.log.splitlines() if line.startswith("{")]
+    by_id = {line["request_id"]: line for line in lines}
+    assert by_id["trace-123"] == {
+        "method": "POST",
+        "route": "/v1/contacts",
+        "status": 200,
+        "duration_ms": by_id["trace-123"]["duration_ms"],
+        "location_id": location_id,
+        "request_id": "trace-123",
+    }
+    assert by_id[generated]["route"] == "/v1/contacts/{id}"
+    assert by_id[generated]["status"] == 200
+    assert by_id[missing.headers["x-request-id"]]["status"] == 404
+    assert key not in server.log and "secret-body-value" not in server.log
