@@ -29,7 +29,5 @@ as_pg "$PGBIN/pg_ctl -D $PGROOT/data -l $PGROOT/log -w -o \"-p $PGPORT -k $PGROO
 trap 'as_pg "$PGBIN/pg_ctl -D $PGROOT/data -m immediate stop >/dev/null" || true; rm -rf "$PGROOT"' EXIT
 export CONTACTAPI_TEST_POSTGRES_URL="postgresql://postgres@127.0.0.1:$PGPORT/postgres"
 
-.venv/bin/ruff check src tests bench
-.venv/bin/ruff format --check src tests bench
-.venv/bin/mypy
+bash scripts/check.sh
 .venv/bin/pytest -q "$@"
