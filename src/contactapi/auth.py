@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
-import string
 from dataclasses import dataclass
 
 from starlette.requests import Request
 
+from contactapi.core import random_base62
 from contactapi.db.engine import Connection
 from contactapi.errors import Unauthorized
 
 KEY_PREFIX = "capi_"
-_ALPHABET = string.ascii_letters + string.digits
 _KEY_BODY_LENGTH = 32  # 32 * log2(62) = 190 bits
 
 
@@ -30,7 +28,7 @@ class Location:
 
 
 def generate_key() -> str:
-    return KEY_PREFIX + "".join(secrets.choice(_ALPHABET) for _ in range(_KEY_BODY_LENGTH))
+    return KEY_PREFIX + random_base62(_KEY_BODY_LENGTH)
 
 
 def hash_key(key: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 import string
 import time
@@ -11,9 +12,21 @@ _ALPHABET = string.ascii_letters + string.digits
 _EPOCH = datetime(1970, 1, 1)  # naive UTC, so isoformat() carries no offset
 
 
+def random_base62(length: int) -> str:
+    """`length` characters of [A-Za-z0-9] from one read of the system's CSPRNG (one read per
+    character cost ~2.5 us each). The bytes drawn exceed the characters' entropy by 16 bits, so
+    the modulo bias is negligible."""
+    number = int.from_bytes(secrets.token_bytes(math.ceil(length * math.log2(62) / 8) + 2))
+    chars = []
+    for _ in range(length):
+        number, digit = divmod(number, 62)
+        chars.append(_ALPHABET[digit])
+    return "".join(chars)
+
+
 def new_id(length: int = 20) -> str:
     """A random id of [A-Za-z0-9], like v1's (`ocQHyuzHvysMo5N5VsXc`)."""
-    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+    return random_base62(length)
 
 
 def now_ms() -> int:

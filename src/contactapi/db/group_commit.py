@@ -12,6 +12,7 @@ one batch never interleave; each sees the ones before it, exactly as if run one 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import sqlite3
 from collections.abc import AsyncIterator
@@ -71,6 +72,9 @@ class GroupCommitWriter:
         except BaseException:
             self.raw.execute(f"ROLLBACK TO {savepoint}")
             self.raw.execute(f"RELEASE {savepoint}")
+            # Still wait for the batch, so that no transaction outlives its requests.
+            with contextlib.suppress(Exception):
+                await asyncio.shield(batch.committed)
             raise
         self.raw.execute(f"RELEASE {savepoint}")
         # Answered only once the whole batch is durable.
