@@ -20,8 +20,10 @@ from contactapi.errors import exception_handlers, json_response
 from contactapi.openapi import build_document
 from contactapi.ratelimit import RateLimit, RateLimiter, RateLimitHeaders
 from contactapi.settings import Settings
+from contactapi.tags import docs as tag_docs
+from contactapi.tags import router as tags
 
-DOMAIN_DOCS = [contact_docs]
+DOMAIN_DOCS = [contact_docs, tag_docs]
 
 
 def openapi_document() -> dict[str, Any]:
@@ -61,6 +63,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/openapi.json", openapi_json, methods=["GET"]),
         *docs_ui.routes,
         *contacts.routes,
+        *tags.routes,
     ]
     app = Starlette(
         routes=routes,
