@@ -13,6 +13,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from contactapi import docs_ui
+from contactapi.campaigns import docs as campaign_docs
+from contactapi.campaigns import router as campaigns
 from contactapi.contacts import docs as contact_docs
 from contactapi.contacts import router as contacts
 from contactapi.db.engine import create_database
@@ -23,7 +25,7 @@ from contactapi.settings import Settings
 from contactapi.tags import docs as tag_docs
 from contactapi.tags import router as tags
 
-DOMAIN_DOCS = [contact_docs, tag_docs]
+DOMAIN_DOCS = [contact_docs, tag_docs, campaign_docs]
 
 
 def openapi_document() -> dict[str, Any]:
@@ -64,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *docs_ui.routes,
         *contacts.routes,
         *tags.routes,
+        *campaigns.routes,
     ]
     app = Starlette(
         routes=routes,
