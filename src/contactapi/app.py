@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -19,13 +20,18 @@ from contactapi.contacts import docs as contact_docs
 from contactapi.contacts import router as contacts
 from contactapi.db.engine import create_database
 from contactapi.errors import exception_handlers, json_response
+from contactapi.logs import configure_logging
 from contactapi.openapi import build_document
+from contactapi.queue.handlers import JOB_HANDLERS
+from contactapi.queue.worker import Worker
 from contactapi.ratelimit import RateLimit, RateLimiter, RateLimitHeaders
 from contactapi.settings import Settings
 from contactapi.tags import docs as tag_docs
 from contactapi.tags import router as tags
+from contactapi.workflows import docs as workflow_docs
+from contactapi.workflows import router as workflows
 
-DOMAIN_DOCS = [contact_docs, tag_docs, campaign_docs]
+DOMAIN_DOCS = [contact_docs, tag_docs, campaign_docs, workflow_docs]
 
 
 def openapi_document() -> dict[str, Any]:
@@ -50,14 +56,25 @@ async def openapi_json(request: Request) -> Response:
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
 
+    configure_logging(settings.log_level)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         db = create_database(settings)
         await db.connect()
         app.state.db = db
+        worker: Worker | None = None
+        worker_task: asyncio.Task[None] | None = None
+        if settings.run_worker:
+            worker = Worker(db, JOB_HANDLERS, lease_seconds=settings.job_lease_seconds)
+            worker_task = asyncio.create_task(worker.run(), name="contactapi-queue-worker")
         try:
             yield
         finally:
+            if worker is not None and worker_task is not None:
+                # The running job finishes; the rest of its batch goes back to the queue.
+                worker.stop()
+                await worker_task
             await db.close()
 
     routes: list[BaseRoute] = [
@@ -67,6 +84,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *contacts.routes,
         *tags.routes,
         *campaigns.routes,
+        *workflows.routes,
     ]
     app = Starlette(
         routes=routes,

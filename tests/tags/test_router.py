@@ -146,3 +146,9 @@ async def test_deleting_a_contact_drops_its_tags_from_use(api: Api) -> None:
     assert (await api.delete(f"/v1/contacts/{contact['id']}")).status_code == 200
     names = [t["name"] for t in (await api.get("/v1/tags/")).json()["tags"]]
     assert names == ["kept"]
+
+
+async def test_openapi_describes_the_tag_routes(api: Api) -> None:
+    paths = (await api.http.get("/openapi.json")).json()["paths"]
+    assert set(paths["/v1/contacts/{contactId}/tags/"]) == {"post", "delete"}
+    assert set(paths["/v1/tags/"]) == {"get"}
