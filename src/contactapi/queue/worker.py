@@ -94,6 +94,8 @@ class Worker:
         self.failed = 0
         self._wake = asyncio.Event()
         self._stopping = False
+        # Set once `run()` listens for new jobs: from then on an enqueue wakes it at once.
+        self.ready = asyncio.Event()
 
     def stop(self) -> None:
         """Finish the running job, release the rest, and return from `run()`."""
@@ -108,6 +110,8 @@ class Worker:
         """Process jobs until `stop()`; database faults are logged and waited out."""
         listener = await self._listen()
         outbox.subscribe(self._wake)
+        self.ready.set()
+        log.info("queue worker ready")
         try:
             while not self._stopping:
                 self._wake.clear()
