@@ -118,10 +118,12 @@ class Worker:
                 try:
                     claimed = await self.run_batch()
                 except Exception:
-                    log.exception("queue worker: claiming jobs failed; retrying")
-                    claimed = 0
+                    # The database is away: wait it out, without a log line per poll.
+                    log.exception("queue worker: claiming jobs failed; retrying in 1 s")
+                    await self._idle(max(1.0, self.idle_poll_seconds))
+                    continue
                 if claimed == 0 and not self._stopping:
-                    await self._idle()
+                    await self._idle(self.idle_poll_seconds)
         finally:
             outbox.unsubscribe(self._wake)
             if listener is not None:
@@ -219,9 +221,10 @@ class Worker:
             # The lease runs out on its own; the job is taken again then.
             log.exception("job %s: could not reschedule", job.id)
 
-    async def _idle(self) -> None:
+    async def _idle(self, seconds: float) -> None:
+        """Until a job is enqueued, `stop()`, or `seconds` pass."""
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), self.idle_poll_seconds)
+            await asyncio.wait_for(self._wake.wait(), seconds)
 
     async def _listen(self) -> asyncpg.Connection | None:
         if not isinstance(self.db, PostgresDatabase):
