@@ -102,10 +102,6 @@ class Worker:
         self._stopping = True
         self._wake.set()
 
-    @property
-    def stopping(self) -> bool:
-        return self._stopping
-
     async def run(self) -> None:
         """Process jobs until `stop()`; database faults are logged and waited out."""
         listener = await self._listen()
