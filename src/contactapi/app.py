@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -18,17 +19,34 @@ from contactapi.appointments import docs as appointment_docs
 from contactapi.appointments import router as appointments
 from contactapi.calendars import docs as calendar_docs
 from contactapi.calendars import router as calendars
+from contactapi.campaigns import docs as campaign_docs
+from contactapi.campaigns import router as campaigns
 from contactapi.contacts import docs as contact_docs
 from contactapi.contacts import router as contacts
 from contactapi.custom_fields import docs as custom_field_docs
 from contactapi.custom_fields import router as custom_fields
 from contactapi.db.engine import create_database
 from contactapi.errors import exception_handlers, json_response
+from contactapi.logs import configure_logging
 from contactapi.openapi import build_document
+from contactapi.queue.handlers import JOB_HANDLERS
+from contactapi.queue.worker import Worker
 from contactapi.ratelimit import RateLimit, SharedRateLimiter, state_file
 from contactapi.settings import Settings
+from contactapi.tags import docs as tag_docs
+from contactapi.tags import router as tags
+from contactapi.workflows import docs as workflow_docs
+from contactapi.workflows import router as workflows
 
-DOMAIN_DOCS = [contact_docs, custom_field_docs, calendar_docs, appointment_docs]
+DOMAIN_DOCS = [
+    contact_docs,
+    tag_docs,
+    campaign_docs,
+    workflow_docs,
+    custom_field_docs,
+    calendar_docs,
+    appointment_docs,
+]
 
 
 def openapi_document() -> dict[str, Any]:
@@ -54,6 +72,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     rate_limit = RateLimit.parse(settings.rate_limit)
 
+    configure_logging(settings.log_level)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         db = create_database(settings)
@@ -64,9 +84,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
             if rate_limit
             else None
         )
+        worker: Worker | None = None
+        worker_task: asyncio.Task[None] | None = None
+        if settings.run_worker:
+            worker = Worker(db, JOB_HANDLERS, lease_seconds=settings.job_lease_seconds)
+            worker_task = asyncio.create_task(worker.run(), name="contactapi-queue-worker")
         try:
             yield
         finally:
+            if worker is not None and worker_task is not None:
+                # The running job finishes; the rest of its batch goes back to the queue.
+                worker.stop()
+                await worker_task
             await db.close()
             if limiter is not None:
                 limiter.close()
@@ -74,6 +103,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     # The API's routes first: Starlette tries routes in order, and they are the hot ones.
     routes: list[BaseRoute] = [
         *contacts.routes,
+        *tags.routes,
+        *campaigns.routes,
+        *workflows.routes,
         *custom_fields.routes,
         *calendars.routes,
         *appointments.routes,

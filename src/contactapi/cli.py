@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -15,6 +16,7 @@ from contactapi.db.engine import Connection, create_database
 from contactapi.db.migrate import upgrade
 from contactapi.locations import repository as location_repo
 from contactapi.locations import service as locations
+from contactapi.logs import configure_logging
 from contactapi.ratelimit import RateLimit
 from contactapi.settings import Settings
 
@@ -105,6 +107,42 @@ def serve(
         ssl_key=Path(ssl_keyfile) if ssl_keyfile else None,
         log_access=False,
     ).serve()
+
+
+@app.command()
+def worker(
+    database: DatabaseOption = None,
+    batch_size: Annotated[int, typer.Option(help="Jobs claimed at a time.", min=1)] = 20,
+) -> None:
+    """Run a queue worker (any number may run beside the server) until SIGTERM or Ctrl-C.
+
+    It expects a migrated database: start the server or run `contactapi db upgrade` first."""
+    from contactapi.queue.handlers import JOB_HANDLERS
+    from contactapi.queue.worker import Worker
+
+    settings = load_settings(database)
+    configure_logging(settings.log_level)
+
+    async def main() -> Worker:
+        db = create_database(settings)
+        await db.connect()
+        runner = Worker(
+            db, JOB_HANDLERS, lease_seconds=settings.job_lease_seconds, batch_size=batch_size
+        )
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, runner.stop)
+        try:
+            await runner.run()
+        finally:
+            await db.close()
+        return runner
+
+    typer.echo(f"worker {os.getpid()} started", err=True)
+    done = asyncio.run(main())
+    typer.echo(
+        f"worker {os.getpid()} stopped: {done.processed} jobs done, {done.failed} failed", err=True
+    )
 
 
 @db_app.command("upgrade")

@@ -18,6 +18,10 @@ class Settings(BaseSettings):
     rate_limit: str = "100/10s"
     # Run the queue worker inside the API process.
     run_worker: bool = True
+    # How long a worker holds a claimed job before another may take it (its worker died).
+    job_lease_seconds: float = 30.0
+    # Level of the `contactapi` loggers (the worker logs each job at info).
+    log_level: str = "warning"
     # Comma-separated addresses whose X-Forwarded-* headers are believed.
     trusted_proxies: str = "127.0.0.1,::1"
     max_body_bytes: int = 1024 * 1024

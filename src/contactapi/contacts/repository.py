@@ -42,12 +42,13 @@ class ContactRepository:
             sql += " FOR UPDATE"
         return await self.conn.fetch_one(sql, self.location_id, contact_id)
 
-    async def exists(self, contact_id: str) -> bool:
-        row = await self.conn.fetch_one(
-            "SELECT 1 AS one FROM contacts WHERE location_id = $1 AND id = $2",
-            self.location_id,
-            contact_id,
-        )
+    async def exists(self, contact_id: str, *, hold: bool = False) -> bool:
+        """With `hold`, the contact can't be deleted before this transaction ends (PostgreSQL's
+        key-share lock, the one a foreign key takes), so rows pointing at it can be added."""
+        sql = "SELECT 1 AS one FROM contacts WHERE location_id = $1 AND id = $2"
+        if hold and self.conn.dialect == "postgresql":
+            sql += " FOR KEY SHARE"
+        row = await self.conn.fetch_one(sql, self.location_id, contact_id)
         return row is not None
 
     async def lock_identity(self, email_lower: str | None, phone: str | None) -> None:

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+import orjson
+
+from contactapi.contacts.repository import ContactRepository
+from contactapi.core import now_ms
 from contactapi.db.engine import Connection
+from contactapi.db.session import Scope
+from contactapi.errors import ValidationFailed, unknown_id
 from contactapi.tags import repository
 from contactapi.validation import FieldInvalid, text
 
@@ -47,3 +53,63 @@ async def record_tags(
     added = [name for name in after if name not in before_set]
     removed = [name for name in before if name not in after_set]
     await repository.apply_contact_tags(conn, location_id, contact_id, added, removed)
+
+
+TAGS_REQUIRED = ValidationFailed.one("tags", "The tags field is mandatory.", "required")
+
+
+def parse_tag_body(body: dict[str, Any]) -> list[str]:
+    """The `tags` of a tag request: a non-empty list, normalised."""
+    raw = body.get("tags")
+    if raw is None or raw == []:
+        raise TAGS_REQUIRED
+    try:
+        names = parse_tags("tags", raw)
+    except FieldInvalid as exc:
+        raise ValidationFailed.one("tags", exc.message, exc.rule) from exc
+    if not names:
+        raise TAGS_REQUIRED
+    return names
+
+
+class ContactTagService:
+    """Adding and removing a contact's tags. The contact row is locked first, so concurrent
+    requests on one contact apply one after the other and none loses another's tags."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.conn = scope.conn
+        self.location_id = scope.location_id
+        self.contacts = ContactRepository(scope.conn, scope.location_id)
+
+    async def add(self, contact_id: str, body: dict[str, Any]) -> list[str]:
+        return await self._change(contact_id, body, merge_tags)
+
+    async def remove(self, contact_id: str, body: dict[str, Any]) -> list[str]:
+        return await self._change(contact_id, body, remove_tags)
+
+    async def _change(
+        self,
+        contact_id: str,
+        body: dict[str, Any],
+        combine: Callable[[list[str], list[str]], list[str]],
+    ) -> list[str]:
+        names = parse_tag_body(body)
+        contact = await self.contacts.get(contact_id, for_update=True)
+        if contact is None:
+            raise unknown_id("contactId", "contact")
+        before: list[str] = orjson.loads(contact["tags"])
+        after = combine(before, names)
+        if after != before:
+            await record_tags(self.conn, self.location_id, contact_id, before, after)
+            await self.contacts.update(
+                contact_id,
+                {
+                    "tags": orjson.dumps(after).decode(),
+                    "date_updated": max(now_ms(), contact["date_updated"]),
+                },
+            )
+        return after
+
+    async def in_use(self) -> list[dict[str, str]]:
+        rows = await repository.tags_in_use(self.conn, self.location_id)
+        return [{"id": row["id"], "name": row["name"]} for row in rows]

@@ -1,0 +1,148 @@
+"""Queue throughput: workflow enrollments processed per second by 1 and by 3 `contactapi worker`
+processes, on SQLite and on PostgreSQL.
+
+For each run the workers are started first and left idle; N enrollments are then written in one
+transaction (the way the API writes them: enrollment + outbox job), and the clock runs from that
+commit until the job table is empty. Not a test; prints one line per run.
+
+    .venv/bin/python bench/bench_queue.py [N]
+    CONTACTAPI_BENCH_POSTGRES_URL=postgresql://postgres@localhost:5432/postgres (the default)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+
+from contactapi.auth import Location
+from contactapi.contacts.service import ContactService
+from contactapi.db.engine import create_database
+from contactapi.db.migrate import upgrade
+from contactapi.db.session import Scope
+from contactapi.locations.service import create_location
+from contactapi.settings import Settings
+from contactapi.workflows.service import WorkflowService
+
+CLI = str(Path(sys.executable).with_name("contactapi"))
+ADMIN_URL = os.environ.get(
+    "CONTACTAPI_BENCH_POSTGRES_URL",
+    os.environ.get("CONTACTAPI_TEST_POSTGRES_URL", "postgresql://postgres@localhost:5432/postgres"),
+)
+WORKFLOWS_PER_CONTACT = 20
+
+
+async def prepare(url: str, count: int) -> tuple[Location, list[tuple[str, str]]]:
+    """A location with contacts and workflows enough for `count` enrollments (none yet)."""
+    db = create_database(Settings(database_url=url))
+    await db.connect()
+    try:
+        async with db.transaction(write=True) as conn:
+            created = await create_location(conn, "bench")
+            location = Location(created.id, False, "US")
+            scope = Scope(conn, location)
+            workflows = [
+                (await WorkflowService(scope).create({"name": f"W{n}"}))["id"]
+                for n in range(WORKFLOWS_PER_CONTACT)
+            ]
+            pairs = []
+            for n in range(count // WORKFLOWS_PER_CONTACT):
+                contact, _ = await ContactService(scope).upsert({"email": f"b{n}@example.com"})
+                pairs.extend((contact["id"], workflow) for workflow in workflows)
+    finally:
+        await db.close()
+    return location, pairs
+
+
+async def enroll_all(url: str, location: Location, pairs: list[tuple[str, str]]) -> float:
+    db = create_database(Settings(database_url=url))
+    await db.connect()
+    try:
+        async with db.transaction(write=True) as conn:
+            service = WorkflowService(Scope(conn, location))
+            for contact_id, workflow_id in pairs:
+                await service.enroll(contact_id, workflow_id, {})
+        return time.perf_counter()
+    finally:
+        await db.close()
+
+
+async def wait_until_drained(url: str) -> None:
+    """Poll on one connection, at a pace that takes little from the workers."""
+    db = create_database(Settings(database_url=url, pool_size=1))
+    await db.connect()
+    try:
+        while True:
+            async with db.transaction(write=False) as conn:
+                if not await conn.fetch_value("SELECT 1 FROM jobs LIMIT 1"):
+                    return
+            await asyncio.sleep(0.02)
+    finally:
+        await db.close()
+
+
+async def run(url: str, workers: int, count: int, logs: Path) -> float:
+    location, pairs = await prepare(url, count)
+    env = {**os.environ, "CONTACTAPI_LOG_LEVEL": "info"}
+    paths = [logs / f"worker-{workers}-{n}.log" for n in range(workers)]
+    children = []
+    for path in paths:
+        with path.open("wb") as sink:
+            children.append(
+                subprocess.Popen([CLI, "worker", "--database", url], stderr=sink, env=env)
+            )
+    try:
+        while not all("queue worker ready" in path.read_text() for path in paths):
+            await asyncio.sleep(0.05)
+        started = await enroll_all(url, location, pairs)
+        await wait_until_drained(url)
+        elapsed = time.perf_counter() - started
+    finally:
+        for child in children:
+            child.send_signal(signal.SIGTERM)
+        for child in children:
+            child.wait(30)
+    return len(pairs) / elapsed
+
+
+def fresh_postgres() -> tuple[str, str]:
+    name = f"contactapi_bench_{secrets.token_hex(4)}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    base, _, query = ADMIN_URL.partition("?")
+    url = base.rsplit("/", 1)[0] + "/" + name + (f"?{query}" if query else "")
+    return name, url
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    count -= count % WORKFLOWS_PER_CONTACT
+    with tempfile.TemporaryDirectory() as tmp:
+        logs = Path(tmp)
+        for backend in ("sqlite", "postgresql"):
+            for workers in (1, 3):
+                name = None
+                if backend == "sqlite":
+                    url = f"sqlite:///{logs / f'bench-{workers}.db'}"
+                else:
+                    name, url = fresh_postgres()
+                try:
+                    upgrade(Settings(database_url=url))
+                    rate = asyncio.run(run(url, workers, count, logs))
+                finally:
+                    if name:
+                        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+                            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+                print(f"{backend:<10} workers={workers}  N={count}  {rate:8.0f} enrollments/s")
+
+
+if __name__ == "__main__":
+    main()

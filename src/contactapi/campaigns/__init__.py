@@ -1,0 +1,1 @@
+"""Campaigns and the contacts that belong to them."""

@@ -1,0 +1,67 @@
+"""Campaign rules and every campaign write. Never commits: the request does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contactapi.campaigns.repository import CampaignRepository
+from contactapi.campaigns.schemas import (
+    campaign_to_api,
+    membership_to_api,
+    parse_campaign,
+    parse_status,
+)
+from contactapi.contacts.repository import ContactRepository
+from contactapi.core import new_id, now_ms
+from contactapi.db.session import Scope
+from contactapi.errors import FieldErrors, ValidationFailed, unknown_id
+
+
+class CampaignService:
+    def __init__(self, scope: Scope) -> None:
+        self.repo = CampaignRepository(scope.conn, scope.location_id)
+        self.contacts = ContactRepository(scope.conn, scope.location_id)
+
+    async def create(self, body: dict[str, Any]) -> dict[str, Any]:
+        data = parse_campaign(body)
+        campaign_id = new_id()
+        await self.repo.insert(campaign_id, data.name, data.status, now_ms())
+        return {"id": campaign_id, "name": data.name, "status": data.status}
+
+    async def find(self, status: str | None) -> list[dict[str, Any]]:
+        return [campaign_to_api(row) for row in await self.repo.by_status(parse_status(status))]
+
+    async def get(self, campaign_id: str) -> dict[str, Any]:
+        row = await self.repo.get(campaign_id)
+        if row is None:
+            raise unknown_id("campaignId", "campaign")
+        return campaign_to_api(row)
+
+    async def _require(
+        self, contact_id: str, campaign_id: str | None = None, *, hold: bool = True
+    ) -> None:
+        """Both path ids at once, so a request naming two bad ids hears of both. A writer holds
+        the contact until its transaction ends, so a membership never outlives it."""
+        errors: FieldErrors = {}
+        if not await self.contacts.exists(contact_id, hold=hold):
+            errors.update(unknown_id("contactId", "contact").errors)
+        if campaign_id is not None and await self.repo.get(campaign_id) is None:
+            errors.update(unknown_id("campaignId", "campaign").errors)
+        if errors:
+            raise ValidationFailed(errors)
+
+    async def add_contact(self, contact_id: str, campaign_id: str) -> None:
+        await self._require(contact_id, campaign_id)
+        await self.repo.add_member(contact_id, campaign_id, now_ms())
+
+    async def remove_contact(self, contact_id: str, campaign_id: str) -> None:
+        await self._require(contact_id, campaign_id)
+        await self.repo.remove_member(contact_id, campaign_id)
+
+    async def remove_from_all(self, contact_id: str) -> None:
+        await self._require(contact_id)
+        await self.repo.remove_all_memberships(contact_id)
+
+    async def of_contact(self, contact_id: str) -> list[dict[str, Any]]:
+        await self._require(contact_id, hold=False)
+        return [membership_to_api(row) for row in await self.repo.memberships(contact_id)]

@@ -1,0 +1,1 @@
+"""Workflows and the contacts enrolled in them."""

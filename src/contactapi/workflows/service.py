@@ -1,0 +1,94 @@
+"""Workflow rules and every workflow write, for requests and for the queue's jobs.
+
+Enrolling writes the enrollment (`queued`) and its job in one transaction; the job, run by a
+worker, makes it `active`. Nothing here commits: the request or the job's transaction does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from contactapi import validation as v
+from contactapi.contacts.repository import ContactRepository
+from contactapi.core import now_ms
+from contactapi.db.session import Scope, WorkScope
+from contactapi.errors import FieldErrors, ValidationFailed, unknown_id
+from contactapi.queue.outbox import enqueue
+from contactapi.workflows.repository import WorkflowRepository
+from contactapi.workflows.schemas import enrollment_to_api, parse_workflow, workflow_to_api
+
+ENROLL_JOB = "workflow.enroll"
+
+
+class WorkflowService:
+    def __init__(self, scope: Scope) -> None:
+        self.conn = scope.conn
+        self.location_id = scope.location_id
+        self.repo = WorkflowRepository(scope.conn, scope.location_id)
+        self.contacts = ContactRepository(scope.conn, scope.location_id)
+
+    async def create(self, body: dict[str, Any]) -> dict[str, Any]:
+        data = parse_workflow(body)
+        workflow_id = str(uuid.uuid4())
+        await self.repo.insert(workflow_id, data.name, data.status, now_ms())
+        row = await self.repo.get(workflow_id)
+        assert row is not None
+        return workflow_to_api(row)
+
+    async def all(self) -> list[dict[str, Any]]:
+        return [workflow_to_api(row) for row in await self.repo.all()]
+
+    async def _require(
+        self, contact_id: str, workflow_id: str | None, errors: FieldErrors, *, hold: bool
+    ) -> None:
+        """Both path ids (and any body errors) are reported together, as v1 does."""
+        if not await self.contacts.exists(contact_id, hold=hold):
+            errors.update(unknown_id("contactId", "contact").errors)
+        if workflow_id is not None and await self.repo.get(workflow_id) is None:
+            errors.update(unknown_id("workflowId", "workflow").errors)
+        if errors:
+            raise ValidationFailed(errors)
+
+    async def enroll(self, contact_id: str, workflow_id: str, body: dict[str, Any]) -> None:
+        """Queue the contact for the workflow. Already queued or active: nothing new is queued
+        (a sent eventStartTime still updates a queued one). Removed or finished: queued again."""
+        errors: FieldErrors = {}
+        event_start: int | None = None
+        try:
+            event_start = v.datetime_with_offset("eventStartTime", body.get("eventStartTime"))
+        except v.FieldInvalid as exc:
+            errors["eventStartTime"] = {"message": exc.message, "rule": exc.rule}
+        await self._require(contact_id, workflow_id, errors, hold=True)
+        at = now_ms()
+        if not await self.repo.insert_enrollment(contact_id, workflow_id, event_start, at):
+            current = await self.repo.enrollment(contact_id, workflow_id)
+            assert current is not None
+            if current["status"] in ("queued", "active"):
+                if current["status"] == "queued" and event_start is not None:
+                    await self.repo.set_event_start_time(contact_id, workflow_id, event_start)
+                return
+            await self.repo.requeue(contact_id, workflow_id, event_start, at)
+        await enqueue(
+            self.conn,
+            self.location_id,
+            ENROLL_JOB,
+            {"contactId": contact_id, "workflowId": workflow_id},
+        )
+
+    async def remove(self, contact_id: str, workflow_id: str) -> None:
+        """The enrollment stays, as `removed`, so the contact's list tells what happened; a
+        job still queued for it then ends without effect."""
+        await self._require(contact_id, workflow_id, {}, hold=True)
+        await self.repo.mark_removed(contact_id, workflow_id)
+
+    async def of_contact(self, contact_id: str) -> list[dict[str, Any]]:
+        await self._require(contact_id, None, {}, hold=False)
+        return [enrollment_to_api(row) for row in await self.repo.enrollments_of(contact_id)]
+
+
+async def process_enrollment(scope: WorkScope, payload: dict[str, Any]) -> bool:
+    """The job of an enrollment: `queued` -> `active`. Returns whether anything changed; run
+    twice, or after the contact or the enrollment went, it changes nothing."""
+    repo = WorkflowRepository(scope.conn, scope.location_id)
+    return await repo.activate(payload["contactId"], payload["workflowId"], now_ms())

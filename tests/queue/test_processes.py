@@ -1,0 +1,260 @@
+"""The queue across real processes: a server killed with SIGKILL right after accepting
+enrollments loses none, and three `contactapi worker` processes share one backlog with each
+enrollment processed exactly once. Every process is bounded in time and always reaped."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+
+from contactapi.app import create_app
+from contactapi.db.engine import create_database
+from contactapi.db.migrate import upgrade
+from contactapi.settings import Settings
+from tests.conftest import ADMIN_URL, _with_database
+from tests.factories import Api, make_location
+
+CLI = str(Path(sys.executable).with_name("contactapi"))
+JOB_DONE = re.compile(
+    r"job done id=\d+ kind=workflow\.enroll .* changed=(True|False) payload=(.*)$"
+)
+
+
+class Processes:
+    """Child processes of one test, each writing its stderr to a file."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.children: list[tuple[subprocess.Popen[bytes], Path]] = []
+
+    def start(self, name: str, *args: str, env: dict[str, str] | None = None) -> Path:
+        log = self.directory / f"{name}.log"
+        with log.open("wb") as sink:
+            child = subprocess.Popen(
+                [CLI, *args],
+                stdout=subprocess.DEVNULL,
+                stderr=sink,
+                env={**os.environ, "CONTACTAPI_LOG_LEVEL": "info", **(env or {})},
+            )
+        self.children.append((child, log))
+        return log
+
+    def process(self, log: Path) -> subprocess.Popen[bytes]:
+        return next(child for child, path in self.children if path == log)
+
+    def reap(self) -> None:
+        for child, _ in self.children:
+            if child.poll() is None:
+                child.kill()
+            child.wait(10)
+
+
+@pytest.fixture
+def processes(tmp_path: Path) -> Iterator[Processes]:
+    running = Processes(tmp_path)
+    try:
+        yield running
+    finally:
+        running.reap()
+
+
+@pytest.fixture
+def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of the requested backend, for this test alone."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'queue.db'}"
+        return
+    name = f"contactapi_queue_{secrets.token_hex(4)}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield _with_database(ADMIN_URL, name)
+    finally:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def wait_for(what: str, check: Any, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not await check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.05)
+
+
+async def enrollment_counts(url: str) -> tuple[dict[str, int], int]:
+    """({status: enrollments}, jobs left), read straight from the database."""
+    db = create_database(Settings(database_url=url, pool_size=1))
+    await db.connect()
+    try:
+        async with db.transaction(write=False) as conn:
+            rows = await conn.fetch_all(
+                "SELECT status, COUNT(*) AS n FROM workflow_enrollments GROUP BY status"
+            )
+            jobs = await conn.fetch_value("SELECT COUNT(*) FROM jobs")
+    finally:
+        await db.close()
+    return {row["status"]: row["n"] for row in rows}, jobs
+
+
+def activations(*logs: Path) -> Counter[tuple[str, str]]:
+    """How many times each (contact, workflow) enrollment was made active, per the logs."""
+    found: Counter[tuple[str, str]] = Counter()
+    for log in logs:
+        for line in log.read_text(errors="replace").splitlines():
+            match = JOB_DONE.search(line)
+            if match and match[1] == "True":
+                payload = json.loads(match[2])
+                found[payload["contactId"], payload["workflowId"]] += 1
+    return found
+
+
+async def start_server(processes: Processes, url: str, port: int, name: str) -> Path:
+    log = processes.start(
+        name,
+        *("serve", "--port", str(port), "--database", url, "--rate-limit", "off"),
+        env={"CONTACTAPI_JOB_LEASE_SECONDS": "1"},
+    )
+
+    async def healthy() -> bool:
+        assert processes.process(log).poll() is None, log.read_text()
+        try:
+            async with httpx.AsyncClient() as client:
+                response = await client.get(f"http://127.0.0.1:{port}/health")
+        except httpx.TransportError:
+            return False
+        return response.status_code == 200
+
+    await wait_for("the server", healthy, 30)
+    return log
+
+
+@pytest.mark.parametrize("fresh_database", ["sqlite", "postgresql"], indirect=True)
+async def test_enrollments_accepted_before_sigkill_are_processed_once_after_restart(
+    processes: Processes, fresh_database: str
+) -> None:
+    created = subprocess.run(
+        [CLI, "locations", "create", "--name", "crash", "--json", "--database", fresh_database],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    key = json.loads(created.stdout)["apiKey"]
+    port = free_port()
+    first_log = await start_server(processes, fresh_database, port, "server-1")
+    headers = {"Authorization": f"Bearer {key}"}
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=30
+    ) as client:
+        workflow = (await client.post("/v1/workflows/", json={"name": "W"})).json()["workflow"]
+        contacts = await asyncio.gather(
+            *(client.post("/v1/contacts/", json={"email": f"k{i}@example.com"}) for i in range(50))
+        )
+        ids = [response.json()["contact"]["id"] for response in contacts]
+        accepted = await asyncio.gather(
+            *(client.post(f"/v1/contacts/{cid}/workflow/{workflow['id']}") for cid in ids)
+        )
+    processes.process(first_log).send_signal(signal.SIGKILL)
+    processes.process(first_log).wait(10)
+    assert [response.status_code for response in accepted] == [200] * 50
+
+    at_kill, _ = await enrollment_counts(fresh_database)
+    assert sum(at_kill.values()) == 50  # every accepted enrollment was committed
+    second_log = await start_server(processes, fresh_database, port, "server-2")
+
+    async def all_active() -> bool:
+        statuses, jobs = await enrollment_counts(fresh_database)
+        return statuses == {"active": 50} and jobs == 0
+
+    await wait_for("all 50 enrollments to be processed", all_active, 15)
+    server = processes.process(second_log)
+    server.send_signal(signal.SIGTERM)
+    # uvicorn shuts down gracefully, then re-raises the signal to report it.
+    assert server.wait(15) in (0, -signal.SIGTERM)
+    assert "Traceback" not in second_log.read_text()
+    done = activations(first_log, second_log)
+    # A log line can be lost to the SIGKILL (after its commit), never doubled.
+    assert set(done) <= {(cid, workflow["id"]) for cid in ids}
+    assert max(done.values(), default=1) == 1
+    print(f"at SIGKILL: {at_kill}; logged activations {sum(done.values())}/50")
+
+
+@pytest.fixture
+async def seeded_api(fresh_database: str) -> AsyncIterator[Api]:
+    """A client of an in-process app (no worker of its own) over the fresh database."""
+    upgrade(Settings(database_url=fresh_database))
+    app = create_app(Settings(database_url=fresh_database, rate_limit="off", run_worker=False))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            yield await make_location(app, client)
+
+
+@pytest.mark.parametrize("fresh_database", ["postgresql"], indirect=True)
+async def test_three_worker_processes_process_each_of_1000_enrollments_exactly_once(
+    processes: Processes, fresh_database: str, seeded_api: Api
+) -> None:
+    api = seeded_api
+    logs = [processes.start(f"worker-{n}", "worker", "--database", fresh_database)
+            for n in range(3)]  # fmt: skip
+
+    async def all_ready() -> bool:
+        return all("queue worker ready" in log.read_text() for log in logs)
+
+    await wait_for("three workers", all_ready, 30)
+
+    contacts = [await api.make_contact() for _ in range(20)]
+    workflows = [
+        (await api.post("/v1/workflows/", json={"name": f"W{n}"})).json()["workflow"]["id"]
+        for n in range(50)
+    ]
+    wanted = [(contact["id"], workflow) for contact in contacts for workflow in workflows]
+    for start in range(0, len(wanted), 50):
+        answers = await asyncio.gather(
+            *(
+                api.post(f"/v1/contacts/{cid}/workflow/{wid}")
+                for cid, wid in wanted[start : start + 50]
+            )
+        )
+        assert all(answer.status_code == 200 for answer in answers)
+
+    async def all_active() -> bool:
+        statuses, jobs = await enrollment_counts(api_url)
+        return statuses == {"active": 1000} and jobs == 0
+
+    api_url = fresh_database
+    await wait_for("1000 enrollments to be processed", all_active, 60)
+    for log in logs:
+        processes.process(log).send_signal(signal.SIGTERM)
+    for log in logs:
+        assert processes.process(log).wait(15) == 0, log.read_text()[-2000:]
+        assert "stopped:" in log.read_text()
+
+    done = activations(*logs)
+    assert set(done) == set(wanted)
+    assert set(done.values()) == {1}
+    per_worker = [sum(activations(log).values()) for log in logs]
+    assert sum(per_worker) == 1000
+    print(f"jobs per worker: {per_worker}")
