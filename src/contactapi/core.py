@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import secrets
 import string
 import time
@@ -12,16 +11,18 @@ _ALPHABET = string.ascii_letters + string.digits
 _EPOCH = datetime(1970, 1, 1)  # naive UTC, so isoformat() carries no offset
 
 
+# Bytes 0..247 map evenly onto the 62 characters (248 = 4 * 62); 248..255 are dropped.
+_BYTE_TO_CHAR = bytes(ord(_ALPHABET[b % 62]) for b in range(248)) + bytes(8)
+_DROPPED = bytes(range(248, 256))
+
+
 def random_base62(length: int) -> str:
-    """`length` characters of [A-Za-z0-9] from one read of the system's CSPRNG (one read per
-    character cost ~2.5 us each). The bytes drawn exceed the characters' entropy by 16 bits, so
-    the modulo bias is negligible."""
-    number = int.from_bytes(secrets.token_bytes(math.ceil(length * math.log2(62) / 8) + 2))
-    chars = []
-    for _ in range(length):
-        number, digit = divmod(number, 62)
-        chars.append(_ALPHABET[digit])
-    return "".join(chars)
+    """`length` uniform characters of [A-Za-z0-9] from the system's CSPRNG, in one read and one
+    C-level translation (secrets.choice per character cost ~2.5 us each)."""
+    chars = b""
+    while len(chars) < length:
+        chars += secrets.token_bytes(length + 8).translate(_BYTE_TO_CHAR, _DROPPED)
+    return chars[:length].decode()
 
 
 def new_id(length: int = 20) -> str:

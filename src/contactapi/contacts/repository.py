@@ -18,10 +18,22 @@ COLUMNS = (
 )  # fmt: skip
 UPDATABLE = frozenset(COLUMNS) - {"location_id", "id", "date_added"}
 
-_SELECT = f"SELECT {', '.join(COLUMNS)} FROM contacts"
+_COLUMN_LIST = ", ".join(COLUMNS)
+_SELECT = f"SELECT {_COLUMN_LIST} FROM contacts"
 _INSERT = (
     f"INSERT INTO contacts ({', '.join(COLUMNS)}) VALUES "
     f"({', '.join(f'${i}' for i in range(1, len(COLUMNS) + 1))})"
+)
+
+
+_FIND_DUPLICATE = (
+    f"SELECT * FROM ("
+    f"SELECT * FROM (SELECT {_COLUMN_LIST}, 0 AS rank FROM contacts WHERE location_id = $1"
+    f" AND email_lower = $2 ORDER BY date_added, id LIMIT 1) AS by_email"
+    f" UNION ALL "
+    f"SELECT * FROM (SELECT {_COLUMN_LIST}, 1 AS rank FROM contacts WHERE location_id = $1"
+    f" AND phone = $3 ORDER BY date_added, id LIMIT 1) AS by_phone"
+    f") AS found ORDER BY rank LIMIT 1"
 )
 
 
@@ -63,6 +75,15 @@ class ContactRepository:
             keys.append(lock_key(self.location_id, "phone", phone))
         for key in sorted(keys):
             await self.conn.execute("SELECT pg_advisory_xact_lock($1)", key)
+
+    async def find_duplicate(self, email_lower: str | None, phone: str | None) -> Row | None:
+        """The oldest contact with this email, else the oldest with this phone, in one statement
+        whose two halves each use their own index; locked for update on PostgreSQL (SQLite's
+        writers hold the database's write lock already)."""
+        row = await self.conn.fetch_one(_FIND_DUPLICATE, self.location_id, email_lower, phone)
+        if row is not None and self.conn.dialect == "postgresql":
+            return await self.get(row["id"], for_update=True)
+        return row
 
     async def by_email(self, email_lower: str, limit: int = 100) -> list[Row]:
         return await self.conn.fetch_all(

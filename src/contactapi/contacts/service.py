@@ -116,12 +116,8 @@ class ContactService:
         existing: Row | None = None
         if not self.scope.location.allow_duplicate_contacts:
             await self.repo.lock_identity(email_lower, phone)
-            if email_lower:
-                existing = next(iter(await self.repo.by_email(email_lower, 1)), None)
-            if existing is None and phone:
-                existing = next(iter(await self.repo.by_phone(phone, 1)), None)
+            existing = await self.repo.find_duplicate(email_lower, phone)
         if existing is not None:
-            existing = await self.require(existing["id"], lock=True)
             return await self._apply(existing, data, custom_values, replace_tags=False), False
         return await self._create(data, custom_values), True
 
