@@ -37,6 +37,21 @@ _FIND_DUPLICATE = (
 )
 
 
+_CUSTOM_VALUES_JSON = {
+    "sqlite": "(SELECT json_group_array(json_object('id', v.field_id, 'value', json(v.value)))"
+    " FROM contact_field_values v"
+    " WHERE v.location_id = c.location_id AND v.contact_id = c.id)",
+    "postgresql": "(SELECT coalesce(json_agg(json_build_object('id', v.field_id, 'value',"
+    " v.value::json) ORDER BY v.field_id), '[]')::text FROM contact_field_values v"
+    " WHERE v.location_id = c.location_id AND v.contact_id = c.id)",
+}
+_GET_WITH_CUSTOM_VALUES = {
+    dialect: f"SELECT c.*, {subquery} AS custom_values FROM contacts c"
+    " WHERE c.location_id = $1 AND c.id = $2"
+    for dialect, subquery in _CUSTOM_VALUES_JSON.items()
+}
+
+
 @lru_cache(maxsize=256)
 def _update_sql(columns: tuple[str, ...]) -> str:
     assignments = ", ".join(f"{col} = ${i}" for i, col in enumerate(columns, start=3))
@@ -52,6 +67,12 @@ class ContactRepository:
         sql = f"{_SELECT} WHERE location_id = $1 AND id = $2"
         if for_update and self.conn.dialect == "postgresql":
             sql += " FOR UPDATE"
+        return await self.conn.fetch_one(sql, self.location_id, contact_id)
+
+    async def get_with_custom_values(self, contact_id: str) -> Row | None:
+        """The contact and, as a JSON list in `custom_values`, its custom field values: one
+        statement, so one consistent snapshot (the hot path of GET /v1/contacts/:id)."""
+        sql = _GET_WITH_CUSTOM_VALUES[self.conn.dialect]
         return await self.conn.fetch_one(sql, self.location_id, contact_id)
 
     async def exists(self, contact_id: str, *, hold: bool = False) -> bool:

@@ -103,7 +103,10 @@ class ContactService:
         return row
 
     async def get(self, contact_id: str) -> dict[str, Any]:
-        return await self.shape(await self.require(contact_id))
+        row = await self.repo.get_with_custom_values(contact_id)
+        if row is None:
+            raise unknown_id("id", "contact")
+        return contact_to_api(row, orjson.loads(row["custom_values"]))
 
     async def upsert(self, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """Create, or update the contact with the same email (else phone) unless the location
