@@ -5,6 +5,7 @@ enrollment processed exactly once. Every process is bounded in time and always r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -37,7 +38,9 @@ JOB_DONE = re.compile(
 
 
 class Processes:
-    """Child processes of one test, each writing its stderr to a file."""
+    """Child processes of one test, each writing its stderr to a file. Each runs in its own
+    session, so a signal reaches the server's worker processes too (the server is granian:
+    a main process and its workers)."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -51,6 +54,7 @@ class Processes:
                 stdout=subprocess.DEVNULL,
                 stderr=sink,
                 env={**os.environ, "CONTACTAPI_LOG_LEVEL": "info", **(env or {})},
+                start_new_session=True,
             )
         self.children.append((child, log))
         return log
@@ -58,10 +62,14 @@ class Processes:
     def process(self, log: Path) -> subprocess.Popen[bytes]:
         return next(child for child, path in self.children if path == log)
 
+    def signal(self, log: Path, signum: int) -> None:
+        """`signum` to the process and every process it started."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process(log).pid, signum)
+
     def reap(self) -> None:
-        for child, _ in self.children:
-            if child.poll() is None:
-                child.kill()
+        for child, log in self.children:
+            self.signal(log, signal.SIGKILL)
             child.wait(10)
 
 
@@ -176,7 +184,7 @@ async def test_enrollments_accepted_before_sigkill_are_processed_once_after_rest
         accepted = await asyncio.gather(
             *(client.post(f"/v1/contacts/{cid}/workflow/{workflow['id']}") for cid in ids)
         )
-    processes.process(first_log).send_signal(signal.SIGKILL)
+    processes.signal(first_log, signal.SIGKILL)
     processes.process(first_log).wait(10)
     assert [response.status_code for response in accepted] == [200] * 50
 
