@@ -35,7 +35,9 @@ def json_content(schema: Schema) -> dict[str, Any]:
     return {"content": {"application/json": {"schema": schema}}}
 
 
-def error_responses(*, body: bool = False, validation: bool = True) -> dict[str, Any]:
+def error_responses(
+    *, body: bool = False, validation: bool = True, path_params: bool = False
+) -> dict[str, Any]:
     responses: dict[str, Any] = {
         "401": {
             "description": "Missing, unknown or revoked API key",
@@ -49,6 +51,12 @@ def error_responses(*, body: bool = False, validation: bool = True) -> dict[str,
             **json_content(ref("Message")),
         }
         responses["413"] = {"description": "Body over 1 MiB", **json_content(ref("Message"))}
+    if path_params:
+        # A path id holding `/` (sent as %2F) splits into other segments: no such route, or a
+        # route without this method.
+        responses["404"] = {"description": "No such route", **json_content(ref("Message"))}
+        responses["405"] = {"description": "Method not allowed on the route",
+                            **json_content(ref("Message"))}  # fmt: skip
     if validation:
         responses["422"] = {"description": "Validation failed", **json_content(ref("FieldErrors"))}
     return responses
@@ -79,7 +87,14 @@ def operation(
         "tags": [tag],
         "security": [{"bearer": []}],
         "parameters": params or [],
-        "responses": {**success, **error_responses(body=body is not None, validation=validation)},
+        "responses": {
+            **success,
+            **error_responses(
+                body=body is not None,
+                validation=validation,
+                path_params=any(param["in"] == "path" for param in params or []),
+            ),
+        },
     }
     if body is not None:
         op["requestBody"] = {"required": True, **json_content(body)}

@@ -23,6 +23,18 @@ class FieldInvalid(Exception):
         self.rule = rule
 
 
+def storable(value: str) -> bool:
+    """Whether both databases can take the string as a query argument: PostgreSQL refuses NUL
+    in text, and neither driver encodes a lone surrogate. Such a string names no record."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def label(field: str) -> str:
     """`dateOfBirth` -> `date of birth`, for messages."""
     return re.sub(r"(?<!^)(?=[A-Z])", " ", field).lower()
