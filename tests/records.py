@@ -27,6 +27,7 @@ PARAM_KINDS = {
 }
 _PARAM = re.compile(r"\{([^}]+)\}")
 SLOT = "2021-06-23T03:30:00+05:30"
+PHONE = "+18887324197"
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,14 @@ def operations() -> list[Operation]:
     ]
 
 
+def body_properties(op: Operation) -> dict[str, dict[str, Any]]:
+    schema = op.spec["requestBody"]["content"]["application/json"]["schema"]
+    if "$ref" in schema:
+        schema = openapi_document()["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    properties: dict[str, dict[str, Any]] = schema.get("properties", {})
+    return properties
+
+
 def has_operation(method: str, path: str) -> bool:
     return any(op.method == method and op.path == path for op in operations())
 
@@ -66,6 +75,7 @@ class Records:
     """A location's records, one of each kind, by kind."""
 
     ids: dict[str, str] = field(default_factory=dict)
+    email: str = ""
 
     def path(self, template: str) -> str:
         def fill(match: re.Match[str]) -> str:
@@ -102,8 +112,9 @@ async def make_records(api: Api) -> Records:
         api, "/v1/custom-fields/", {"name": f"Notes {secrets.token_hex(3)}", "dataType": "TEXT"},
         None,
     )  # fmt: skip
-    contact = {"email": f"a-{secrets.token_hex(4)}@example.com", "firstName": "Ann",
-               "tags": ["vip"], "customField": {ids["field"]: "kept"}}  # fmt: skip
+    records.email = f"a-{secrets.token_hex(4)}@example.com"
+    contact = {"email": records.email, "phone": PHONE, "firstName": "Ann", "tags": ["vip"],
+               "customField": {ids["field"]: "kept"}}  # fmt: skip
     ids["contact"] = await _created(api, "/v1/contacts/", contact, "contact")
     ids["calendar"] = await _created(api, "/v1/calendars/", {"name": "Viewings"}, "calendar")
     booking = {"calendarId": ids["calendar"], "contactId": ids["contact"],

@@ -16,10 +16,17 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from contactapi.app import openapi_document
 from contactapi.http import MAX_BODY_BYTES
 from tests.factories import Api
-from tests.records import SLOT, Operation, Records, make_records, operations, stored
+from tests.records import (
+    SLOT,
+    Operation,
+    Records,
+    body_properties,
+    make_records,
+    operations,
+    stored,
+)
 
 RULES = {"required", "invalid", "max", "duplicate"}
 MESSAGES = {400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
@@ -64,14 +71,6 @@ def assert_rejected(response: httpx.Response, key: str | None = None) -> None:
         assert isinstance(entry["message"], str) and entry["rule"] in RULES, where
     if key is not None:
         assert key in body, f"{where}: 422 not keyed {key!r}: {body}"
-
-
-def body_properties(op: Operation) -> dict[str, dict[str, Any]]:
-    schema = op.spec["requestBody"]["content"]["application/json"]["schema"]
-    if "$ref" in schema:
-        schema = openapi_document()["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
-    properties: dict[str, dict[str, Any]] = schema.get("properties", {})
-    return properties
 
 
 def types_of(schema: dict[str, Any]) -> set[str]:
