@@ -112,18 +112,30 @@ class ContactService:
         email, phone = data.columns.get("email"), data.columns.get("phone")
         if not email and not phone:
             raise EMAIL_OR_PHONE_REQUIRED
-        email_lower = email.lower() if email else None
         existing: Row | None = None
         if not self.scope.location.allow_duplicate_contacts:
+            email_lower = email.lower() if email else None
             await self.repo.lock_identity(email_lower, phone)
-            if email_lower:
-                existing = next(iter(await self.repo.by_email(email_lower, 1)), None)
-            if existing is None and phone:
-                existing = next(iter(await self.repo.by_phone(phone, 1)), None)
+            existing = await self._locked_match(email_lower, phone)
         if existing is not None:
-            existing = await self.require(existing["id"], lock=True)
             return await self._apply(existing, data, custom_values, replace_tags=False), False
         return await self._create(data, custom_values), True
+
+    async def _locked_match(self, email_lower: str | None, phone: str | None) -> Row | None:
+        """The contact an upsert updates (email first, then phone), row-locked. The identity
+        lock keeps new matches from appearing, but a match may be deleted, or given another
+        email or phone, before its row lock is granted: then the next match is taken."""
+        while True:
+            column, found = "email_lower", None
+            if email_lower:
+                found = next(iter(await self.repo.by_email(email_lower, 1)), None)
+            if found is None and phone:
+                column, found = "phone", next(iter(await self.repo.by_phone(phone, 1)), None)
+            if found is None:
+                return None
+            locked = await self.repo.get(found["id"], for_update=True)
+            if locked is not None and locked[column] == found[column]:
+                return locked
 
     async def _create(self, data: ContactInput, custom_values: ValueChanges) -> dict[str, Any]:
         contact_id, at = new_id(), now_ms()
@@ -162,15 +174,23 @@ class ContactService:
 
     async def update(self, contact_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """PUT: the sent fields change, `null` clears, sent tags replace the list."""
-        current = await self.require(contact_id, lock=True)
+        await self.require(contact_id)  # an unknown id is answered before the body's errors
         data, custom_values = await self.parse(body)
+        check_duplicates = not self.scope.location.allow_duplicate_contacts
+        if check_duplicates:
+            # The sent email/phone are locked before the row, in the order upserts take
+            # them: the other order deadlocks against an upsert of the same email.
+            sent_email = data.columns.get("email")
+            await self.repo.lock_identity(
+                sent_email.lower() if sent_email else None, data.columns.get("phone")
+            )
+        current = await self.require(contact_id, lock=True)
         columns = changed_columns(data, current)
         email_lower = columns.get("email_lower", current["email_lower"])
         phone = columns.get("phone", current["phone"])
         if not email_lower and not phone:
             raise EMAIL_OR_PHONE_REQUIRED
-        if not self.scope.location.allow_duplicate_contacts:
-            await self.repo.lock_identity(email_lower, phone)
+        if check_duplicates:
             errors = {}
             if (
                 email_lower

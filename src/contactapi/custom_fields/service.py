@@ -129,7 +129,7 @@ class CustomFieldService:
                 "max",
             )
         # A key the database cannot compare (NUL) names no field: it is ignored like the rest.
-        fields = await self.repo.find([ref for ref in sent if storable(ref)])
+        fields = await self.repo.find_for_values([ref for ref in sent if storable(ref)])
         by_ref: dict[str, Row] = {}
         for row in fields:
             by_ref[row["field_key"]] = row
