@@ -8,6 +8,12 @@ Schema = dict[str, Any]
 
 NULLABLE_STRING: Schema = {"type": ["string", "null"]}
 
+
+def text_in(max_length: int, **extra: Any) -> Schema:
+    """A string a request may send (or null), with the server's length limit."""
+    return {"type": ["string", "null"], "maxLength": max_length, **extra}
+
+
 MESSAGE_SCHEMA: Schema = {
     "type": "object",
     "required": ["msg"],
