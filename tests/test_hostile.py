@@ -183,6 +183,10 @@ async def test_bodies_that_are_not_json_objects_are_400_and_oversize_413(
     assert await stored(app, api.location_id) == before
 
 
+# Already percent-encoded: invalid UTF-8 (a UTF-8-encoded surrogate, 0xFF, an overlong dot).
+RAW_ODD_IDS = ["%ED%A0%80", "%FF%FE", "%C0%AE%C0%AE", "%25", "%2500"]
+
+
 def encoded(odd_id: str) -> str:
     # Dots too, so `..` reaches the server as an id rather than being resolved by the client.
     return quote(odd_id, safe="").replace(".", "%2E")
@@ -194,10 +198,8 @@ async def test_odd_path_ids_are_a_422_keyed_by_the_parameter(
 ) -> None:
     before = await stored(app, api.location_id)
     for param in op.params:
-        for odd in ODD_IDS:
-            url = records.path(op.path.replace("{" + param + "}", "\x01")).replace(
-                "\x01", encoded(odd)
-            )
+        for odd in [*map(encoded, ODD_IDS), *RAW_ODD_IDS]:
+            url = records.path(op.path.replace("{" + param + "}", "\x01")).replace("\x01", odd)
             kwargs: dict[str, Any] = {"json": {}} if op.takes_body else {}
             response = await api.request(op.method.upper(), url, **kwargs)
             assert_rejected(response, param)
