@@ -82,6 +82,22 @@ def unknown_id(param: str, kind: str) -> ValidationFailed:
     return ValidationFailed.one(param, f"The {kind} id is invalid.", "invalid")
 
 
+# The kind of record each path parameter names, for ids refused before any query.
+PATH_PARAM_KINDS = {
+    "id": "contact",
+    "contactId": "contact",
+    "customFieldId": "custom field",
+    "calendarId": "calendar",
+    "appointmentId": "appointment",
+    "campaignId": "campaign",
+    "workflowId": "workflow",
+}
+
+
+def unknown_path_id(param: str) -> ValidationFailed:
+    return unknown_id(param, PATH_PARAM_KINDS.get(param, "record"))
+
+
 def json_response(body: object, status_code: int = 200) -> Response:
     return Response(orjson.dumps(body), status_code, media_type="application/json")
 

@@ -8,6 +8,12 @@ Schema = dict[str, Any]
 
 NULLABLE_STRING: Schema = {"type": ["string", "null"]}
 
+
+def text_in(max_length: int, **extra: Any) -> Schema:
+    """A string a request may send (or null), with the server's length limit."""
+    return {"type": ["string", "null"], "maxLength": max_length, **extra}
+
+
 MESSAGE_SCHEMA: Schema = {
     "type": "object",
     "required": ["msg"],
@@ -35,7 +41,9 @@ def json_content(schema: Schema) -> dict[str, Any]:
     return {"content": {"application/json": {"schema": schema}}}
 
 
-def error_responses(*, body: bool = False, validation: bool = True) -> dict[str, Any]:
+def error_responses(
+    *, body: bool = False, validation: bool = True, path_params: bool = False
+) -> dict[str, Any]:
     responses: dict[str, Any] = {
         "401": {
             "description": "Missing, unknown or revoked API key",
@@ -49,6 +57,12 @@ def error_responses(*, body: bool = False, validation: bool = True) -> dict[str,
             **json_content(ref("Message")),
         }
         responses["413"] = {"description": "Body over 1 MiB", **json_content(ref("Message"))}
+    if path_params:
+        # A path id holding `/` (sent as %2F) splits into other segments: no such route, or a
+        # route without this method.
+        responses["404"] = {"description": "No such route", **json_content(ref("Message"))}
+        responses["405"] = {"description": "Method not allowed on the route",
+                            **json_content(ref("Message"))}  # fmt: skip
     if validation:
         responses["422"] = {"description": "Validation failed", **json_content(ref("FieldErrors"))}
     return responses
@@ -79,7 +93,14 @@ def operation(
         "tags": [tag],
         "security": [{"bearer": []}],
         "parameters": params or [],
-        "responses": {**success, **error_responses(body=body is not None, validation=validation)},
+        "responses": {
+            **success,
+            **error_responses(
+                body=body is not None,
+                validation=validation,
+                path_params=any(param["in"] == "path" for param in params or []),
+            ),
+        },
     }
     if body is not None:
         op["requestBody"] = {"required": True, **json_content(body)}

@@ -23,6 +23,18 @@ class FieldInvalid(Exception):
         self.rule = rule
 
 
+def storable(value: str) -> bool:
+    """Whether both databases can take the string as a query argument: PostgreSQL refuses NUL
+    in text, and neither driver encodes a lone surrogate. Such a string names no record."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def label(field: str) -> str:
     """`dateOfBirth` -> `date of birth`, for messages."""
     return re.sub(r"(?<!^)(?=[A-Z])", " ", field).lower()
@@ -173,6 +185,12 @@ def choice(field: str, value: Any, allowed: tuple[str, ...]) -> str | None:
     return raw.lower()
 
 
+# The instants a date-time may name: answers render them (and a slot's end, up to a day later)
+# in UTC, and Python's datetimes stop at years 1 and 9999.
+_EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+_LATEST = datetime(9998, 12, 31, tzinfo=UTC)
+
+
 def datetime_with_offset(field: str, value: Any) -> int | None:
     """An ISO 8601 date-time with an offset or `Z`, as epoch milliseconds."""
     raw = text(field, value, 64)
@@ -188,4 +206,6 @@ def datetime_with_offset(field: str, value: Any) -> int | None:
         raise FieldInvalid(
             f"The {label(field)} must be an ISO 8601 date-time with a time zone offset."
         )
+    if not _EARLIEST <= parsed <= _LATEST:
+        raise FieldInvalid(f"The {label(field)} must be between 0001-01-02 and 9998-12-31.")
     return (parsed - _EPOCH) // timedelta(milliseconds=1)

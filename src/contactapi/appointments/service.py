@@ -92,7 +92,9 @@ class AppointmentService:
         """The sent contact, else the one found or created from the body's email/phone (this
         writes even when the booking then fails: the request rolls back as a whole)."""
         if contact_id is not None:
-            return str((await self.contacts.require(contact_id, "contactId"))["id"])
+            # Row-locked, so a concurrent delete waits for the booking (or wins, and the id is
+            # then unknown) rather than the insert failing its foreign key.
+            return str((await self.contacts.require(contact_id, "contactId", lock=True))["id"])
         contact, _ = await self.contacts.upsert(contact_fields(body))
         return str(contact["id"])
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from contactapi.openapi import NULLABLE_STRING, Schema, ok, operation, path_param, ref
+from contactapi.custom_fields.service import MAX_VALUES_PER_REQUEST
+from contactapi.openapi import NULLABLE_STRING, Schema, ok, operation, path_param, ref, text_in
+from contactapi.tags.service import MAX_TAGS_PER_REQUEST
+from contactapi.validation import MAX_TEXT
 
 _STRING_FIELDS = [
     "contactName",
@@ -54,32 +57,24 @@ CONTACT_IN: Schema = {
     "description": "Email or phone is required on create. Unknown keys are ignored.",
     "properties": {
         **{
-            name: NULLABLE_STRING
-            for name in [
-                "name",
-                "firstName",
-                "lastName",
-                "email",
-                "phone",
-                "companyName",
-                "address1",
-                "city",
-                "state",
-                "postalCode",
-                "country",
-                "website",
-                "timezone",
-                "dateOfBirth",
-                "source",
-                "assignedTo",
-            ]
+            name: text_in(MAX_TEXT)
+            for name in ["name", "firstName", "lastName", "companyName", "address1", "city",
+                         "state", "postalCode", "source", "assignedTo", "fingerprint"]
         },
+        "email": text_in(254, format="email"),
+        "phone": text_in(64, description="Parsed with the location's default country"),
+        "country": text_in(2, description="ISO 3166-1 alpha-2"),
+        "website": text_in(2048),
+        "timezone": text_in(64, description="IANA time zone"),
+        "dateOfBirth": text_in(10, format="date"),
         "dnd": {"type": ["boolean", "null"]},
         "type": {"type": ["string", "null"], "enum": ["lead", "customer", None]},
-        "tags": {"type": ["array", "null"], "items": {"type": "string"}},
-        "customField": {"type": ["object", "null"]},
+        "tags": {"type": ["array", "null"], "maxItems": MAX_TAGS_PER_REQUEST,
+                 "items": {"type": "string", "maxLength": MAX_TEXT}},
+        "customField": {"type": ["object", "null"], "maxProperties": MAX_VALUES_PER_REQUEST,
+                        "description": "Values keyed by custom field id or fieldKey"},
     },
-}
+}  # fmt: skip
 
 _ID = [path_param("id", "Contact id")]
 _ONE: Schema = {

@@ -99,12 +99,20 @@ class ContactRepository:
 
     async def find_duplicate(self, email_lower: str | None, phone: str | None) -> Row | None:
         """The oldest contact with this email, else the oldest with this phone, in one statement
-        whose two halves each use their own index; locked for update on PostgreSQL (SQLite's
-        writers hold the database's write lock already)."""
-        row = await self.conn.fetch_one(_FIND_DUPLICATE, self.location_id, email_lower, phone)
-        if row is not None and self.conn.dialect == "postgresql":
-            return await self.get(row["id"], for_update=True)
-        return row
+        whose two halves each use their own index.
+
+        On PostgreSQL the match is then row-locked. The identity lock keeps new matches from
+        appearing, but a match may be deleted, or given another email or phone, before its row
+        lock is granted: then the next match is taken. (SQLite's writers hold the database's
+        write lock already.)"""
+        while True:
+            found = await self.conn.fetch_one(_FIND_DUPLICATE, self.location_id, email_lower, phone)
+            if found is None or self.conn.dialect != "postgresql":
+                return found
+            column = "email_lower" if found["rank"] == 0 else "phone"
+            locked = await self.get(found["id"], for_update=True)
+            if locked is not None and locked[column] == found[column]:
+                return locked
 
     async def by_email(self, email_lower: str, limit: int = 100) -> list[Row]:
         return await self.conn.fetch_all(

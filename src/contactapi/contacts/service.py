@@ -115,9 +115,9 @@ class ContactService:
         email, phone = data.columns.get("email"), data.columns.get("phone")
         if not email and not phone:
             raise EMAIL_OR_PHONE_REQUIRED
-        email_lower = email.lower() if email else None
         existing: Row | None = None
         if not self.scope.location.allow_duplicate_contacts:
+            email_lower = email.lower() if email else None
             await self.repo.lock_identity(email_lower, phone)
             existing = await self.repo.find_duplicate(email_lower, phone)
         if existing is not None:
@@ -161,15 +161,23 @@ class ContactService:
 
     async def update(self, contact_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """PUT: the sent fields change, `null` clears, sent tags replace the list."""
-        current = await self.require(contact_id, lock=True)
+        await self.require(contact_id)  # an unknown id is answered before the body's errors
         data, custom_values = await self.parse(body)
+        check_duplicates = not self.scope.location.allow_duplicate_contacts
+        if check_duplicates:
+            # The sent email/phone are locked before the row, in the order upserts take
+            # them: the other order deadlocks against an upsert of the same email.
+            sent_email = data.columns.get("email")
+            await self.repo.lock_identity(
+                sent_email.lower() if sent_email else None, data.columns.get("phone")
+            )
+        current = await self.require(contact_id, lock=True)
         columns = changed_columns(data, current)
         email_lower = columns.get("email_lower", current["email_lower"])
         phone = columns.get("phone", current["phone"])
         if not email_lower and not phone:
             raise EMAIL_OR_PHONE_REQUIRED
-        if not self.scope.location.allow_duplicate_contacts:
-            await self.repo.lock_identity(email_lower, phone)
+        if check_duplicates:
             errors = {}
             if (
                 email_lower

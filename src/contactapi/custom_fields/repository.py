@@ -44,16 +44,17 @@ class CustomFieldRepository:
             f"{_SELECT} WHERE location_id = $1 AND field_key = $2", self.location_id, key
         )
 
-    async def find(self, refs: Sequence[str]) -> list[Row]:
-        """The fields named by id or by fieldKey among `refs`."""
+    async def find_for_values(self, refs: Sequence[str]) -> list[Row]:
+        """The fields named by id or by fieldKey among `refs`, share-locked on PostgreSQL
+        until the values are written: a concurrent delete of a field waits for them (and then
+        deletes them) instead of the insert failing its foreign key."""
         if not refs:
             return []
         marks = ", ".join(f"${i}" for i in range(2, len(refs) + 2))
-        return await self.conn.fetch_all(
-            f"{_SELECT} WHERE location_id = $1 AND (id IN ({marks}) OR field_key IN ({marks}))",
-            self.location_id,
-            *refs,
-        )
+        sql = f"{_SELECT} WHERE location_id = $1 AND (id IN ({marks}) OR field_key IN ({marks}))"
+        if self.conn.dialect == "postgresql":
+            sql += " FOR SHARE"
+        return await self.conn.fetch_all(sql, self.location_id, *refs)
 
     async def next_position(self) -> int:
         last = await self.conn.fetch_value(

@@ -29,7 +29,7 @@ from contactapi.custom_fields.values import OPTION_TYPES, normalise
 from contactapi.db.engine import Row
 from contactapi.db.session import Scope
 from contactapi.errors import FieldErrors, ValidationFailed, unknown_id
-from contactapi.validation import FieldInvalid
+from contactapi.validation import FieldInvalid, storable
 
 # A contact's `customField` may name at most this many fields in one request.
 MAX_VALUES_PER_REQUEST = 500
@@ -128,7 +128,8 @@ class CustomFieldService:
                 f"The custom field may not have more than {MAX_VALUES_PER_REQUEST} items.",
                 "max",
             )
-        fields = await self.repo.find(list(sent))
+        # A key the database cannot compare (NUL) names no field: it is ignored like the rest.
+        fields = await self.repo.find_for_values([ref for ref in sent if storable(ref)])
         by_ref: dict[str, Row] = {}
         for row in fields:
             by_ref[row["field_key"]] = row

@@ -11,7 +11,7 @@ from contactapi.contacts.repository import ContactRepository
 from contactapi.core import now_ms
 from contactapi.db.engine import Connection
 from contactapi.db.session import Scope
-from contactapi.errors import ValidationFailed, unknown_id
+from contactapi.errors import FieldErrors, ValidationFailed, unknown_id
 from contactapi.tags import repository
 from contactapi.validation import FieldInvalid, text
 
@@ -93,10 +93,18 @@ class ContactTagService:
         body: dict[str, Any],
         combine: Callable[[list[str], list[str]], list[str]],
     ) -> list[str]:
-        names = parse_tag_body(body)
+        # Both a bad body and an unknown contact are reported, in one 422.
+        errors: FieldErrors = {}
+        names: list[str] = []
+        try:
+            names = parse_tag_body(body)
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
         contact = await self.contacts.get(contact_id, for_update=True)
         if contact is None:
-            raise unknown_id("contactId", "contact")
+            errors.update(unknown_id("contactId", "contact").errors)
+        if errors or contact is None:
+            raise ValidationFailed(errors)
         before: list[str] = orjson.loads(contact["tags"])
         after = combine(before, names)
         if after != before:

@@ -1,0 +1,122 @@
+"""Isolation: a location's key reaches nothing of another location's, on any route.
+
+Every route of the OpenAPI document is walked with location B's key against location A's
+records: routes with path ids answer the contract's 422 keyed by the parameter (another
+location's record and a missing one are indistinguishable), list and lookup routes answer
+nothing of A's, ids of A's records inside a body are refused or ignored, and A's stored rows
+are unchanged afterwards. Routes merged later are walked too; a path parameter that is not
+mapped to a kind of record in tests/records.py fails the test.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+
+from tests.factories import Api, make_location
+from tests.records import (
+    PARAM_KINDS,
+    PHONE,
+    SLOT,
+    Operation,
+    Records,
+    body_properties,
+    make_records,
+    operations,
+    stored,
+)
+
+# Bodies that would change A's record if B's request reached it; other routes get `{}`.
+CHANGES: dict[str, dict[str, Any]] = {
+    "/v1/contacts/{id}": {"firstName": "Mallory", "email": "mallory@example.com",
+                          "tags": ["stolen"]},
+    "/v1/custom-fields/{customFieldId}": {"name": "Hijacked", "placeholder": "x"},
+    "/v1/appointments/{appointmentId}": {"title": "Hijacked", "selectedTimezone": "UTC"},
+    "/v1/appointments/{appointmentId}/status": {"status": "cancelled"},
+    "/v1/contacts/{contactId}/tags/": {"tags": ["vip", "stolen"]},
+}  # fmt: skip
+# Record ids (20 of [A-Za-z0-9]) and workflow ids (UUIDs), as JSON strings.
+_ID = re.compile(
+    r'"([A-Za-z0-9]{20}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"'
+)
+
+
+def query_for(op: Operation, records: Records) -> dict[str, str]:
+    """A's identifying values for the query parameters that search by them."""
+    values = {"email": records.email, "phone": PHONE, "query": "Ann"}
+    names = [p["name"] for p in op.spec.get("parameters", []) if p["in"] == "query"]
+    return {name: values[name] for name in names if name in values}
+
+
+def ids_in(response: httpx.Response) -> set[str]:
+    """Every id an answer carries (records, tags, the location itself)."""
+    return set(_ID.findall(response.text))
+
+
+async def test_a_second_location_reads_and_changes_nothing_of_the_first(
+    app: Starlette, http: httpx.AsyncClient, api: Api
+) -> None:
+    a_records = await make_records(api)
+    b = await make_location(app, http)
+    await make_records(b)  # B has records of its own, so its lists are not empty
+    before = await stored(app, api.location_id)
+    walked = 0
+    for op in operations():
+        where = f"{op} as B"
+        if op.params:
+            url = a_records.path(op.path)
+            if op.method == "get":  # the control: A's own key reads it
+                assert (await api.get(url)).status_code == 200, f"{op} as A"
+            kwargs: dict[str, Any] = {"json": CHANGES.get(op.path, {})} if op.takes_body else {}
+            response = await b.request(op.method.upper(), url, **kwargs)
+            assert response.status_code == 422, f"{where}: {response.status_code} {response.text}"
+            errors = response.json()
+            assert errors and set(errors) <= set(op.params), f"{where}: {errors}"
+            for entry in errors.values():
+                assert entry["rule"] == "invalid", where
+                assert entry["message"].endswith(" id is invalid."), f"{where}: {entry}"
+        elif op.method == "get":
+            params = query_for(op, a_records)
+            own = await api.get(op.path, params=params)
+            assert own.status_code == 200 and ids_in(own), f"{op} as A: {own.text[:300]}"
+            response = await b.get(op.path, params=params)
+            assert response.status_code == 200, f"{where}: {response.status_code} {response.text}"
+            leaked = ids_in(own) & ids_in(response)
+            assert not leaked, f"{where} shows A's {leaked}: {response.text[:300]}"
+            assert a_records.email not in response.text, f"{where} shows A's email"
+        else:
+            continue
+        walked += 1
+    assert walked >= 10
+    assert await stored(app, api.location_id) == before
+
+
+async def test_ids_of_another_location_in_a_body_are_refused_or_ignored(
+    app: Starlette, http: httpx.AsyncClient, api: Api
+) -> None:
+    a_records = await make_records(api)
+    b = await make_location(app, http)
+    b_records = await make_records(b)
+    before = await stored(app, api.location_id)
+    for op in operations():
+        if op.method != "post" or op.params or not op.takes_body:
+            continue
+        id_fields = [name for name in body_properties(op) if name in PARAM_KINDS]
+        if not id_fields:
+            continue
+        # B's own ids make the body valid; then each id field in turn names A's record.
+        for name in id_fields:
+            body = {field: b_records.path("{" + field + "}") for field in id_fields}
+            # What a booking needs besides ids; other routes ignore unknown keys.
+            body |= {"selectedSlot": SLOT, "selectedTimezone": "UTC"}
+            body[name] = a_records.path("{" + name + "}")
+            response = await b.post(op.path, json=body)
+            assert response.status_code == 422, f"{op} {name}: {response.text}"
+            assert response.json()[name]["rule"] == "invalid"
+    # A custom field of A named in B's contact is an unknown key: ignored, nothing written.
+    made = await b.make_contact(customField={a_records.ids["field"]: "leak"})
+    assert made["customField"] == []
+    assert await stored(app, api.location_id) == before
