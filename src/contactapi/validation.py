@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -12,6 +13,8 @@ from zoneinfo import available_timezones
 import phonenumbers
 import pycountry
 from email_validator import EmailNotValidError, validate_email
+
+from contactapi.errors import FieldErrors, ValidationFailed
 
 MAX_TEXT = 255
 
@@ -209,3 +212,30 @@ def datetime_with_offset(field: str, value: Any) -> int | None:
     if not _EARLIEST <= parsed <= _LATEST:
         raise FieldInvalid(f"The {label(field)} must be between 0001-01-02 and 9998-12-31.")
     return (parsed - _EPOCH) // timedelta(milliseconds=1)
+
+
+Validator = Callable[[str, Any], Any]
+
+
+class FieldReader:
+    """Reads a body's fields with their validators, collecting the failures, so every failing
+    field is reported in one 422."""
+
+    def __init__(self, body: Mapping[str, Any]) -> None:
+        self.body = body
+        self.errors: FieldErrors = {}
+
+    def read(self, key: str, validate: Validator, *, required: bool = False) -> Any:
+        try:
+            value = validate(key, self.body.get(key))
+        except FieldInvalid as exc:
+            self.errors[key] = {"message": exc.message, "rule": exc.rule}
+            return None
+        if value is None and required:
+            self.errors[key] = {"message": f"The {label(key)} field is mandatory.",
+                                "rule": "required"}  # fmt: skip
+        return value
+
+    def raise_errors(self) -> None:
+        if self.errors:
+            raise ValidationFailed(self.errors)

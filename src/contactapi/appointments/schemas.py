@@ -6,13 +6,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from contactapi import validation as v
 from contactapi.core import iso_ms
-from contactapi.errors import FieldErrors, ValidationFailed
+from contactapi.errors import FieldErrors
 
 STATUSES = ("confirmed", "cancelled", "showed", "noshow", "invalid")
 BOOKED_STATUS = "confirmed"
@@ -24,39 +24,12 @@ BOOKING_KEYS = frozenset(
 )
 
 
-Validator = Callable[[str, Any], Any]
-
-
 def _notes(field: str, value: Any) -> str | None:
     return v.text(field, value, MAX_NOTES)
 
 
 def _status(field: str, value: Any) -> str | None:
     return v.choice(field, value, STATUSES)
-
-
-class _Fields:
-    """Reads a body's fields, collecting failures so every failing field is reported in one
-    422."""
-
-    def __init__(self, body: Mapping[str, Any]) -> None:
-        self.body = body
-        self.errors: FieldErrors = {}
-
-    def read(self, key: str, validate: Validator, *, required: bool = False) -> Any:
-        try:
-            value = validate(key, self.body.get(key))
-        except v.FieldInvalid as exc:
-            self.errors[key] = {"message": exc.message, "rule": exc.rule}
-            return None
-        if value is None and required:
-            self.errors[key] = {"message": f"The {v.label(key)} field is mandatory.",
-                                "rule": "required"}  # fmt: skip
-        return value
-
-    def raise_errors(self) -> None:
-        if self.errors:
-            raise ValidationFailed(self.errors)
 
 
 @dataclass
@@ -73,7 +46,7 @@ class BookingInput:
 def parse_booking(body: Mapping[str, Any]) -> BookingInput:
     """The booking's own fields. Failures are returned in `errors`, not raised, so the caller
     can report them together with the contact's."""
-    fields = _Fields(body)
+    fields = v.FieldReader(body)
     return BookingInput(
         calendar_id=fields.read("calendarId", v.text, required=True),
         start_time=fields.read("selectedSlot", v.datetime_with_offset, required=True),
@@ -91,7 +64,7 @@ def contact_fields(body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # Rescheduling: API key -> (column, validator, whether it may be cleared with null).
-RESCHEDULE_FIELDS: dict[str, tuple[str, Validator, bool]] = {
+RESCHEDULE_FIELDS: dict[str, tuple[str, v.Validator, bool]] = {
     "selectedSlot": ("start_time", v.datetime_with_offset, False),
     "selectedTimezone": ("selected_timezone", v.timezone, False),
     "title": ("title", v.text, True),
@@ -101,7 +74,7 @@ RESCHEDULE_FIELDS: dict[str, tuple[str, Validator, bool]] = {
 
 def parse_reschedule(body: Mapping[str, Any]) -> dict[str, Any]:
     """The sent changes as columns (`start_time` stands for the new slot)."""
-    fields = _Fields(body)
+    fields = v.FieldReader(body)
     changes = {
         column: fields.read(key, validate, required=not clearable)
         for key, (column, validate, clearable) in RESCHEDULE_FIELDS.items()
@@ -112,7 +85,7 @@ def parse_reschedule(body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def parse_status(body: Mapping[str, Any]) -> str:
-    fields = _Fields(body)
+    fields = v.FieldReader(body)
     status = fields.read("status", _status, required=True)
     fields.raise_errors()
     assert isinstance(status, str)

@@ -8,7 +8,6 @@ from typing import Any
 
 from contactapi import validation as v
 from contactapi.core import iso_ms
-from contactapi.errors import FieldErrors, ValidationFailed
 
 DEFAULT_SLOT_MINUTES = 30
 MAX_SLOT_MINUTES = 24 * 60
@@ -34,21 +33,10 @@ def _slot_duration(value: Any) -> int:
 
 
 def parse_calendar(body: Mapping[str, Any]) -> CalendarInput:
-    errors: FieldErrors = {}
-    name: str | None = None
-    slot_duration = DEFAULT_SLOT_MINUTES
-    try:
-        name = v.text("name", body.get("name"))
-    except v.FieldInvalid as exc:
-        errors["name"] = {"message": exc.message, "rule": exc.rule}
-    if name is None and "name" not in errors:
-        errors["name"] = {"message": "The name field is mandatory.", "rule": "required"}
-    try:
-        slot_duration = _slot_duration(body.get("slotDuration"))
-    except v.FieldInvalid as exc:
-        errors["slotDuration"] = {"message": exc.message, "rule": exc.rule}
-    if errors or name is None:
-        raise ValidationFailed(errors)
+    fields = v.FieldReader(body)
+    name = fields.read("name", v.text, required=True)
+    slot_duration = fields.read("slotDuration", lambda _key, value: _slot_duration(value))
+    fields.raise_errors()
     return CalendarInput(name, slot_duration)
 
 

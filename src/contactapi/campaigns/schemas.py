@@ -8,7 +8,7 @@ from typing import Any
 
 from contactapi import validation as v
 from contactapi.core import iso_ms
-from contactapi.errors import FieldErrors, ValidationFailed
+from contactapi.errors import ValidationFailed
 
 CAMPAIGN_STATUSES = ("draft", "published")
 
@@ -28,22 +28,10 @@ def parse_status(value: Any) -> str | None:
 
 
 def parse_campaign(body: Mapping[str, Any]) -> CampaignInput:
-    errors: FieldErrors = {}
-    name: str | None = None
-    try:
-        name = v.text("name", body.get("name"))
-        if name is None:
-            errors["name"] = {"message": "The name field is mandatory.", "rule": "required"}
-    except v.FieldInvalid as exc:
-        errors["name"] = {"message": exc.message, "rule": exc.rule}
-    status: str | None = None
-    try:
-        status = parse_status(body.get("status"))
-    except ValidationFailed as exc:
-        errors.update(exc.errors)
-    if errors:
-        raise ValidationFailed(errors)
-    assert name is not None
+    fields = v.FieldReader(body)
+    name = fields.read("name", v.text, required=True)
+    status = fields.read("status", lambda key, value: v.choice(key, value, CAMPAIGN_STATUSES))
+    fields.raise_errors()
     return CampaignInput(name=name, status=status or "draft")
 
 

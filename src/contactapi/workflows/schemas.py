@@ -8,7 +8,6 @@ from typing import Any
 
 from contactapi import validation as v
 from contactapi.core import iso_ms
-from contactapi.errors import FieldErrors, ValidationFailed
 
 WORKFLOW_STATUSES = ("draft", "published")
 ENROLLMENT_STATUSES = ("queued", "active", "finished", "removed")
@@ -21,22 +20,10 @@ class WorkflowInput:
 
 
 def parse_workflow(body: Mapping[str, Any]) -> WorkflowInput:
-    errors: FieldErrors = {}
-    name: str | None = None
-    status: str | None = None
-    try:
-        name = v.text("name", body.get("name"))
-        if name is None:
-            errors["name"] = {"message": "The name field is mandatory.", "rule": "required"}
-    except v.FieldInvalid as exc:
-        errors["name"] = {"message": exc.message, "rule": exc.rule}
-    try:
-        status = v.choice("status", body.get("status"), WORKFLOW_STATUSES)
-    except v.FieldInvalid as exc:
-        errors["status"] = {"message": exc.message, "rule": exc.rule}
-    if errors:
-        raise ValidationFailed(errors)
-    assert name is not None
+    fields = v.FieldReader(body)
+    name = fields.read("name", v.text, required=True)
+    status = fields.read("status", lambda key, value: v.choice(key, value, WORKFLOW_STATUSES))
+    fields.raise_errors()
     return WorkflowInput(name=name, status=status or "draft")
 
 
