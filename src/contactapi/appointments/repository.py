@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from contactapi.db.engine import Connection, Row
+from contactapi.db.rows import update_row
 
 COLUMNS = ("location_id", "id", "calendar_id", "contact_id", "title", "notes", "status",
            "start_time", "end_time", "selected_timezone", "date_added", "date_updated")  # fmt: skip
@@ -38,15 +39,8 @@ class AppointmentRepository:
         await self.conn.execute(_INSERT, *(values[col] for col in COLUMNS))
 
     async def update(self, appointment_id: str, values: dict[str, Any]) -> None:
-        columns = [col for col in values if col in UPDATABLE]
-        if not columns:
-            return
-        assignments = ", ".join(f"{col} = ${i}" for i, col in enumerate(columns, start=3))
-        await self.conn.execute(
-            f"UPDATE appointments SET {assignments} WHERE location_id = $1 AND id = $2",
-            self.location_id,
-            appointment_id,
-            *(values[col] for col in columns),
+        await update_row(
+            self.conn, "appointments", self.location_id, appointment_id, values, UPDATABLE
         )
 
     async def delete(self, appointment_id: str) -> bool:

@@ -12,6 +12,7 @@ import orjson
 
 from contactapi.db.engine import Connection, Row
 from contactapi.db.locks import lock_name
+from contactapi.db.rows import update_row
 
 COLUMNS = ("location_id", "id", "name", "field_key", "placeholder", "position", "data_type",
            "options", "created_at")  # fmt: skip
@@ -71,16 +72,7 @@ class CustomFieldRepository:
         await self.conn.execute(_INSERT, *(values[col] for col in COLUMNS))
 
     async def update(self, field_id: str, values: dict[str, Any]) -> None:
-        columns = [col for col in values if col in UPDATABLE]
-        if not columns:
-            return
-        assignments = ", ".join(f"{col} = ${i}" for i, col in enumerate(columns, start=3))
-        await self.conn.execute(
-            f"UPDATE custom_fields SET {assignments} WHERE location_id = $1 AND id = $2",
-            self.location_id,
-            field_id,
-            *(values[col] for col in columns),
-        )
+        await update_row(self.conn, "custom_fields", self.location_id, field_id, values, UPDATABLE)
 
     async def delete(self, field_id: str) -> bool:
         """Its values on every contact go with it (ON DELETE CASCADE)."""
