@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
+from contactapi.contacts.document import SOURCE_COLUMNS, search_columns
 from contactapi.custom_fields.repository import values_for_contacts
 from contactapi.db.engine import Connection, Row
 
@@ -16,12 +17,15 @@ COLUMNS = (
     "timezone", "date_of_birth", "dnd", "type", "source", "assigned_to", "fingerprint", "tags",
     "date_added", "date_updated",
 )  # fmt: skip
+# Written by the repository itself, derived from the columns above (contacts/document.py).
+SEARCH_COLUMNS = ("search_text", "search_phone")
 UPDATABLE = frozenset(COLUMNS) - {"location_id", "id", "date_added"}
 
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM contacts"
+_INSERTED = (*COLUMNS, *SEARCH_COLUMNS)
 _INSERT = (
-    f"INSERT INTO contacts ({', '.join(COLUMNS)}) VALUES "
-    f"({', '.join(f'${i}' for i in range(1, len(COLUMNS) + 1))})"
+    f"INSERT INTO contacts ({', '.join(_INSERTED)}) VALUES "
+    f"({', '.join(f'${i}' for i in range(1, len(_INSERTED) + 1))})"
 )
 
 
@@ -99,10 +103,21 @@ class ContactRepository:
 
     async def insert(self, values: dict[str, Any]) -> None:
         values = {**values, "location_id": self.location_id}
-        await self.conn.execute(_INSERT, *(values[col] for col in COLUMNS))
+        values.update(search_columns(values))
+        await self.conn.execute(_INSERT, *(values[col] for col in _INSERTED))
 
-    async def update(self, contact_id: str, values: dict[str, Any]) -> None:
-        columns = tuple(col for col in values if col in UPDATABLE)
+    async def update(
+        self, contact_id: str, values: dict[str, Any], current: Row | None = None
+    ) -> None:
+        """Sets the given columns; the search document follows whenever one of its sources
+        changes, whoever the writer is (contact service, tag endpoints). `current`, the row as
+        read in this transaction, saves reading it again."""
+        values = {col: value for col, value in values.items() if col in UPDATABLE}
+        if SOURCE_COLUMNS.intersection(values):
+            current = current or await self.get(contact_id)
+            if current is not None:
+                values.update(search_columns({**current, **values}))
+        columns = tuple(values)
         if columns:
             await self.conn.execute(
                 _update_sql(columns),

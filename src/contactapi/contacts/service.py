@@ -127,7 +127,7 @@ class ContactService:
                     self.scope.conn, self.scope.location_id, current["id"], old_tags, new_tags
                 )
         values["date_updated"] = max(now_ms(), current["date_updated"])
-        await self.repo.update(current["id"], values)
+        await self.repo.update(current["id"], values, current)
         row = await self.repo.get(current["id"])
         assert row is not None
         return await self.shape(row)
