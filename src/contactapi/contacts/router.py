@@ -51,14 +51,17 @@ async def list_contacts(request: Request, scope: Scope, body: dict[str, Any]) ->
 
 
 def _meta(request: Request, query: ListQuery, result: ListResult) -> dict[str, Any]:
+    """The contract's meta. Page numbers are known from `page`, or on the first page; a walk
+    that follows nextPageUrl stays numbered because the URL carries the next page's number
+    (the cursor, not the number, positions it). A hand-made cursor alone has no number."""
     last = result.rows[-1] if result.rows else None
-    current = query.page if query.page is not None else result.skipped // query.limit + 1
+    current = query.page if query.page is not None else (1 if query.cursor is None else None)
     next_url = None
     if result.has_more and last is not None:
         params = [(k, v) for k, v in request.query_params.multi_items()
                   if k not in _POSITION_PARAMS]  # fmt: skip
         params += [("startAfter", str(last[query.sort])), ("startAfterId", last["id"])]
-        if query.page is not None:
+        if current is not None:
             params.append(("page", str(current + 1)))
         next_url = (
             f"{public_origin(request)}{request.url.path}?{urlencode(params, quote_via=quote)}"
@@ -69,8 +72,8 @@ def _meta(request: Request, query: ListQuery, result: ListResult) -> dict[str, A
         "startAfterId": last["id"] if last is not None else None,
         "startAfter": int(last[query.sort]) if last is not None else None,
         "currentPage": current,
-        "nextPage": current + 1 if result.has_more else None,
-        "prevPage": current - 1 if current > 1 else None,
+        "nextPage": current + 1 if current is not None and result.has_more else None,
+        "prevPage": current - 1 if current is not None and current > 1 else None,
     }
 
 

@@ -1,16 +1,19 @@
-"""List and search: query parsing, keyset cursors, and the SQL per plan and dialect.
+"""List and search: query parsing, keyset cursors, and the SQL per dialect.
 
 Pages are keyset pages on (sort value, id): a page starts strictly after the cursor, so a
 walk visits every contact that exists throughout it exactly once, whatever else is written
 meanwhile, and a deep page costs what the first one does.
 
-Three plans, picked per request (the choice never changes an answer, only its cost):
-- `all`: no query; walk the location's sort index.
-- `index`: the trigram index (SQLite FTS5, PostgreSQL pg_trgm GIN) yields the matches, which
-  are then sorted; cost follows the number of matches.
-- `scan`: walk the location's sort index and test each row's search document; for queries the
-  index cannot serve (under 3 characters), and for small locations, where the index's matches
-  from other locations (it cannot filter by location) would cost more than the scan.
+The plans (the choice never changes an answer, only its cost):
+- no query: walk the location's sort index (location_id, sort, id).
+- SQLite, a query of 3+ characters: the FTS5 trigram index matches `loc AND term`, so the
+  location is filtered inside the index and the count never reads a contact. The page then
+  either reads the few matches and sorts them, or, when matches are many, walks the sort index
+  keeping the rowids the index matched: whichever reads fewer rows.
+- PostgreSQL, a query of 3+ characters: the pg_trgm GIN indexes, planned per pattern. A small
+  location is scanned instead: GIN cannot filter by location, and another location's matches
+  would cost more than reading the small one.
+- a shorter query (no trigram to look up): scan the location, testing each search document.
 """
 
 from __future__ import annotations
@@ -27,7 +30,6 @@ from contactapi.errors import FieldErrors, ValidationFailed, unknown_id
 
 SortField = Literal["date_added", "date_updated"]
 Order = Literal["desc", "asc"]
-Plan = Literal["all", "index", "scan"]
 
 SORT_FIELDS: tuple[SortField, ...] = ("date_added", "date_updated")
 ORDERS: tuple[Order, ...] = ("desc", "asc")
@@ -36,9 +38,14 @@ MAX_LIMIT = 100
 MAX_QUERY_LENGTH = 255
 # Trigram indexes match nothing shorter than a trigram.
 MIN_INDEXED_LENGTH = 3
-# Up to this many contacts a location is scanned rather than searched through the index: a
-# scan costs about a microsecond a row, the index about as much per match in any location.
-SMALL_LOCATION = 5_000
+# PostgreSQL: up to this many contacts a location is scanned rather than searched through
+# GIN, whose matches in other locations each cost a heap fetch.
+SMALL_LOCATION = 2_000
+# SQLite: reading a match's row costs about as much as stepping this many index entries.
+ROW_READ_IN_INDEX_STEPS = 6
+# SQLite: the location's token is three characters from this block (CJK ideographs).
+TOKEN_BASE = 0x4E00
+TOKEN_RADIX = 20_000
 
 _PHONE_SHAPED = re.compile(r"[0-9()+\-.\s]*[0-9][0-9()+\-.\s]*")
 _DECIMAL = re.compile(r"[0-9]{1,16}(\.[0-9]{1,6})?")
@@ -72,8 +79,9 @@ class ListResult:
     rows: list[Row]
     has_more: bool
     total: int
-    # Matches that come before this page's cursor (0 without one).
-    skipped: int
+
+
+EMPTY = ListResult([], False, 0)
 
 
 def _limit_error(field: str) -> dict[str, str]:
@@ -181,6 +189,15 @@ class _Args:
         return f"${len(self.values)}"
 
 
+def location_token(k: int) -> str:
+    """The FTS5 token of location number k (as migration 0002's triggers compute it)."""
+    return "".join(
+        chr(TOKEN_BASE + digit)
+        for digit in ((k // TOKEN_RADIX**2) % TOKEN_RADIX, (k // TOKEN_RADIX) % TOKEN_RADIX,
+                      k % TOKEN_RADIX)
+    )  # fmt: skip
+
+
 def _like_pattern(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -191,106 +208,135 @@ def _fts_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-class ListSql:
-    """The SQL of one list request: its page query and its count query."""
+def _indexable(q: ListQuery) -> bool:
+    assert q.text is not None
+    return len(q.text) >= MIN_INDEXED_LENGTH and (
+        q.digits is None or len(q.digits) >= MIN_INDEXED_LENGTH
+    )
 
-    def __init__(self, q: ListQuery, plan: Plan, conn: Connection, location_id: str) -> None:
+
+_COLUMNS = ", ".join(f"c.{col}" for col in COLUMNS)
+
+
+class _Sql:
+    """The pieces every plan shares: cursor, order, page window."""
+
+    def __init__(self, q: ListQuery, location_id: str) -> None:
         self.q = q
-        self.plan = plan
-        self.dialect = conn.dialect
         self.location_id = location_id
 
-    def _cursor_condition(self, args: _Args, alias: str) -> str:
+    def cursor(self, args: _Args, alias: str = "c") -> str:
         cursor = self.q.cursor
-        assert cursor is not None
+        if cursor is None:
+            return ""
         op = "<" if self.q.order == "desc" else ">"
         column = f"{alias}.{self.q.sort}"
         if cursor.contact_id is None:
-            return f"{column} {op} {args.add(cursor.value)}"
+            return f" AND {column} {op} {args.add(cursor.value)}"
+        value, contact_id = args.add(cursor.value), args.add(cursor.contact_id)
+        return f" AND ({column}, {alias}.id) {op} ({value}, {contact_id})"
+
+    def order_by(self, alias: str = "c") -> str:
+        direction = "DESC" if self.q.order == "desc" else "ASC"
+        return f" ORDER BY {alias}.{self.q.sort} {direction}, {alias}.id {direction}"
+
+    def window(self, args: _Args) -> str:
+        """One row more than the page: whether a next page exists, without counting."""
+        sql = f" LIMIT {args.add(self.q.limit + 1)}"
+        if self.q.page is not None and self.q.cursor is None:
+            sql += f" OFFSET {args.add((self.q.page - 1) * self.q.limit)}"
+        return sql
+
+    def walk(self, args: _Args, condition: str = "", indexed_by: str = "") -> str:
+        """The page, read along the location's sort index, testing `condition`."""
         return (
-            f"({column}, {alias}.id) {op} ({args.add(cursor.value)}, {args.add(cursor.contact_id)})"
+            f"SELECT {_COLUMNS} FROM contacts c{indexed_by} WHERE c.location_id = $1"
+            f"{self.cursor(args)}{condition}{self.order_by()}{self.window(args)}"
         )
 
-    def _source(self, args: _Args) -> str:
-        """FROM and WHERE: the location's matches, as rows `c` of contacts."""
-        q = self.q
-        if self.plan == "index" and self.dialect == "sqlite":
-            assert q.text is not None
-            match = f"search_text : {_fts_phrase(q.text)}"
-            if q.digits:
-                match += f" OR search_phone : {_fts_phrase(q.digits)}"
-            # CROSS JOIN keeps the FTS match as the outer loop: matches, then their rows.
-            return (
-                "FROM contacts_fts f CROSS JOIN contacts c ON c.rowid = f.rowid"
-                f" WHERE contacts_fts MATCH {args.add(match)} AND c.location_id = $1"
-            )
-        where = "FROM contacts c WHERE c.location_id = $1"
-        if q.text is None:
-            return where
-        if self.plan == "index":
-            text_test = f"c.search_text LIKE {args.add(_like_pattern(q.text))}"
-            phone_test = (
-                f"c.search_phone LIKE {args.add(_like_pattern(q.digits))}" if q.digits else ""
-            )
-        else:
-            find = "instr" if self.dialect == "sqlite" else "strpos"
-            text_test = f"{find}(c.search_text, {args.add(q.text)}) > 0"
-            phone_test = f"{find}(c.search_phone, {args.add(q.digits)}) > 0" if q.digits else ""
-        return f"{where} AND ({text_test}{' OR ' + phone_test if phone_test else ''})"
 
-    def page(self) -> tuple[str, list[Any]]:
-        q = self.q
-        args = _Args(self.location_id)
-        source = self._source(args)
-        if q.cursor is not None:
-            source += f" AND {self._cursor_condition(args, 'c')}"
-        direction = "DESC" if q.order == "desc" else "ASC"
-        order_by = f"ORDER BY {{0}}.{q.sort} {direction}, {{0}}.id {direction}"
-        window = f"LIMIT {args.add(q.limit + 1)}"
-        if q.page is not None and q.cursor is None:
-            window += f" OFFSET {args.add((q.page - 1) * q.limit)}"
-        columns = ", ".join(f"c.{col}" for col in COLUMNS)
-        if self.plan == "index" and self.dialect == "sqlite":
-            # Sort only the keys of the matches, then read the page's rows.
-            keys = (
-                f"SELECT c.rowid AS rid, c.{q.sort}, c.id {source} {order_by.format('c')} {window}"
-            )
-            sql = (
-                f"SELECT {columns} FROM ({keys}) p CROSS JOIN contacts c ON c.rowid = p.rid"
-                f" {order_by.format('p')}"
-            )
-        else:
-            sql = f"SELECT {columns} {source} {order_by.format('c')} {window}"
-        return sql, args.values
-
-    def count(self) -> tuple[str, list[Any]]:
-        """The matches, and how many of them lie past the cursor: one pass for both."""
-        args = _Args(self.location_id)
-        source = self._source(args)
-        past = "count(*)"
-        if self.q.cursor is not None:
-            past = f"count(*) FILTER (WHERE {self._cursor_condition(args, 'c')})"
-        return f"SELECT count(*) AS total, {past} AS past {source}", args.values
+def _page(q: ListQuery, rows: list[Row], total: int) -> ListResult:
+    return ListResult(rows[: q.limit], len(rows) > q.limit, total)
 
 
-async def _location_is_small(conn: Connection, location_id: str) -> bool:
-    size = await conn.fetch_value(
-        "SELECT count(*) FROM (SELECT 1 FROM contacts WHERE location_id = $1 LIMIT $2) AS t",
-        location_id,
-        SMALL_LOCATION + 1,
+async def _sqlite_list(conn: Connection, location_id: str, q: ListQuery) -> ListResult:
+    location = await conn.fetch_one(
+        "SELECT k, contacts FROM contacts_fts_locations WHERE location_id = $1", location_id
     )
-    return int(size) <= SMALL_LOCATION
-
-
-async def choose_plan(conn: Connection, location_id: str, q: ListQuery) -> Plan:
+    if location is None:
+        return EMPTY
+    size, sql, args = int(location["contacts"]), _Sql(q, location_id), _Args(location_id)
     if q.text is None:
-        return "all"
-    indexable = len(q.text) >= MIN_INDEXED_LENGTH and (
-        q.digits is None or len(q.digits) >= MIN_INDEXED_LENGTH
+        return _page(q, await conn.fetch_all(sql.walk(args), *args.values), size)
+    if not _indexable(q):
+        test = f"instr(c.search_text, {args.add(q.text)}) > 0"
+        if q.digits:
+            test += f" OR instr(c.search_phone, {args.add(q.digits)}) > 0"
+        total = await conn.fetch_value(
+            f"SELECT count(*) FROM contacts c WHERE c.location_id = $1 AND ({test})",
+            *args.values,
+        )
+        rows = await conn.fetch_all(sql.walk(args, f" AND ({test})"), *args.values)
+        return _page(q, rows, int(total))
+
+    term = f"search_text : {_fts_phrase(q.text)}"
+    if q.digits:
+        term += f" OR search_phone : {_fts_phrase(q.digits)}"
+    match = f"loc : {_fts_phrase(location_token(int(location['k'])))} AND ({term})"
+    count_sql = "SELECT count(*) FROM contacts_fts WHERE contacts_fts MATCH $1"
+    total = int(await conn.fetch_value(count_sql, match))
+    if total == 0:
+        return EMPTY
+    # Walking the sort index steps about (limit + 1) * size / total entries to fill a page;
+    # reading the matches reads `total` rows. Take the cheaper.
+    if total * total * ROW_READ_IN_INDEX_STEPS > (q.limit + 1) * size:
+        # `+` keeps the IN list from driving the loop: the sort index does, index-only.
+        matched = (
+            " AND +c.rowid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH"
+            f" {args.add(match)})"
+        )
+        indexed_by = f" INDEXED BY ix_contacts_location_id_{q.sort}_id"
+        rows = await conn.fetch_all(sql.walk(args, matched, indexed_by), *args.values)
+        return _page(q, rows, total)
+    # CROSS JOIN keeps the index as the outer loop; only the keys are sorted.
+    keys = (
+        f"SELECT c.rowid AS rid, c.{q.sort}, c.id FROM contacts_fts f"
+        " CROSS JOIN contacts c ON c.rowid = f.rowid"
+        f" WHERE contacts_fts MATCH {args.add(match)} AND c.location_id = $1"
+        f"{sql.cursor(args)}{sql.order_by()}{sql.window(args)}"
     )
-    if not indexable or await _location_is_small(conn, location_id):
-        return "scan"
-    return "index"
+    page_sql = (
+        f"SELECT {_COLUMNS} FROM ({keys}) p CROSS JOIN contacts c ON c.rowid = p.rid"
+        f"{sql.order_by('p')}"
+    )
+    return _page(q, await conn.fetch_all(page_sql, *args.values), total)
+
+
+async def _postgres_list(conn: Connection, location_id: str, q: ListQuery) -> ListResult:
+    sql, args = _Sql(q, location_id), _Args(location_id)
+    condition = ""
+    if q.text is not None:
+        small = await conn.fetch_value(
+            "SELECT count(*) FROM (SELECT 1 FROM contacts WHERE location_id = $1 LIMIT $2) t",
+            location_id,
+            SMALL_LOCATION + 1,
+        )
+        if _indexable(q) and int(small) > SMALL_LOCATION:
+            # A generic plan cannot see the pattern, so it cannot tell a rare term (GIN, then
+            # sort) from a common one (walk the sort index): plan each search for its pattern.
+            await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+            test = f"c.search_text LIKE {args.add(_like_pattern(q.text))}"
+            if q.digits:
+                test += f" OR c.search_phone LIKE {args.add(_like_pattern(q.digits))}"
+        else:
+            test = f"strpos(c.search_text, {args.add(q.text)}) > 0"
+            if q.digits:
+                test += f" OR strpos(c.search_phone, {args.add(q.digits)}) > 0"
+        condition = f" AND ({test})"
+    total = await conn.fetch_value(
+        f"SELECT count(*) FROM contacts c WHERE c.location_id = $1{condition}", *args.values
+    )
+    return _page(q, await conn.fetch_all(sql.walk(args, condition), *args.values), int(total))
 
 
 async def _resolve_start_after_id(conn: Connection, location_id: str, q: ListQuery) -> ListQuery:
@@ -310,20 +356,6 @@ async def _resolve_start_after_id(conn: Connection, location_id: str, q: ListQue
 
 async def list_contacts(conn: Connection, location_id: str, q: ListQuery) -> ListResult:
     q = await _resolve_start_after_id(conn, location_id, q)
-    plan = await choose_plan(conn, location_id, q)
-    if plan == "index" and conn.dialect == "postgresql":
-        # A generic plan cannot see the pattern, so it cannot tell the GIN index's few
-        # matches from a common term's many: plan each search for its own pattern.
-        await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
-    sql = ListSql(q, plan, conn, location_id)
-    page_sql, page_args = sql.page()
-    rows = await conn.fetch_all(page_sql, *page_args)
-    has_more = len(rows) > q.limit
-    rows = rows[: q.limit]
-    count_sql, count_args = sql.count()
-    counts = await conn.fetch_one(count_sql, *count_args)
-    assert counts is not None
-    total, past = int(counts["total"]), int(counts["past"])
-    offset_paged = q.page is not None and q.cursor is None
-    skipped = (q.page or 1) * q.limit - q.limit if offset_paged else total - past
-    return ListResult(rows, has_more, total, skipped)
+    if conn.dialect == "sqlite":
+        return await _sqlite_list(conn, location_id, q)
+    return await _postgres_list(conn, location_id, q)

@@ -1,9 +1,12 @@
 """contact search: the search document and its trigram index
 
-SQLite: an FTS5 table with the trigram tokenizer over the contacts table (external content,
-keyed by the contacts rowid), kept in step by triggers. A later migration that recreates the
-contacts table (batch "move and copy") renumbers rowids and drops the triggers: it must
-recreate the triggers below and run `INSERT INTO contacts_fts(contacts_fts) VALUES('rebuild')`.
+SQLite: a contentless FTS5 table with the trigram tokenizer, keyed by the contacts rowid and
+kept in step by triggers. An FTS5 index cannot filter by anything but what it matches, so each
+row also indexes its location as one token (`loc`, three CJK characters numbered by
+`contacts_fts_locations.k`): a search is `loc AND term`, answered and counted inside the index.
+`contacts_fts_locations.contacts` counts each location's contacts (the unfiltered total).
+A later migration that recreates the contacts table (batch "move and copy") renumbers rowids
+and drops the triggers: it must recreate both and refill contacts_fts.
 
 PostgreSQL: pg_trgm GIN indexes on the two search columns.
 
@@ -24,24 +27,47 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
+# The location's token, from its number k (contacts/search.py computes the same in Python).
+_TOKEN = (
+    "char(19968 + (l.k / 400000000) % 20000, 19968 + (l.k / 20000) % 20000, 19968 + l.k % 20000)"
+)
+_ROW = "{row}.rowid, {row}.search_text, {row}.search_phone, " + _TOKEN
+_INDEX_NEW = (
+    "INSERT INTO contacts_fts(rowid, search_text, search_phone, loc)"
+    f" SELECT {_ROW.format(row='new')} FROM contacts_fts_locations l"
+    " WHERE l.location_id = new.location_id;"
+)
+_UNINDEX_OLD = (
+    "INSERT INTO contacts_fts(contacts_fts, rowid, search_text, search_phone, loc)"
+    f" SELECT 'delete', {_ROW.format(row='old')} FROM contacts_fts_locations l"
+    " WHERE l.location_id = old.location_id;"
+)
+
 SQLITE_FTS = [
+    "CREATE TABLE contacts_fts_locations (k INTEGER PRIMARY KEY,"
+    " location_id VARCHAR(20) NOT NULL UNIQUE, contacts INTEGER NOT NULL DEFAULT 0)",
     # case_sensitive 1: the document and the query are lower-cased in Python already, so the
     # index compares exactly what the scan plan's instr() compares.
-    "CREATE VIRTUAL TABLE contacts_fts USING fts5(search_text, search_phone,"
-    " content='contacts', content_rowid='rowid', tokenize='trigram case_sensitive 1')",
+    "CREATE VIRTUAL TABLE contacts_fts USING fts5(search_text, search_phone, loc,"
+    " content='', tokenize='trigram case_sensitive 1')",
     "CREATE TRIGGER contacts_fts_insert AFTER INSERT ON contacts BEGIN"
-    " INSERT INTO contacts_fts(rowid, search_text, search_phone)"
-    " VALUES (new.rowid, new.search_text, new.search_phone); END",
+    " INSERT INTO contacts_fts_locations(location_id, contacts) VALUES (new.location_id, 1)"
+    " ON CONFLICT(location_id) DO UPDATE SET contacts = contacts + 1;"
+    f" {_INDEX_NEW} END",
     "CREATE TRIGGER contacts_fts_delete AFTER DELETE ON contacts BEGIN"
-    " INSERT INTO contacts_fts(contacts_fts, rowid, search_text, search_phone)"
-    " VALUES ('delete', old.rowid, old.search_text, old.search_phone); END",
+    f" {_UNINDEX_OLD}"
+    " UPDATE contacts_fts_locations SET contacts = contacts - 1"
+    " WHERE location_id = old.location_id; END",
     "CREATE TRIGGER contacts_fts_update AFTER UPDATE OF search_text, search_phone ON contacts"
     " WHEN old.search_text IS NOT new.search_text OR old.search_phone IS NOT new.search_phone"
-    " BEGIN"
-    " INSERT INTO contacts_fts(contacts_fts, rowid, search_text, search_phone)"
-    " VALUES ('delete', old.rowid, old.search_text, old.search_phone);"
-    " INSERT INTO contacts_fts(rowid, search_text, search_phone)"
-    " VALUES (new.rowid, new.search_text, new.search_phone); END",
+    f" BEGIN {_UNINDEX_OLD} {_INDEX_NEW} END",
+]
+SQLITE_FILL = [
+    "INSERT INTO contacts_fts_locations(location_id, contacts)"
+    " SELECT location_id, count(*) FROM contacts GROUP BY location_id",
+    "INSERT INTO contacts_fts(rowid, search_text, search_phone, loc)"
+    f" SELECT {_ROW.format(row='c')} FROM contacts c"
+    " JOIN contacts_fts_locations l ON l.location_id = c.location_id",
 ]
 
 POSTGRES_INDEXES = [
@@ -79,9 +105,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("search_phone", sa.Text(), server_default="", nullable=False))
     _backfill(bind)
     if bind.dialect.name == "sqlite":
-        for statement in SQLITE_FTS:
+        for statement in SQLITE_FTS + SQLITE_FILL:
             op.execute(statement)
-        op.execute("INSERT INTO contacts_fts(contacts_fts) VALUES ('rebuild')")
     else:
         for statement in POSTGRES_INDEXES:
             op.execute(statement)
@@ -93,6 +118,7 @@ def downgrade() -> None:
         for trigger in ("contacts_fts_insert", "contacts_fts_delete", "contacts_fts_update"):
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         op.execute("DROP TABLE IF EXISTS contacts_fts")
+        op.execute("DROP TABLE IF EXISTS contacts_fts_locations")
     else:
         op.execute("DROP INDEX IF EXISTS ix_contacts_search_text")
         op.execute("DROP INDEX IF EXISTS ix_contacts_search_phone")
