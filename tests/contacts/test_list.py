@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -11,7 +12,10 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from contactapi.app import create_app
 from contactapi.contacts import search
+from contactapi.db.migrate import upgrade
+from contactapi.settings import Settings
 from tests.factories import Api, make_location
 
 
@@ -46,10 +50,12 @@ async def _walk(api: Api, url: str, params: dict[str, Any] | None = None,
 @pytest.fixture(params=["default", "forced"])
 def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Search tests run under each plan: as chosen for a small location (SQLite: read the
-    matches; PostgreSQL: scan), and forced the other way (SQLite: walk the sort index
-    keeping matched rowids; PostgreSQL: GIN)."""
+    matches, count them by reading their rows; PostgreSQL: scan), and forced the other way
+    (SQLite: walk the sort index keeping matched rowids, count `loc AND term` inside the
+    index; PostgreSQL: GIN)."""
     if request.param == "forced":
         monkeypatch.setattr(search, "ROW_READ_IN_INDEX_STEPS", 10**9)
+        monkeypatch.setattr(search, "LOCATION_IN_INDEX_FACTOR", 0)
         monkeypatch.setattr(search, "SMALL_LOCATION", -1)
     yield request.param
 
@@ -379,3 +385,20 @@ async def test_query_longer_than_255_characters_is_422(api: Api) -> None:
 async def test_list_requires_a_key(http: httpx.AsyncClient) -> None:
     response = await http.get("/v1/contacts/")
     assert response.status_code == 401 and response.json() == {"msg": "Unauthorized"}
+
+
+async def test_a_location_holding_every_contact_counts_inside_the_index(tmp_path: Path) -> None:
+    """SQLite: with one location, the term's count in the index is the total, unread."""
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/one.db", rate_limit="off",
+                        run_worker=False)  # fmt: skip
+    upgrade(settings)
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://one") as client:
+            only = await make_location(application, client)
+            for i in range(6):
+                await only.make_contact(name=f"Solo {i}", companyName="Lonely" if i % 2 else "")
+            body = (await only.get("/v1/contacts/?query=lonely&limit=2")).json()
+            assert body["meta"]["total"] == 3
+            assert len(await _walk(only, "/v1/contacts/", {"query": "lonely", "limit": 2})) == 3

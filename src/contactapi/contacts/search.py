@@ -6,10 +6,10 @@ meanwhile, and a deep page costs what the first one does.
 
 The plans (the choice never changes an answer, only its cost):
 - no query: walk the location's sort index (location_id, sort, id).
-- SQLite, a query of 3+ characters: the FTS5 trigram index matches `loc AND term`, so the
-  location is filtered inside the index and the count never reads a contact. The page then
-  either reads the few matches and sorts them, or, when matches are many, walks the sort index
-  keeping the rowids the index matched: whichever reads fewer rows.
+- SQLite, a query of 3+ characters: the FTS5 trigram index counts the matches (filtering by
+  location inside the index, `loc AND term`, when other locations hold most matches). The
+  page then either reads the few matches and sorts them, or, when matches are many, walks the
+  sort index keeping the rowids the index matched: whichever reads fewer rows.
 - PostgreSQL, a query of 3+ characters: the pg_trgm GIN indexes, planned per pattern. A small
   location is scanned instead: GIN cannot filter by location, and another location's matches
   would cost more than reading the small one.
@@ -43,6 +43,9 @@ MIN_INDEXED_LENGTH = 3
 SMALL_LOCATION = 2_000
 # SQLite: reading a match's row costs about as much as stepping this many index entries.
 ROW_READ_IN_INDEX_STEPS = 6
+# SQLite: past this many matches per contact of the location, the location is tested inside
+# the FTS index rather than by reading each match's row.
+LOCATION_IN_INDEX_FACTOR = 4
 # SQLite: the location's token is three characters from this block (CJK ideographs).
 TOKEN_BASE = 0x4E00
 TOKEN_RADIX = 20_000
@@ -282,14 +285,35 @@ async def _sqlite_list(conn: Connection, location_id: str, q: ListQuery) -> List
     term = f"search_text : {_fts_phrase(q.text)}"
     if q.digits:
         term += f" OR search_phone : {_fts_phrase(q.digits)}"
-    match = f"loc : {_fts_phrase(location_token(int(location['k'])))} AND ({term})"
     count_sql = "SELECT count(*) FROM contacts_fts WHERE contacts_fts MATCH $1"
-    total = int(await conn.fetch_value(count_sql, match))
+    # The term alone is counted inside the index, without reading a contact. That is the
+    # total when this location holds every contact. Otherwise each match's location is read
+    # from its row; or, when other locations hold far more matches than this one has
+    # contacts, tested inside the index (`loc AND term`), which then costs less.
+    everywhere = int(await conn.fetch_value(count_sql, term))
+    if everywhere == 0:
+        return EMPTY
+    match, matched_rows = term, everywhere
+    all_contacts = await conn.fetch_value("SELECT sum(contacts) FROM contacts_fts_locations")
+    if int(all_contacts) == size:
+        total = everywhere
+    elif everywhere <= LOCATION_IN_INDEX_FACTOR * size:
+        total = int(
+            await conn.fetch_value(
+                "SELECT count(*) FROM contacts_fts f CROSS JOIN contacts c ON c.rowid = f.rowid"
+                " WHERE contacts_fts MATCH $1 AND c.location_id = $2",
+                term,
+                location_id,
+            )
+        )
+    else:
+        match = f"loc : {_fts_phrase(location_token(int(location['k'])))} AND ({term})"
+        total = matched_rows = int(await conn.fetch_value(count_sql, match))
     if total == 0:
         return EMPTY
     # Walking the sort index steps about (limit + 1) * size / total entries to fill a page;
-    # reading the matches reads `total` rows. Take the cheaper.
-    if total * total * ROW_READ_IN_INDEX_STEPS > (q.limit + 1) * size:
+    # reading the matches reads `matched_rows` rows. Take the cheaper.
+    if matched_rows * total * ROW_READ_IN_INDEX_STEPS > (q.limit + 1) * size:
         # `+` keeps the IN list from driving the loop: the sort index does, index-only.
         matched = (
             " AND +c.rowid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH"
