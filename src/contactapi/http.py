@@ -14,6 +14,8 @@ from starlette.routing import BaseRoute, Route
 from contactapi.errors import BadRequest, PayloadTooLarge
 
 MAX_BODY_BYTES = 1024 * 1024
+# A host name or address with an optional port: nothing that could reshape the URL around it.
+_HOST = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -50,6 +52,23 @@ async def json_object(request: Request, *, required: bool = True) -> dict[str, A
     if not isinstance(value, dict):
         raise BadRequest("the body must be a JSON object")
     return value
+
+
+def public_origin(request: Request) -> str:
+    """`scheme://host` as the client addressed us: the request's own, or what a trusted proxy
+    (settings.trusted_proxies) says in X-Forwarded-Proto / X-Forwarded-Host."""
+    scheme = request.url.scheme
+    host = request.headers.get("host") or request.url.netloc
+    peer = request.client.host if request.client else None
+    if peer is not None and peer in request.app.state.settings.trusted_proxy_set:
+        # A proxy chain lists the client-facing hop first.
+        proto = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+        if proto in ("http", "https"):
+            scheme = proto
+        forwarded_host = request.headers.get("x-forwarded-host", "").split(",")[0].strip()
+        if forwarded_host and _HOST.fullmatch(forwarded_host):
+            host = forwarded_host
+    return f"{scheme}://{host}"
 
 
 def empty_ok() -> Response:

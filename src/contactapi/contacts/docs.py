@@ -93,10 +93,68 @@ _MANY: Schema = {
     "properties": {"contacts": {"type": "array", "items": ref("Contact")}},
 }
 
+_NULLABLE_INT: Schema = {"type": ["integer", "null"]}
+_META_KEYS = ["total", "nextPageUrl", "startAfterId", "startAfter", "currentPage", "nextPage",
+              "prevPage"]  # fmt: skip
+_LIST: Schema = {
+    "type": "object",
+    "required": ["contacts", "meta"],
+    "properties": {
+        "contacts": {"type": "array", "items": ref("Contact")},
+        "meta": {
+            "type": "object",
+            "required": _META_KEYS,
+            "properties": {
+                "total": {"type": "integer", "description": "Every match, not just this page."},
+                "nextPageUrl": {
+                    "type": ["string", "null"],
+                    "description": "Absolute URL of the next page, keeping every other "
+                    "parameter; null on the last page.",
+                },
+                "startAfterId": {**NULLABLE_STRING, "description": "Last contact of the page."},
+                "startAfter": {**_NULLABLE_INT, "description": "Its sort value, epoch ms."},
+                "currentPage": _NULLABLE_INT,
+                "nextPage": _NULLABLE_INT,
+                "prevPage": _NULLABLE_INT,
+            },
+        },
+    },
+}
+
+
+def _query(name: str, description: str, schema: Schema) -> dict[str, Any]:
+    return {"name": name, "in": "query", "description": description, "schema": schema}
+
+
+_LIST_PARAMS = [
+    _query("query", "Case-insensitive substring of the name, first/last name, email, company "
+           "and tags; a phone-shaped query (`888-732`) also matches the phone's digits.",
+           {"type": "string", "maxLength": 255}),
+    _query("sortBy", "Sort field.", {"type": "string", "enum": ["date_added", "date_updated"],
+                                     "default": "date_added"}),
+    _query("order", "Sort order.", {"type": "string", "enum": ["desc", "asc"],
+                                    "default": "desc"}),
+    _query("limit", "Contacts per page.", {"type": "integer", "minimum": 1, "maximum": 100,
+                                           "default": 20}),
+    _query("startAfter", "Cursor: epoch milliseconds of the sort field (integer or decimal); "
+           "the page starts strictly past it, or past (startAfter, startAfterId).",
+           {"type": "number"}),
+    _query("startAfterId", "Cursor: the id of the last contact already seen.",
+           {"type": "string"}),
+    _query("page", "Deprecated: page number (1-based), with limit.",
+           {"type": "integer", "minimum": 1}),
+]  # fmt: skip
+
 schemas: dict[str, Schema] = {"Contact": CONTACT, "ContactIn": CONTACT_IN}
 
 paths: dict[str, dict[str, Any]] = {
     "/v1/contacts/": {
+        "get": operation(
+            "List and search contacts (keyset pagination)",
+            "Contacts",
+            ok(_LIST),
+            params=_LIST_PARAMS,
+        ),
         "post": operation(
             "Create or update a contact (dedupe by email, then phone)",
             "Contacts",

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
 from typing import Any
 
+from contactapi.contacts.document import SOURCE_COLUMNS, search_columns
 from contactapi.custom_fields.repository import values_for_contacts
 from contactapi.db.engine import Connection, Row
 from contactapi.db.locks import lock_key
+from contactapi.db.rows import update_row
 
 COLUMNS = (
     "location_id", "id", "first_name", "last_name", "contact_name", "email", "email_lower",
@@ -16,13 +17,17 @@ COLUMNS = (
     "timezone", "date_of_birth", "dnd", "type", "source", "assigned_to", "fingerprint", "tags",
     "date_added", "date_updated",
 )  # fmt: skip
+# Written by the repository itself, derived from the columns above (contacts/document.py).
+SEARCH_COLUMNS = ("search_text", "search_phone")
 UPDATABLE = frozenset(COLUMNS) - {"location_id", "id", "date_added"}
+_UPDATED_COLUMNS = UPDATABLE | frozenset(SEARCH_COLUMNS)
 
 _COLUMN_LIST = ", ".join(COLUMNS)
 _SELECT = f"SELECT {_COLUMN_LIST} FROM contacts"
+_INSERTED = (*COLUMNS, *SEARCH_COLUMNS)
 _INSERT = (
-    f"INSERT INTO contacts ({', '.join(COLUMNS)}) VALUES "
-    f"({', '.join(f'${i}' for i in range(1, len(COLUMNS) + 1))})"
+    f"INSERT INTO contacts ({', '.join(_INSERTED)}) VALUES "
+    f"({', '.join(f'${i}' for i in range(1, len(_INSERTED) + 1))})"
 )
 
 
@@ -50,12 +55,6 @@ _GET_WITH_CUSTOM_VALUES = {
     " WHERE c.location_id = $1 AND c.id = $2"
     for dialect, subquery in _CUSTOM_VALUES_JSON.items()
 }
-
-
-@lru_cache(maxsize=256)
-def _update_sql(columns: tuple[str, ...]) -> str:
-    assignments = ", ".join(f"{col} = ${i}" for i, col in enumerate(columns, start=3))
-    return f"UPDATE contacts SET {assignments} WHERE location_id = $1 AND id = $2"
 
 
 class ContactRepository:
@@ -144,17 +143,23 @@ class ContactRepository:
 
     async def insert(self, values: dict[str, Any]) -> None:
         values = {**values, "location_id": self.location_id}
-        await self.conn.execute(_INSERT, *(values[col] for col in COLUMNS))
+        values.update(search_columns(values))
+        await self.conn.execute(_INSERT, *(values[col] for col in _INSERTED))
 
-    async def update(self, contact_id: str, values: dict[str, Any]) -> None:
-        columns = tuple(col for col in values if col in UPDATABLE)
-        if columns:
-            await self.conn.execute(
-                _update_sql(columns),
-                self.location_id,
-                contact_id,
-                *(values[col] for col in columns),
-            )
+    async def update(
+        self, contact_id: str, values: dict[str, Any], current: Row | None = None
+    ) -> None:
+        """Sets the given columns; the search document follows whenever one of its sources
+        changes, whoever the writer is (contact service, tag endpoints). `current`, the row as
+        read in this transaction, saves reading it again."""
+        values = {col: value for col, value in values.items() if col in UPDATABLE}
+        if SOURCE_COLUMNS.intersection(values):
+            current = current or await self.get(contact_id)
+            if current is not None:
+                values.update(search_columns({**current, **values}))
+        await update_row(
+            self.conn, "contacts", self.location_id, contact_id, values, _UPDATED_COLUMNS
+        )
 
     async def delete(self, contact_id: str) -> bool:
         count = await self.conn.execute(

@@ -15,6 +15,7 @@ from contactapi.contacts.schemas import (
     contact_to_api,
     parse_contact,
 )
+from contactapi.contacts.search import ListQuery, ListResult, list_contacts
 from contactapi.core import new_id, now_ms
 from contactapi.custom_fields.service import CustomFieldService, ValueChanges
 from contactapi.db.engine import Row
@@ -155,7 +156,7 @@ class ContactService:
                     self.scope.conn, self.scope.location_id, current["id"], old_tags, new_tags
                 )
         values["date_updated"] = max(now_ms(), current["date_updated"])
-        await self.repo.update(current["id"], values)
+        await self.repo.update(current["id"], values, current)
         await self.custom_fields.save_values(current["id"], custom_values)
         return await self.shape({**dict(current), **values})
 
@@ -224,3 +225,9 @@ class ContactService:
             rows = await self.repo.by_phone(phone_value)
         custom = await self.repo.custom_values(row["id"] for row in rows)
         return [contact_to_api(row, custom[row["id"]]) for row in rows]
+
+    async def list(self, query: ListQuery) -> tuple[list[dict[str, Any]], ListResult]:
+        """A page of the location's contacts matching `query`, and the counts for its meta."""
+        result = await list_contacts(self.scope.conn, self.scope.location_id, query)
+        custom = await self.repo.custom_values(row["id"] for row in result.rows)
+        return [contact_to_api(row, custom[row["id"]]) for row in result.rows], result

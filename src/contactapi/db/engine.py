@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from typing import Any, Literal, Protocol
@@ -41,6 +41,8 @@ class Connection(Protocol):
     async def execute(self, sql: str, *args: Any) -> int: ...
 
     async def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+    def after_commit(self, callback: Callable[[], None]) -> None: ...
 
 
 class Database(Protocol):
@@ -73,10 +75,26 @@ def open_sqlite(path: str) -> sqlite3.Connection:
     return conn
 
 
-class SQLiteConnection:
+class _AfterCommit:
+    """Callbacks run once the connection's transaction is durable; dropped if it fails."""
+
+    def __init__(self) -> None:
+        self._after_commit: list[Callable[[], None]] = []
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        self._after_commit.append(callback)
+
+    def _committed(self) -> None:
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
+
+
+class SQLiteConnection(_AfterCommit):
     dialect: Dialect = "sqlite"
 
     def __init__(self, raw: sqlite3.Connection) -> None:
+        super().__init__()
         self.raw = raw
 
     async def fetch_one(self, sql: str, *args: Any) -> Row | None:
@@ -126,7 +144,9 @@ class SQLiteDatabase:
         if write:
             assert self._writer is not None, "database not connected"
             async with self._writer.transaction() as raw:
-                yield SQLiteConnection(raw)
+                conn = SQLiteConnection(raw)
+                yield conn
+            conn._committed()
             return
         # Reads run in autocommit: each statement sees one committed snapshot, and a read
         # that must be consistent across rows is written as one statement.
@@ -137,10 +157,11 @@ class SQLiteDatabase:
             self._readers.put_nowait(conn)
 
 
-class PostgresConnection:
+class PostgresConnection(_AfterCommit):
     dialect: Dialect = "postgresql"
 
     def __init__(self, raw: asyncpg.Connection) -> None:
+        super().__init__()
         self.raw = raw
 
     async def fetch_one(self, sql: str, *args: Any) -> Row | None:
@@ -184,8 +205,11 @@ class PostgresDatabase:
     @asynccontextmanager
     async def transaction(self, *, write: bool) -> AsyncIterator[PostgresConnection]:
         assert self._pool is not None, "database not connected"
-        async with self._pool.acquire() as raw, raw.transaction(readonly=not write):
-            yield PostgresConnection(raw)
+        async with self._pool.acquire() as raw:
+            conn = PostgresConnection(raw)
+            async with raw.transaction(readonly=not write):
+                yield conn
+            conn._committed()
 
 
 def create_database(settings: Settings) -> SQLiteDatabase | PostgresDatabase:

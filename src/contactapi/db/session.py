@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from contactapi.auth import Location, authenticate, bearer_token
 from contactapi.db.engine import Connection, Database
-from contactapi.errors import unknown_path_id
+from contactapi.errors import ValidationFailed, unknown_path_id
 from contactapi.http import json_object
 from contactapi.validation import storable
 
@@ -50,10 +50,15 @@ def endpoint(*, write: bool, body: BodyMode = "none") -> Callable[[Handler], Any
                 limiter = request.app.state.rate_limiter
                 if limiter is not None:
                     request.state.rate_limit_headers = limiter.hit(location.id)
+                # Refused before a query sees them: PostgreSQL would fail on them (a 500).
                 for name, value in request.path_params.items():
                     if not storable(value):
-                        # Refused before a query sees it: PostgreSQL would fail on it (a 500).
                         raise unknown_path_id(name)
+                for name, value in request.query_params.multi_items():
+                    if not storable(value):
+                        raise ValidationFailed.one(
+                            name, f"The {name} must not contain NUL characters.", "invalid"
+                        )
                 return await handler(request, Scope(conn, location), data)
 
         run.__name__ = handler.__name__

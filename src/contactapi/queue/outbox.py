@@ -1,6 +1,7 @@
 """Enqueueing: a job is a row written in the transaction of the change that causes it, so it
 commits with the change or not at all. Workers are told promptly: through NOTIFY (delivered on
-commit) on PostgreSQL, and through an in-process event on SQLite, whose other processes poll."""
+commit) on PostgreSQL, and through an in-process event set after the commit on SQLite, whose
+other processes poll."""
 
 from __future__ import annotations
 
@@ -40,7 +41,10 @@ async def enqueue(conn: Connection, location_id: str, kind: str, payload: dict[s
     if conn.dialect == "postgresql":
         await conn.execute("SELECT pg_notify($1, '')", JOB_CHANNEL)
     else:
-        # A SQLite transaction never yields to the event loop, so by the time a woken worker
-        # runs, this one has committed (or rolled back: the worker then finds nothing).
-        for event in _local_wakeups:
-            event.set()
+        # Woken once the job is durable: a worker woken sooner would find nothing and sleep.
+        conn.after_commit(_wake_local_workers)
+
+
+def _wake_local_workers() -> None:
+    for event in _local_wakeups:
+        event.set()

@@ -115,6 +115,7 @@ class ContactTagService:
                     "tags": orjson.dumps(after).decode(),
                     "date_updated": max(now_ms(), contact["date_updated"]),
                 },
+                contact,
             )
         return after
 

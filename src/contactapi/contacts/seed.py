@@ -1,0 +1,283 @@
+"""`contactapi seed`: synthetic contacts loaded straight into the database, for benchmarks and
+demos. Varied (names, emails, phones, companies, tags, dates spread over five years) and
+deterministic: the same location, count and starting size give the same contacts.
+
+Rows go in by the thousands per statement (executemany on SQLite, COPY on PostgreSQL), and
+the search index is complete when the command returns.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import orjson
+
+from contactapi.contacts.document import search_columns
+from contactapi.contacts.repository import COLUMNS, SEARCH_COLUMNS
+from contactapi.contacts.search import location_token
+from contactapi.core import new_id
+from contactapi.db.engine import open_sqlite
+from contactapi.settings import Settings
+
+BATCH = 50_000
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+YEARS_MS = 5 * 365 * 24 * 3600 * 1000
+
+FIRST_NAMES = _words("""james mary robert patricia john jennifer michael linda david elizabeth
+william
+barbara richard susan joseph jessica thomas sarah charles karen christopher lisa daniel nancy
+matthew betty anthony sandra mark margaret donald ashley steven kimberly paul emily andrew donna
+joshua michelle kenneth carol kevin amanda brian dorothy george melissa timothy deborah ronald
+stephanie edward rebecca jason sharon jeffrey laura ryan cynthia jacob kathleen gary amy nicholas
+angela eric shirley jonathan anna stephen brenda larry pamela justin emma scott nicole brandon
+helen benjamin samantha samuel katherine gregory christine alexander debra frank rachel patrick
+carolyn raymond janet jack catherine dennis maria jerry heather tyler diane aaron ruth jose julie
+adam olivia nathan joyce henry virginia douglas victoria zachary kelly peter lauren kyle christina
+ethan joan walter evelyn noah judith jeremy megan christian andrea keith cheryl roger hannah
+terry jacqueline gerald martha harold gloria sean teresa austin ann carl sara arthur madison
+lawrence frances dylan kathryn jesse janice jordan jean bryan abigail billy alice joe julia bruce
+judy gabriel sophia logan grace albert denise willie amber alan doris juan marilyn wayne danielle
+elijah beverly randy isabella roy theresa vincent diana ralph natalie eugene brittany russell
+charlotte bobby marie mason kayla philip alexis louis lori""")
+
+LAST_NAMES = _words("""smith johnson williams brown jones garcia miller davis rodriguez martinez
+hernandez lopez gonzalez wilson anderson thomas taylor moore jackson martin lee perez thompson
+white harris sanchez clark ramirez lewis robinson walker young allen king wright scott torres
+nguyen hill flores green adams nelson baker hall rivera campbell mitchell carter roberts gomez
+phillips evans turner diaz parker cruz edwards collins reyes stewart morris morales murphy cook
+rogers gutierrez ortiz morgan cooper peterson bailey reed kelly howard ramos kim cox ward
+richardson watson brooks chavez wood james bennett gray mendoza ruiz hughes price alvarez
+castillo sanders patel myers long ross foster jimenez powell jenkins perry russell sullivan bell
+coleman butler henderson barnes gonzales fisher vasquez simmons romero jordan patterson
+alexander hamilton graham reynolds griffin wallace moreno west cole hayes bryant herrera gibson
+ellis tran medina aguilar stevens murray ford castro marshall owens harrison fernandez mcdonald
+woods washington kennedy wells vargas henry chen freeman webb tucker guzman burns crawford olson
+simpson porter hunter gordon mendez silva shaw snyder mason dixon munoz hunt hicks holmes
+palmer wagner black robertson boyd rose stone salazar fox warren mills meyer rice schmidt garza
+daniels ferguson nichols stephens soto weaver ryan gardner payne grant dunn kelley spencer hawkins
+arnold pierce vazquez hansen peters santos hart bradley knight elliott cunningham duncan armstrong
+hudson carroll lane riley andrews alvarado ray delgado berry perkins hoffman johnston matthews
+pena richards contreras willis carpenter lawrence sandoval""")
+
+COMPANY_WORDS = _words("""acme summit harbor pioneer granite cedar atlas beacon crescent horizon
+keystone liberty meridian northstar oakridge pinnacle redwood silverline trident vanguard
+evergreen bluewater ironclad lakeshore brightpath frontier highland keystone lighthouse
+maple momentum nexus orchard paragon quantum riverbend sterling sunrise timberline united
+westfield zenith apex cobalt delta ember falcon""")
+COMPANY_SUFFIXES = ["Realty", "Homes", "Properties", "Capital", "Group", "Holdings", "LLC",
+                    "Investments", "Partners", "Estates"]  # fmt: skip
+DOMAINS = ["gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "icloud.com", "aol.com",
+           "proton.me", "comcast.net"]  # fmt: skip
+TAGS = _words("""lead hot-lead cold-lead buyer seller investor wholesaler landlord tenant cash-buyer
+first-time-buyer probate pre-foreclosure absentee-owner vacant follow-up newsletter webinar
+referral facebook-ad google-ad direct-mail cold-call sms-opt-in do-not-call vip closed
+under-contract appointment-set nurture""")
+CITIES = [("Austin", "TX"), ("Dallas", "TX"), ("Phoenix", "AZ"), ("Atlanta", "GA"),
+          ("Tampa", "FL"), ("Orlando", "FL"), ("Denver", "CO"), ("Charlotte", "NC"),
+          ("Nashville", "TN"), ("Columbus", "OH"), ("Memphis", "TN"),
+          ("Houston", "TX")]  # fmt: skip
+AREA_CODES = [212, 213, 305, 312, 404, 415, 469, 512, 602, 615, 617, 702, 704, 713, 720, 813,
+              888, 901, 919, 972]  # fmt: skip
+SOURCES = ["public api", "website form", "facebook", "import", "zapier", None]
+TIMEZONES = ["America/Chicago", "America/New_York", "America/Denver", "America/Phoenix", None]
+_ID_ALPHABET = string.ascii_letters + string.digits
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    count: int
+    seconds: float
+
+
+def _contact(rng: random.Random, location_id: str, number: int, now: int) -> dict[str, Any]:
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    added = now - rng.randrange(YEARS_MS)
+    updated = added if rng.random() < 0.5 else added + rng.randrange(now - added + 1)
+    separator = rng.choice([".", "_", ""])
+    email = f"{first}{separator}{last}{number}@{rng.choice(DOMAINS)}"
+    company = (
+        f"{rng.choice(COMPANY_WORDS).title()} {rng.choice(COMPANY_SUFFIXES)}"
+        if rng.random() < 0.6
+        else None
+    )
+    tags = sorted(set(rng.sample(TAGS, rng.choice([0, 1, 1, 2, 2, 3]))))
+    city, state = rng.choice(CITIES)
+    row: dict[str, Any] = {
+        "location_id": location_id,
+        "id": "".join(rng.choices(_ID_ALPHABET, k=20)),
+        "first_name": first.title(),
+        "last_name": last.title(),
+        "contact_name": f"{first.title()} {last.title()}",
+        "email": email if rng.random() < 0.95 else None,
+        "phone": f"+1{rng.choice(AREA_CODES)}{rng.randrange(2_000_000, 10_000_000)}",
+        "company_name": company,
+        "address1": f"{rng.randrange(1, 9999)} {rng.choice(LAST_NAMES).title()} St",
+        "city": city,
+        "state": state,
+        "postal_code": f"{rng.randrange(10000, 99999)}",
+        "country": "US",
+        "website": None,
+        "timezone": rng.choice(TIMEZONES),
+        "date_of_birth": None,
+        "dnd": rng.random() < 0.05,
+        "type": "customer" if rng.random() < 0.2 else "lead",
+        "source": rng.choice(SOURCES),
+        "assigned_to": None,
+        "fingerprint": None,
+        "tags": orjson.dumps(tags).decode(),
+        "date_added": added,
+        "date_updated": updated,
+    }
+    row["email_lower"] = row["email"].lower() if row["email"] else None
+    row.update(search_columns(row))
+    return row
+
+
+CONTACT_COLUMNS = (*COLUMNS, *SEARCH_COLUMNS)
+
+
+def _batches(
+    location_id: str, count: int, first_number: int, now: int
+) -> Iterator[tuple[list[tuple[Any, ...]], list[tuple[str, str, str]]]]:
+    """Rows of contacts and of contact_tags, BATCH contacts at a time."""
+    rng = random.Random(f"{location_id}:{first_number}")
+    for start in range(0, count, BATCH):
+        contacts: list[tuple[Any, ...]] = []
+        contact_tags: list[tuple[str, str, str]] = []
+        for number in range(first_number + start, first_number + min(start + BATCH, count)):
+            row = _contact(rng, location_id, number, now)
+            contacts.append(tuple(row[col] for col in CONTACT_COLUMNS))
+            contact_tags.extend((location_id, row["id"], tag) for tag in orjson.loads(row["tags"]))
+        yield contacts, contact_tags
+
+
+class UnknownLocation(Exception):
+    pass
+
+
+def seed_sqlite(settings: Settings, location_id: str, count: int,
+                progress: Callable[[int], None]) -> SeedReport:  # fmt: skip
+    """One transaction, holding the write lock throughout: the FTS triggers are set aside
+    while the rows go in, and the new rows are indexed in one statement at the end, which
+    costs a fraction of indexing them row by row."""
+    started = time.monotonic()
+    conn = open_sqlite(settings.sqlite_path)
+    try:
+        if conn.execute("SELECT 1 FROM locations WHERE id = ?", (location_id,)).fetchone() is None:
+            raise UnknownLocation(location_id)
+        # A bulk load can be repeated from scratch: no need to wait for the disk.
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute("PRAGMA cache_size = -262144")
+        conn.execute("BEGIN IMMEDIATE")
+        existing = conn.execute(
+            "SELECT count(*) AS n FROM contacts WHERE location_id = ?", (location_id,)
+        ).fetchone()["n"]
+        triggers = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'contacts'"
+            " AND name LIKE 'contacts_fts%'"
+        ).fetchall()
+        for trigger in triggers:
+            conn.execute(f"DROP TRIGGER {trigger['name']}")
+        last_rowid = conn.execute("SELECT max(rowid) AS r FROM contacts").fetchone()["r"] or 0
+        conn.executemany(
+            "INSERT INTO tags (location_id, id, name) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            [(location_id, new_id(), tag) for tag in TAGS],
+        )
+        insert = (
+            f"INSERT INTO contacts ({', '.join(CONTACT_COLUMNS)})"
+            f" VALUES ({', '.join('?' for _ in CONTACT_COLUMNS)})"
+        )
+        done = 0
+        for contacts, contact_tags in _batches(location_id, count, existing, _now()):
+            conn.executemany(insert, contacts)
+            conn.executemany(
+                "INSERT INTO contact_tags (location_id, contact_id, name) VALUES (?, ?, ?)",
+                contact_tags,
+            )
+            done += len(contacts)
+            progress(done)
+        conn.execute(
+            "INSERT INTO contacts_fts_locations(location_id, contacts) VALUES (?, ?)"
+            " ON CONFLICT(location_id) DO UPDATE SET contacts = contacts + excluded.contacts",
+            (location_id, count),
+        )
+        k = conn.execute(
+            "SELECT k FROM contacts_fts_locations WHERE location_id = ?", (location_id,)
+        ).fetchone()["k"]
+        conn.execute(
+            "INSERT INTO contacts_fts(rowid, search_text, search_phone, loc)"
+            " SELECT rowid, search_text, search_phone, ? FROM contacts WHERE rowid > ?",
+            (location_token(k), last_rowid),
+        )
+        for trigger in triggers:
+            conn.execute(trigger["sql"])
+        conn.execute("COMMIT")
+        conn.execute("ANALYZE")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+    return SeedReport(count, time.monotonic() - started)
+
+
+async def seed_postgresql(settings: Settings, location_id: str, count: int,
+                          progress: Callable[[int], None]) -> SeedReport:  # fmt: skip
+    """One transaction. When the new rows outnumber the table's, the trigram GIN indexes are
+    dropped for the load and built again at its end (one sort instead of a million inserts);
+    meanwhile the table is locked, as any bulk load would have it."""
+    started = time.monotonic()
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        async with conn.transaction():
+            if await conn.fetchval("SELECT 1 FROM locations WHERE id = $1", location_id) is None:
+                raise UnknownLocation(location_id)
+            existing = await conn.fetchval(
+                "SELECT count(*) FROM contacts WHERE location_id = $1", location_id
+            )
+            rebuilt: list[str] = []
+            if count > await conn.fetchval("SELECT count(*) FROM contacts"):
+                for index in await conn.fetch(
+                    "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'contacts'"
+                    " AND indexname LIKE 'ix_contacts_search_%'"
+                ):
+                    await conn.execute(f'DROP INDEX "{index["indexname"]}"')
+                    rebuilt.append(index["indexdef"])
+            await conn.executemany(
+                "INSERT INTO tags (location_id, id, name) VALUES ($1, $2, $3)"
+                " ON CONFLICT DO NOTHING",
+                [(location_id, new_id(), tag) for tag in TAGS],
+            )
+            done = 0
+            for contacts, contact_tags in _batches(location_id, count, existing, _now()):
+                await conn.copy_records_to_table(
+                    "contacts", records=contacts, columns=list(CONTACT_COLUMNS)
+                )
+                await conn.copy_records_to_table(
+                    "contact_tags", records=contact_tags,
+                    columns=["location_id", "contact_id", "name"],
+                )  # fmt: skip
+                done += len(contacts)
+                progress(done)
+            await conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
+            for definition in rebuilt:
+                await conn.execute(definition)
+        # Fresh statistics for the planner, and a visibility map for index-only counts.
+        await conn.execute("VACUUM ANALYZE contacts")
+        await conn.execute("VACUUM ANALYZE contact_tags")
+    finally:
+        await conn.close()
+    return SeedReport(count, time.monotonic() - started)
+
+
+def _now() -> int:
+    return time.time_ns() // 1_000_000
