@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from contactapi import docs_ui
-from contactapi.access import RequestContext
+from contactapi.access import AccessLog, RequestContext
 from contactapi.appointments import docs as appointment_docs
 from contactapi.appointments import router as appointments
 from contactapi.calendars import docs as calendar_docs
@@ -27,6 +27,7 @@ from contactapi.custom_fields import docs as custom_field_docs
 from contactapi.custom_fields import router as custom_fields
 from contactapi.db.engine import create_database
 from contactapi.errors import exception_handlers, json_response
+from contactapi.http import FastRoutes
 from contactapi.logs import configure_logging
 from contactapi.openapi import build_document
 from contactapi.queue.handlers import JOB_HANDLERS
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await db.close()
             if limiter is not None:
                 limiter.close()
+            access_log.flush()
 
     # The API's routes first: Starlette tries routes in order, and they are the hot ones.
     routes: list[BaseRoute] = [
@@ -113,11 +115,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/openapi.json", openapi_json, methods=["GET"]),
         *docs_ui.routes,
     ]
+    access_log = AccessLog(fd=1)
     templates = {route.endpoint: route.path for route in routes if isinstance(route, Route)}
     app = Starlette(
         routes=routes,
         exception_handlers=exception_handlers,
-        middleware=[Middleware(RequestContext, route_of=templates.get)],
+        middleware=[
+            Middleware(RequestContext, route_of=templates.get, access_log=access_log),
+            Middleware(FastRoutes, routes=contacts.routes),
+        ],
         lifespan=lifespan,
     )
     app.router.redirect_slashes = False

@@ -5,10 +5,8 @@ from __future__ import annotations
 import secrets
 import string
 import time
-from datetime import datetime, timedelta
 
 _ALPHABET = string.ascii_letters + string.digits
-_EPOCH = datetime(1970, 1, 1)  # naive UTC, so isoformat() carries no offset
 
 
 # Bytes 0..247 map evenly onto the 62 characters (248 = 4 * 62); 248..255 are dropped.
@@ -38,5 +36,8 @@ def iso_ms(epoch_ms: int | None) -> str | None:
     """`2020-10-29T09:31:30.255Z`, the contract's timestamp format."""
     if epoch_ms is None:
         return None
-    moment = _EPOCH + timedelta(milliseconds=epoch_ms)
-    return moment.isoformat(timespec="milliseconds") + "Z"
+    t = time.gmtime(epoch_ms // 1000)
+    return (
+        f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:{t.tm_min:02d}:"
+        f"{t.tm_sec:02d}.{epoch_ms % 1000:03d}Z"
+    )

@@ -10,8 +10,9 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from contactapi.errors import BadRequest, PayloadTooLarge
+from contactapi.errors import ApiError, BadRequest, PayloadTooLarge, api_error_handler
 
 MAX_BODY_BYTES = 1024 * 1024
 # A host name or address with an optional port: nothing that could reshape the URL around it.
@@ -83,3 +84,33 @@ def both_slashes(path: str, endpoint: Endpoint, methods: list[str]) -> list[Base
     assert pattern.endswith("$")
     route.path_regex = re.compile(pattern[:-1] + "/?$")
     return [route]
+
+
+class FastRoutes:
+    """Dispatches the hottest routes straight to their endpoints, skipping Starlette's router
+    and exception middleware (about a fifth of a contact read's cost). The endpoint, its
+    transaction, auth and rules are the same ones the router would run; errors go through the
+    same handler. Anything else falls through to the full app."""
+
+    def __init__(self, app: ASGIApp, routes: list[BaseRoute]) -> None:
+        self.app = app
+        self.routes = [route for route in routes if isinstance(route, Route)]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            for route in self.routes:
+                match = route.path_regex.match(scope["path"])
+                if match and route.methods and scope["method"] in route.methods:
+                    scope["path_params"] = {
+                        key: route.param_convertors[key].convert(value)
+                        for key, value in match.groupdict().items()
+                    }
+                    scope["endpoint"] = route.endpoint
+                    request = Request(scope, receive)
+                    try:
+                        response = await route.endpoint(request)
+                    except ApiError as exc:
+                        response = await api_error_handler(request, exc)
+                    await response(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)

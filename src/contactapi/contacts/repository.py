@@ -51,7 +51,8 @@ _CUSTOM_VALUES_JSON = {
     " WHERE v.location_id = c.location_id AND v.contact_id = c.id)",
 }
 _GET_WITH_CUSTOM_VALUES = {
-    dialect: f"SELECT c.*, {subquery} AS custom_values FROM contacts c"
+    dialect: f"SELECT {', '.join('c.' + col for col in COLUMNS)}, {subquery} AS custom_values"
+    " FROM contacts c"
     " WHERE c.location_id = $1 AND c.id = $2"
     for dialect, subquery in _CUSTOM_VALUES_JSON.items()
 }
