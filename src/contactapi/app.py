@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -12,11 +12,13 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp
 
 from contactapi import docs_ui
 from contactapi.access import AccessLog, RequestContext
 from contactapi.appointments import docs as appointment_docs
 from contactapi.appointments import router as appointments
+from contactapi.auth import key_cache
 from contactapi.calendars import docs as calendar_docs
 from contactapi.calendars import router as calendars
 from contactapi.campaigns import docs as campaign_docs
@@ -69,6 +71,22 @@ async def openapi_json(request: Request) -> Response:
     return json_response(request.app.state.openapi)
 
 
+class ContactApi(Starlette):
+    """Starlette, with `front` middleware placed outside its own error middleware: the request
+    context answers unhandled errors itself (with the request id), and the hot routes then pass
+    through no wrapper they do not need."""
+
+    def __init__(self, *, front: Sequence[Middleware] = (), **kwargs: Any) -> None:
+        self.front = list(front)
+        super().__init__(**kwargs)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        app = super().build_middleware_stack()
+        for cls, args, kwargs in reversed(self.front):
+            app = cls(app, *args, **kwargs)
+        return app
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     rate_limit = RateLimit.parse(settings.rate_limit)
@@ -115,15 +133,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/openapi.json", openapi_json, methods=["GET"]),
         *docs_ui.routes,
     ]
+    key_cache.ttl = settings.key_cache_seconds
     access_log = AccessLog(fd=1)
     templates = {route.endpoint: route.path for route in routes if isinstance(route, Route)}
-    app = Starlette(
-        routes=routes,
-        exception_handlers=exception_handlers,
-        middleware=[
+    app = ContactApi(
+        front=[
             Middleware(RequestContext, route_of=templates.get, access_log=access_log),
             Middleware(FastRoutes, routes=contacts.routes),
         ],
+        routes=routes,
+        exception_handlers=exception_handlers,
         lifespan=lifespan,
     )
     app.router.redirect_slashes = False

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     # How many SQLite connections / PostgreSQL pool connections one process keeps.
     pool_size: int = 8
+    # How long a verified API key is trusted without asking the database again; a key
+    # revoked from another process keeps working here that long at most. 0 disables.
+    key_cache_seconds: float = 1.0
     # Run-time state shared between the processes of one server (rate limiter).
     state_dir: str = ""
 

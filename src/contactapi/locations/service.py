@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pycountry
 
-from contactapi.auth import generate_key, hash_key
+from contactapi.auth import generate_key, hash_key, key_cache
 from contactapi.core import new_id, now_ms
 from contactapi.db.engine import Connection
 from contactapi.locations import repository
@@ -56,10 +56,12 @@ async def update_location(
 ) -> None:
     if await repository.get_location(conn, location_id) is None:
         raise LocationError(f"no location {location_id!r}")
+    key_cache.clear()  # cached keys carry the location's settings
     await repository.update_location(
         conn, location_id, allow_duplicates, normalise_country(country) if country else None
     )
 
 
 async def revoke_key(conn: Connection, key: str) -> bool:
+    key_cache.forget(key)
     return await repository.revoke_key(conn, hash_key(key), now_ms()) > 0
