@@ -5,12 +5,15 @@ and one keep-alive client times each case (p50/p99 over many requests):
 - selective query (an email's local part: one match), common query (a last name: thousands
   of matches, first page), the unfiltered first page, a page reached by cursor after 500,000
   contacts, and a common query's total (limit=1, so the count is most of the work);
-- POST create with the search index maintained, by wrk (-t2 -c64), as a share of a
-  framework-free ASGI app on uvicorn answering a fixed 600-byte JSON;
+- POST create with the search index maintained, by wrk (-t2 -c64), as a share of the
+  yardstick (bench/yardstick.py: a framework-free ASGI app on uvicorn answering a fixed
+  600-byte JSON);
 - the server process's memory (RSS now, and its peak).
 
-Run: .venv/bin/python bench/bench_search.py [--count N] [--only sqlite|postgresql]
-Needs wrk, and PostgreSQL at CONTACTAPI_TEST_POSTGRES_URL (default postgres@localhost).
+    .venv/bin/python -m bench.bench_search [--count N] [--only sqlite|postgresql]
+
+Needs wrk, and PostgreSQL at CONTACTAPI_BENCH_POSTGRES_URL or CONTACTAPI_TEST_POSTGRES_URL
+(default postgresql://postgres@localhost:5432/postgres).
 """
 
 from __future__ import annotations
@@ -18,117 +21,35 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import random
 import re
-import secrets
-import socket
 import sqlite3
-import subprocess
-import sys
-import tempfile
 import time
 import urllib.parse
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
-BIN = Path(sys.executable).parent
-HERE = Path(__file__).resolve().parent
-ADMIN_URL = os.environ.get(
-    "CONTACTAPI_TEST_POSTGRES_URL", "postgresql://postgres@localhost:5432/postgres"
+from bench.bench_contacts import POST_SCRIPT
+from bench.common import (
+    BACKENDS,
+    ROOT,
+    Backend,
+    contactapi,
+    create_location,
+    fresh_database,
+    percentile,
+    serve,
+    wrk,
+    yardstick,
 )
+
 COMMON_TERMS = ["garcia", "johnson", "martinez", "anderson", "thompson", "robinson", "walker",
                 "hernandez", "campbell", "mitchell"]  # fmt: skip
 DEEP_OFFSET = 500_000
-
-# The yardstick: a framework-free ASGI app answering a fixed 600-byte JSON.
-_BODY = json.dumps({"contact": {"id": "ocQHyuzHvysMo5N5VsXc", "note": "x" * 520}}).encode()
-YARDSTICK_BODY = _BODY + b" " * (600 - len(_BODY))
-
-
-async def yardstick_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    if scope["type"] == "lifespan":
-        while (await receive())["type"] != "lifespan.shutdown":
-            await send({"type": "lifespan.startup.complete"})
-        await send({"type": "lifespan.shutdown.complete"})
-        return
-    headers = [(b"content-type", b"application/json"),
-               (b"content-length", str(len(YARDSTICK_BODY)).encode())]  # fmt: skip
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": YARDSTICK_BODY})
-
-
-POST_SCRIPT = """
-local counter = 0
-local threads = 0
-function setup(thread)
-  threads = threads + 1
-  thread:set("tid", threads)
-  thread:set("run", math.random(1, 1000000000))
-end
-function request()
-  counter = counter + 1
-  local phone = string.format("+1%03d%07d", 200 + (run + tid) % 800, counter)
-  local body = '{"email": "bench-' .. run .. '-' .. tid .. '-' .. counter .. '@example.com", '
-    .. '"firstName": "Bench", "lastName": "Mark", "phone": "' .. phone .. '", '
-    .. '"companyName": "Acme Realty", "tags": ["bench", "wrk"], "source": "wrk"}'
-  return wrk.format("POST", "/v1/contacts/", {["Authorization"] = "Bearer KEY",
-    ["Content-Type"] = "application/json"}, body)
-end
-"""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_up(url: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not come up")
-
-
-@contextmanager
-def server(args: list[str], health: str) -> Iterator[subprocess.Popen[bytes]]:
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_until_up(health)
-        yield proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def contactapi(*args: str) -> str:
-    done = subprocess.run([str(BIN / "contactapi"), *args], check=True, capture_output=True,
-                          text=True)  # fmt: skip
-    return done.stdout
-
-
-def wrk_rps(url: str, seconds: int, script: str = "") -> float:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
-        lua.write(script)
-    args = ["wrk", "-t2", "-c64", f"-d{seconds}s", *(["-s", lua.name] if script else []), url]
-    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
-    os.unlink(lua.name)
-    if "Non-2xx" in out:
-        raise RuntimeError(out)
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
+NAMES: dict[Backend, str] = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+START_TIMEOUT_S = 60.0  # a server over a million contacts
 
 
 def memory_kb(pid: int) -> tuple[int, int]:
@@ -136,11 +57,6 @@ def memory_kb(pid: int) -> tuple[int, int]:
     rss = int(re.search(r"VmRSS:\s+(\d+)", status)[1])  # type: ignore[index]
     peak = int(re.search(r"VmHWM:\s+(\d+)", status)[1])  # type: ignore[index]
     return rss, peak
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 class Client:
@@ -181,7 +97,7 @@ def sample_rows(url: str, location: str, depth: int) -> tuple[list[str], list[tu
             emails = [r[0] for r in pg.execute(emails_sql.format(p="%s"), (location,))]
             cursors = [tuple(pg.execute(deep.format(p="%s", o=depth + i * 97),  # type: ignore[arg-type]
                                         (location,)).fetchone()) for i in range(20)]  # fmt: skip
-    return [e.split("@")[0] + "@" for e in emails], cursors  # type: ignore[misc]
+    return [e.split("@")[0] + "@" for e in emails], cursors
 
 
 def measure(client: Client, cases: dict[str, list[dict[str, Any]]], requests: int) -> None:
@@ -200,47 +116,38 @@ def measure(client: Client, cases: dict[str, list[dict[str, Any]]], requests: in
 
 def run_backend(name: str, url: str, count: int, requests: int, post_seconds: int) -> None:
     print(f"\n{name}: seeding {count:,} contacts", flush=True)
-    location = json.loads(contactapi("locations", "create", "--name", "Bench", "--json",
-                                     "--database", url).strip().splitlines()[-1])  # fmt: skip
+    location = create_location(ROOT, "--database", url)
     started = time.monotonic()
-    contactapi("seed", "--location", location["id"], "--count", str(count), "--database", url)
+    contactapi(ROOT, "seed", "--location", location["id"], "--count", str(count), "--database", url)
     print(f"  seed: {time.monotonic() - started:.0f} s", flush=True)
     depth = min(DEEP_OFFSET, count // 2)
     emails, cursors = sample_rows(url, location["id"], depth)
-    port = free_port()
-    args = [str(BIN / "contactapi"), "serve", "--port", str(port), "--rate-limit", "off",
-            "--no-worker", "--database", url]  # fmt: skip
-    with server(args, f"http://127.0.0.1:{port}/health") as proc:
-        client = Client(port, location["apiKey"])
+    with serve(ROOT, "--no-worker", "--database", url, timeout=START_TIMEOUT_S) as api:
+        client = Client(api.port, location["apiKey"])
         rng = random.Random(7)
-        cases = {
-            "selective query (1 match)": [{"query": e} for e in emails],
+        selective: list[dict[str, Any]] = [{"query": e} for e in emails]
+        rng.shuffle(selective)
+        cases: dict[str, list[dict[str, Any]]] = {
+            "selective query (1 match)": selective,
             "common query, first page": [{"query": t} for t in COMMON_TERMS],
             "unfiltered first page": [{}],
             f"deep cursor page (after {depth:,})": [
                 {"startAfter": v, "startAfterId": i} for v, i in cursors],
             "common query total (limit=1)": [{"query": t, "limit": 1} for t in COMMON_TERMS],
         }  # fmt: skip
-        rng.shuffle(cases["selective query (1 match)"])
         measure(client, cases, requests)
-        rss, peak = memory_kb(proc.pid)
+        rss, peak = memory_kb(api.pid)
         print(f"  server memory: RSS {rss / 1024:.0f} MB, peak {peak / 1024:.0f} MB", flush=True)
 
-        ystick_port = free_port()
-        ystick = [str(BIN / "uvicorn"), "bench_search:yardstick_app", "--app-dir", str(HERE),
-                  "--port", str(ystick_port), "--loop", "uvloop", "--http", "httptools",
-                  "--log-level", "warning", "--no-access-log"]  # fmt: skip
-        with server(ystick, f"http://127.0.0.1:{ystick_port}/"):
+        with yardstick() as ystick:
             script = POST_SCRIPT.replace("KEY", location["apiKey"])
-            wrk_rps(f"http://127.0.0.1:{ystick_port}/", 2)
-            ratios = []
+            wrk(ystick + "/", 2)
             for _ in range(2):
-                base = wrk_rps(f"http://127.0.0.1:{ystick_port}/", post_seconds)
-                posts = wrk_rps(f"http://127.0.0.1:{port}/", post_seconds, script)
-                ratios.append(posts / base)
+                base = wrk(ystick + "/", post_seconds).rps
+                posts = wrk(api.url + "/", post_seconds, script).rps
                 print(f"  POST create {posts:7.0f} req/s, yardstick {base:7.0f} req/s, "
                       f"ratio {posts / base:.3f}", flush=True)  # fmt: skip
-        rss, peak = memory_kb(proc.pid)
+        rss, peak = memory_kb(api.pid)
         print(f"  server memory after POSTs: RSS {rss / 1024:.0f} MB, peak {peak / 1024:.0f} MB")
 
 
@@ -249,22 +156,12 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--post-seconds", type=int, default=5)
-    parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--only", choices=BACKENDS)
     args = parser.parse_args()
-    if args.only != "postgresql":
-        with tempfile.TemporaryDirectory() as tmp:
-            run_backend("SQLite", f"sqlite:///{tmp}/bench.db", args.count, args.requests,
-                        args.post_seconds)  # fmt: skip
-    if args.only != "sqlite":
-        name = f"contactapi_bench_{secrets.token_hex(4)}"
-        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f"CREATE DATABASE {name}")  # type: ignore[arg-type]
-        try:
-            url = ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-            run_backend("PostgreSQL", url, args.count, args.requests, args.post_seconds)
-        finally:
-            with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE {name} WITH (FORCE)")  # type: ignore[arg-type]
+    for backend in BACKENDS:
+        if args.only in (None, backend):
+            with fresh_database(backend) as url:
+                run_backend(NAMES[backend], url, args.count, args.requests, args.post_seconds)
 
 
 if __name__ == "__main__":

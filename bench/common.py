@@ -1,10 +1,12 @@
-"""Shared benchmark plumbing: free ports, servers as subprocesses, wrk runs and their figures."""
+"""Shared benchmark plumbing: free ports, servers as subprocesses, fresh databases, wrk runs
+and their figures."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -15,9 +17,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
+
+import psycopg
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_ADMIN_URL = os.environ.get(
+    "CONTACTAPI_BENCH_POSTGRES_URL",
+    os.environ.get("CONTACTAPI_TEST_POSTGRES_URL", "postgresql://postgres@localhost:5432/postgres"),
+)
+
+Backend = Literal["sqlite", "postgresql"]
+BACKENDS: tuple[Backend, ...] = ("sqlite", "postgresql")
 
 
 def free_port() -> int:
@@ -38,7 +50,9 @@ def wait_until_up(url: str, timeout: float = 30.0) -> None:
 
 
 @contextmanager
-def process(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Iterator[None]:
+def process(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
     proc = subprocess.Popen(
         args,
         cwd=cwd,
@@ -47,7 +61,7 @@ def process(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> It
         stderr=subprocess.DEVNULL,
     )
     try:
-        yield
+        yield proc
     finally:
         proc.terminate()
         try:
@@ -56,38 +70,79 @@ def process(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> It
             proc.kill()
 
 
+@dataclass(frozen=True)
+class Server:
+    url: str
+    port: int
+    pid: int
+
+
+@contextmanager
+def server(
+    command: list[str], cwd: Path, health_path: str, timeout: float = 30.0
+) -> Iterator[Server]:
+    """`command --port N` on a free port, once `health_path` answers; stopped on exit."""
+    port = free_port()
+    with process([*command, "--port", str(port)], cwd) as proc:
+        running = Server(f"http://127.0.0.1:{port}", port, proc.pid)
+        wait_until_up(running.url + health_path, timeout)
+        yield running
+
+
 @contextmanager
 def yardstick() -> Iterator[str]:
-    port = free_port()
-    args = [str(BIN / "uvicorn"), "bench.yardstick:app", "--port", str(port), "--loop", "uvloop",
-            "--http", "httptools", "--log-level", "warning", "--no-access-log"]  # fmt: skip
-    with process(args, ROOT):
-        base = f"http://127.0.0.1:{port}"
-        wait_until_up(base + "/")
-        yield base
+    args = [str(BIN / "uvicorn"), "bench.yardstick:app", "--loop", "uvloop", "--http", "httptools",
+            "--log-level", "warning", "--no-access-log"]  # fmt: skip
+    with server(args, ROOT, "/") as running:
+        yield running.url
+
+
+@contextmanager
+def serve(workdir: Path, *extra: str, timeout: float = 30.0) -> Iterator[Server]:
+    """`contactapi serve` with the rate limit off, in `workdir` (its default SQLite file lives
+    there unless `extra` names a --database)."""
+    command = [str(BIN / "contactapi"), "serve", "--rate-limit", "off", *extra]
+    with server(command, workdir, "/health", timeout) as running:
+        yield running
 
 
 @contextmanager
 def contactapi_server(workdir: Path, *extra: str) -> Iterator[str]:
-    """`contactapi serve` as a user runs it, in `workdir` (its default SQLite file lives there)."""
-    port = free_port()
-    args = [str(BIN / "contactapi"), "serve", "--port", str(port), "--rate-limit", "off", *extra]
-    with process(args, workdir):
-        base = f"http://127.0.0.1:{port}"
-        wait_until_up(base + "/health")
-        yield base
+    """`contactapi serve` as a user runs it, in `workdir`: its base URL."""
+    with serve(workdir, *extra) as running:
+        yield running.url
+
+
+def contactapi(workdir: Path, *args: str) -> str:
+    """The CLI's standard output."""
+    return subprocess.run(
+        [str(BIN / "contactapi"), *args], cwd=workdir, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def create_location(workdir: Path, *extra: str) -> dict[str, str]:
-    out = subprocess.run(
-        [str(BIN / "contactapi"), "locations", "create", "--name", "Bench", "--json", *extra],
-        cwd=workdir,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    out = contactapi(workdir, "locations", "create", "--name", "Bench", "--json", *extra)
     result: dict[str, str] = json.loads(out.strip().splitlines()[-1])
     return result
+
+
+@contextmanager
+def fresh_database(backend: Backend) -> Iterator[str]:
+    """The URL of an empty database, dropped on exit: a SQLite file in a temporary directory, or
+    a new database on the PostgreSQL server of POSTGRES_ADMIN_URL."""
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{tmp}/bench.db"
+        return
+    name = f"contactapi_bench_{secrets.token_hex(4)}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        base, _, query = POSTGRES_ADMIN_URL.partition("?")
+        yield base.rsplit("/", 1)[0] + "/" + name + (f"?{query}" if query else "")
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
 
 @dataclass
@@ -126,3 +181,9 @@ def median(values: list[float]) -> float:
     ordered = sorted(values)
     mid = len(ordered) // 2
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank value at `share` (0..1) of the sorted values."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
