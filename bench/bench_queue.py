@@ -5,15 +5,16 @@ For each run the workers are started first and left idle; N enrollments are then
 transaction (the way the API writes them: enrollment + outbox job), and the clock runs from that
 commit until the job table is empty. Not a test; prints one line per run.
 
-    .venv/bin/python bench/bench_queue.py [N]
-    CONTACTAPI_BENCH_POSTGRES_URL=postgresql://postgres@localhost:5432/postgres (the default)
+    .venv/bin/python -m bench.bench_queue [N]
+
+PostgreSQL at CONTACTAPI_BENCH_POSTGRES_URL or CONTACTAPI_TEST_POSTGRES_URL (default
+postgresql://postgres@localhost:5432/postgres).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -21,8 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import psycopg
-
+from bench.common import BACKENDS, BIN, fresh_database
 from contactapi.auth import Location
 from contactapi.contacts.service import ContactService
 from contactapi.db.engine import create_database
@@ -32,11 +32,7 @@ from contactapi.locations.service import create_location
 from contactapi.settings import Settings
 from contactapi.workflows.service import WorkflowService
 
-CLI = str(Path(sys.executable).with_name("contactapi"))
-ADMIN_URL = os.environ.get(
-    "CONTACTAPI_BENCH_POSTGRES_URL",
-    os.environ.get("CONTACTAPI_TEST_POSTGRES_URL", "postgresql://postgres@localhost:5432/postgres"),
-)
+CLI = str(BIN / "contactapi")
 WORKFLOWS_PER_CONTACT = 20
 
 
@@ -53,7 +49,7 @@ async def prepare(url: str, count: int) -> tuple[Location, list[tuple[str, str]]
                 (await WorkflowService(scope).create({"name": f"W{n}"}))["id"]
                 for n in range(WORKFLOWS_PER_CONTACT)
             ]
-            pairs = []
+            pairs: list[tuple[str, str]] = []
             for n in range(count // WORKFLOWS_PER_CONTACT):
                 contact, _ = await ContactService(scope).upsert({"email": f"b{n}@example.com"})
                 pairs.extend((contact["id"], workflow) for workflow in workflows)
@@ -113,34 +109,16 @@ async def run(url: str, workers: int, count: int, logs: Path) -> float:
     return len(pairs) / elapsed
 
 
-def fresh_postgres() -> tuple[str, str]:
-    name = f"contactapi_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    base, _, query = ADMIN_URL.partition("?")
-    url = base.rsplit("/", 1)[0] + "/" + name + (f"?{query}" if query else "")
-    return name, url
-
-
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     count -= count % WORKFLOWS_PER_CONTACT
     with tempfile.TemporaryDirectory() as tmp:
         logs = Path(tmp)
-        for backend in ("sqlite", "postgresql"):
+        for backend in BACKENDS:
             for workers in (1, 3):
-                name = None
-                if backend == "sqlite":
-                    url = f"sqlite:///{logs / f'bench-{workers}.db'}"
-                else:
-                    name, url = fresh_postgres()
-                try:
+                with fresh_database(backend) as url:
                     upgrade(Settings(database_url=url))
                     rate = asyncio.run(run(url, workers, count, logs))
-                finally:
-                    if name:
-                        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-                            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
                 print(f"{backend:<10} workers={workers}  N={count}  {rate:8.0f} enrollments/s")
 
 
