@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,14 +82,22 @@ def _wait_until_healthy(server: LiveServer, scheme_url: str, verify: bool) -> No
 
 @contextmanager
 def live_server(
-    database_url: str, log_dir: Path, *args: str, scheme: str = "http", port: int | None = None
+    database_url: str,
+    log_dir: Path,
+    *args: str,
+    scheme: str = "http",
+    port: int | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[LiveServer]:
+    """`contactapi serve` with `args`, its environment extended by `env`, logging to a file in
+    `log_dir`; stopped on exit."""
     port = port or free_port()
     log_path = log_dir / f"server-{port}.log"
     with log_path.open("ab") as log:
         process = subprocess.Popen(
             [CONTACTAPI, "serve", "--port", str(port), "--database", database_url, *args],
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            env={**os.environ, **(env or {})},
         )  # fmt: skip
     server = LiveServer(f"{scheme}://127.0.0.1:{port}", process, log_path)
     try:

@@ -6,11 +6,7 @@ the server is a subprocess on a free localhost port, always stopped at the end.
 
 from __future__ import annotations
 
-import json
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,75 +16,36 @@ import pytest
 import requests
 from GHL.ghlFunctions import GHLPy
 
-CONTACTAPI = str(Path(sys.executable).with_name("contactapi"))
+from tests.live import create_location, live_server
+
 CALL_TIMEOUT_S = 15
-START_TIMEOUT_S = 30
 
 
 @dataclass
-class LiveServer:
+class Endpoint:
+    """A live server and the API key of its one location."""
+
     base_url: str
     api_key: str
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_until_healthy(base_url: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"contactapi serve exited with {server.returncode}")
-        try:
-            if requests.get(f"{base_url}/health", timeout=1).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.1)
-    raise TimeoutError("contactapi serve did not become healthy")
-
-
 @pytest.fixture
-def live_server(database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
-    created = subprocess.run(
-        [CONTACTAPI, "locations", "create", "--name", "GHLPy", "--database", database_url,
-         "--json"],
-        capture_output=True, check=True, timeout=START_TIMEOUT_S,
-    )  # fmt: skip
-    api_key = json.loads(created.stdout)["apiKey"]
-    port = _free_port()
-    log = (tmp_path / "server.log").open("wb")
-    server = subprocess.Popen(
-        [CONTACTAPI, "serve", "--port", str(port), "--database", database_url, "--no-worker",
-         "--rate-limit", "off"],
-        stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base_url = f"http://127.0.0.1:{port}"
-    previous_timeout = socket.getdefaulttimeout()
-    try:
-        _wait_until_healthy(base_url, server)
+def endpoint(database_url: str, tmp_path: Path) -> Iterator[Endpoint]:
+    _, api_key = create_location(database_url)
+    with live_server(database_url, tmp_path, "--no-worker", "--rate-limit", "off") as server:
+        previous_timeout = socket.getdefaulttimeout()
         socket.setdefaulttimeout(CALL_TIMEOUT_S)
-        yield LiveServer(base_url, api_key)
-    finally:
-        socket.setdefaulttimeout(previous_timeout)
-        server.terminate()
         try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
+            yield Endpoint(server.base_url, api_key)
+        finally:
+            socket.setdefaulttimeout(previous_timeout)
 
 
-def _create_calendar(server: LiveServer) -> str:
+def _create_calendar(endpoint: Endpoint) -> str:
     response = requests.post(
-        f"{server.base_url}/v1/calendars/",
+        f"{endpoint.base_url}/v1/calendars/",
         json={"name": "Viewings", "slotDuration": 45},
-        headers={"Authorization": f"Bearer {server.api_key}"},
+        headers={"Authorization": f"Bearer {endpoint.api_key}"},
         timeout=CALL_TIMEOUT_S,
     )
     assert response.status_code == 200, response.text
@@ -100,10 +57,10 @@ def _event(appointment: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in appointment.items() if key != "contact"}
 
 
-def test_ghlpy_books_reads_and_lists_appointments(live_server: LiveServer) -> None:
-    calendar_id = _create_calendar(live_server)
-    client = GHLPy(live_server.api_key)
-    client.endpoint = live_server.base_url + "/v1"
+def test_ghlpy_books_reads_and_lists_appointments(endpoint: Endpoint) -> None:
+    calendar_id = _create_calendar(endpoint)
+    client = GHLPy(endpoint.api_key)
+    client.endpoint = endpoint.base_url + "/v1"
 
     booked = client.bookAppointment(
         email="john@deo.com",
