@@ -11,12 +11,11 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -30,17 +29,18 @@ from contactapi.db.migrate import upgrade
 from contactapi.settings import Settings
 from tests.conftest import ADMIN_URL, _with_database
 from tests.factories import Api, make_location
+from tests.live import CONTACTAPI, LiveServer, create_location, free_port, live_server
 
-CLI = str(Path(sys.executable).with_name("contactapi"))
+# Each job logged at info; a crashed server's leased jobs taken up again after a second.
+QUEUE_SERVER_ENV = {"CONTACTAPI_LOG_LEVEL": "info", "CONTACTAPI_JOB_LEASE_SECONDS": "1"}
 JOB_DONE = re.compile(
     r"job done id=\d+ kind=workflow\.enroll .* changed=(True|False) payload=(.*)$"
 )
 
 
 class Processes:
-    """Child processes of one test, each writing its stderr to a file. Each runs in its own
-    session, so a signal reaches the server's worker processes too (the server is granian:
-    a main process and its workers)."""
+    """`contactapi` child processes of one test, each writing its stderr to a file. Each runs
+    in its own session, so a signal reaches every process it started too."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -50,7 +50,7 @@ class Processes:
         log = self.directory / f"{name}.log"
         with log.open("wb") as sink:
             child = subprocess.Popen(
-                [CLI, *args],
+                [CONTACTAPI, *args],
                 stdout=subprocess.DEVNULL,
                 stderr=sink,
                 env={**os.environ, "CONTACTAPI_LOG_LEVEL": "info", **(env or {})},
@@ -98,13 +98,6 @@ def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
             admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 async def wait_for(what: str, check: Any, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not await check():
@@ -139,70 +132,51 @@ def activations(*logs: Path) -> Counter[tuple[str, str]]:
     return found
 
 
-async def start_server(processes: Processes, url: str, port: int, name: str) -> Path:
-    log = processes.start(
-        name,
-        *("serve", "--port", str(port), "--database", url, "--rate-limit", "off"),
-        env={"CONTACTAPI_JOB_LEASE_SECONDS": "1"},
-    )
-
-    async def healthy() -> bool:
-        assert processes.process(log).poll() is None, log.read_text()
-        try:
-            async with httpx.AsyncClient() as client:
-                response = await client.get(f"http://127.0.0.1:{port}/health")
-        except httpx.TransportError:
-            return False
-        return response.status_code == 200
-
-    await wait_for("the server", healthy, 30)
-    return log
+def queue_server(url: str, log_dir: Path, port: int) -> AbstractContextManager[LiveServer]:
+    """A live server on `port` with its own log directory (a restart reuses the port)."""
+    log_dir.mkdir()
+    return live_server(url, log_dir, "--rate-limit", "off", port=port, env=QUEUE_SERVER_ENV)
 
 
 @pytest.mark.parametrize("fresh_database", ["sqlite", "postgresql"], indirect=True)
 async def test_enrollments_accepted_before_sigkill_are_processed_once_after_restart(
-    processes: Processes, fresh_database: str
+    tmp_path: Path, fresh_database: str
 ) -> None:
-    created = subprocess.run(
-        [CLI, "locations", "create", "--name", "crash", "--json", "--database", fresh_database],
-        capture_output=True,
-        check=True,
-        timeout=60,
-    )
-    key = json.loads(created.stdout)["apiKey"]
+    _, key = create_location(fresh_database)
     port = free_port()
-    first_log = await start_server(processes, fresh_database, port, "server-1")
     headers = {"Authorization": f"Bearer {key}"}
-    async with httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=30
-    ) as client:
-        workflow = (await client.post("/v1/workflows/", json={"name": "W"})).json()["workflow"]
-        contacts = await asyncio.gather(
-            *(client.post("/v1/contacts/", json={"email": f"k{i}@example.com"}) for i in range(50))
-        )
-        ids = [response.json()["contact"]["id"] for response in contacts]
-        accepted = await asyncio.gather(
-            *(client.post(f"/v1/contacts/{cid}/workflow/{workflow['id']}") for cid in ids)
-        )
-    processes.signal(first_log, signal.SIGKILL)
-    processes.process(first_log).wait(10)
+    with queue_server(fresh_database, tmp_path / "server-1", port) as first:
+        async with httpx.AsyncClient(
+            base_url=first.base_url, headers=headers, timeout=30
+        ) as client:
+            workflow = (await client.post("/v1/workflows/", json={"name": "W"})).json()["workflow"]
+            contacts = await asyncio.gather(
+                *(
+                    client.post("/v1/contacts/", json={"email": f"k{i}@example.com"})
+                    for i in range(50)
+                )
+            )
+            ids = [response.json()["contact"]["id"] for response in contacts]
+            accepted = await asyncio.gather(
+                *(client.post(f"/v1/contacts/{cid}/workflow/{workflow['id']}") for cid in ids)
+            )
+        first.kill()
     assert [response.status_code for response in accepted] == [200] * 50
 
     at_kill, _ = await enrollment_counts(fresh_database)
     assert sum(at_kill.values()) == 50  # every accepted enrollment was committed
-    second_log = await start_server(processes, fresh_database, port, "server-2")
 
     async def all_active() -> bool:
         statuses, jobs = await enrollment_counts(fresh_database)
         return statuses == {"active": 50} and jobs == 0
 
-    await wait_for("all 50 enrollments to be processed", all_active, 15)
-    server = processes.process(second_log)
-    server.send_signal(signal.SIGTERM)
-    # uvicorn shuts down gracefully, then re-raises the signal to report it.
-    assert server.wait(15) in (0, -signal.SIGTERM)
-    assert "Traceback" not in second_log.read_text()
-    done = activations(first_log, second_log)
+    with queue_server(fresh_database, tmp_path / "server-2", port) as second:
+        await wait_for("all 50 enrollments to be processed", all_active, 15)
+        second.process.send_signal(signal.SIGTERM)
+        # uvicorn shuts down gracefully, then re-raises the signal to report it.
+        assert second.process.wait(15) in (0, -signal.SIGTERM)
+    assert "Traceback" not in second.log
+    done = activations(first.log_path, second.log_path)
     # A log line can be lost to the SIGKILL (after its commit), never doubled.
     assert set(done) <= {(cid, workflow["id"]) for cid in ids}
     assert max(done.values(), default=1) == 1
