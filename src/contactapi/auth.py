@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 
 from contactapi.core import random_base62
-from contactapi.db.engine import Connection
+from contactapi.db.engine import Database
 from contactapi.errors import Unauthorized
 
 KEY_PREFIX = "capi_"
@@ -92,12 +92,14 @@ class KeyCache:
 key_cache = KeyCache()
 
 
-async def authenticate(conn: Connection, token: str) -> Location:
+async def authenticate(db: Database, token: str) -> Location:
+    """The location the key belongs to (from the cache, else one read); 401 otherwise."""
     cached = key_cache.get(token)
     if cached is not None:
         return cached
     digest = hash_key(token)
-    row = await conn.fetch_one(_LOOKUP, digest)
+    async with db.transaction(write=False) as conn:
+        row = await conn.fetch_one(_LOOKUP, digest)
     if row is None or not hmac.compare_digest(row["key_hash"], digest):
         raise Unauthorized()
     location = Location(row["id"], bool(row["allow_duplicate_contacts"]), row["country"])

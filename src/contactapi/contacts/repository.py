@@ -152,8 +152,12 @@ class ContactRepository:
     ) -> None:
         """Sets the given columns; the search document follows whenever one of its sources
         changes, whoever the writer is (contact service, tag endpoints). `current`, the row as
-        read in this transaction, saves reading it again."""
+        read in this transaction, saves reading it again, and lets only the columns that really
+        change be written: an upsert that resends what is stored then rewrites no index but
+        the one on date_updated."""
         values = {col: value for col, value in values.items() if col in UPDATABLE}
+        if current is not None:
+            values = {col: value for col, value in values.items() if current[col] != value}
         if SOURCE_COLUMNS.intersection(values):
             current = current or await self.get(contact_id)
             if current is not None:

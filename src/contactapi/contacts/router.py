@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from contactapi.contacts.schemas import PreparedContact, prepare_contact
 from contactapi.contacts.search import ListQuery, ListResult, parse_list_query
 from contactapi.contacts.service import ContactService
 from contactapi.db.session import Scope, endpoint
@@ -19,9 +20,9 @@ from contactapi.http import both_slashes, empty_ok, public_origin
 _POSITION_PARAMS = frozenset({"startAfter", "startAfterId", "page"})
 
 
-@endpoint(write=True, body="required")
-async def create_contact(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
-    contact, is_new = await ContactService(scope).upsert(body)
+@endpoint(write=True, body="required", prepare=prepare_contact)
+async def create_contact(request: Request, scope: Scope, prepared: PreparedContact) -> Response:
+    contact, is_new = await ContactService(scope).upsert(prepared.body, prepared)
     return json_response({"contact": contact, "new": is_new})
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from contactapi import validation as v
+from contactapi.auth import Location
 from contactapi.core import iso_ms
 from contactapi.errors import FieldErrors, ValidationFailed
 from contactapi.tags.service import parse_tags
@@ -100,6 +101,23 @@ def parse_contact(body: Mapping[str, Any], country: str) -> ContactInput:
     if errors:
         raise ValidationFailed(errors)
     return result
+
+
+@dataclass
+class PreparedContact:
+    """A contact body with its fields validated (or their failures kept, to be reported with
+    the custom field failures, which need the database, in one 422)."""
+
+    body: dict[str, Any]
+    data: ContactInput
+    errors: FieldErrors
+
+
+def prepare_contact(body: dict[str, Any], location: Location) -> PreparedContact:
+    try:
+        return PreparedContact(body, parse_contact(body, location.country), {})
+    except ValidationFailed as exc:
+        return PreparedContact(body, ContactInput(), exc.errors)
 
 
 def contact_to_api(row: Mapping[str, Any], custom_values: list[dict[str, Any]]) -> dict[str, Any]:

@@ -12,15 +12,16 @@ from contactapi.contacts.repository import ContactRepository
 from contactapi.contacts.schemas import (
     EMAIL_OR_PHONE_REQUIRED,
     ContactInput,
+    PreparedContact,
     contact_to_api,
-    parse_contact,
+    prepare_contact,
 )
 from contactapi.contacts.search import ListQuery, ListResult, list_contacts
 from contactapi.core import new_id, now_ms
 from contactapi.custom_fields.service import CustomFieldService, ValueChanges
 from contactapi.db.engine import Row
 from contactapi.db.session import Scope
-from contactapi.errors import FieldErrors, ValidationFailed, unknown_id
+from contactapi.errors import ValidationFailed, unknown_id
 from contactapi.tags.service import merge_tags, record_tags
 
 NEW_CONTACT_DEFAULTS: dict[str, Any] = {
@@ -73,15 +74,14 @@ class ContactService:
         self.repo = ContactRepository(scope.conn, scope.location_id)
         self.custom_fields = CustomFieldService(scope)
 
-    async def parse(self, body: dict[str, Any]) -> tuple[ContactInput, ValueChanges]:
+    async def parse(
+        self, body: dict[str, Any], prepared: PreparedContact | None = None
+    ) -> tuple[ContactInput, ValueChanges]:
         """The sent fields and custom field values, all validated before anything is written;
-        every failing field is reported in one 422."""
-        errors: FieldErrors = {}
-        data = ContactInput()
-        try:
-            data = parse_contact(body, self.scope.location.country)
-        except ValidationFailed as exc:
-            errors.update(exc.errors)
+        every failing field is reported in one 422. `prepared`: the fields, validated already
+        (outside the transaction)."""
+        prepared = prepared or prepare_contact(body, self.scope.location)
+        data, errors = prepared.data, dict(prepared.errors)
         custom_values: ValueChanges = {}
         sent = body.get("customField")
         if isinstance(sent, dict) and sent:
@@ -109,10 +109,12 @@ class ContactService:
             raise unknown_id("id", "contact")
         return contact_to_api(row, orjson.loads(row["custom_values"]))
 
-    async def upsert(self, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    async def upsert(
+        self, body: dict[str, Any], prepared: PreparedContact | None = None
+    ) -> tuple[dict[str, Any], bool]:
         """Create, or update the contact with the same email (else phone) unless the location
         allows duplicates. Returns the contact and whether it is new."""
-        data, custom_values = await self.parse(body)
+        data, custom_values = await self.parse(body, prepared)
         email, phone = data.columns.get("email"), data.columns.get("phone")
         if not email and not phone:
             raise EMAIL_OR_PHONE_REQUIRED

@@ -20,6 +20,7 @@ from typing import Any, Literal, Protocol
 import asyncpg
 
 from contactapi.db.group_commit import GroupCommitWriter
+from contactapi.db.search_index import apply_pending
 from contactapi.settings import Settings
 
 Row = Mapping[str, Any]
@@ -136,7 +137,7 @@ class SQLiteDatabase:
         # page cache than the 2 MB default keeps their upper levels in memory.
         writer.raw.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
         self._all.append(writer)
-        self._writer = GroupCommitWriter(writer.raw)
+        self._writer = GroupCommitWriter(writer.raw, before_commit=apply_pending)
 
     async def close(self) -> None:
         for conn in self._all:

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import itertools
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 
@@ -26,8 +26,12 @@ class _Batch:
 
 
 class GroupCommitWriter:
-    def __init__(self, raw: sqlite3.Connection) -> None:
+    def __init__(
+        self, raw: sqlite3.Connection, before_commit: Callable[[sqlite3.Connection], None]
+    ) -> None:
         self.raw = raw
+        # Runs in the batch's transaction, after its last request and before its COMMIT.
+        self.before_commit = before_commit
         self._batch: _Batch | None = None
         self._committing: asyncio.Future[None] | None = None
         self._savepoints = itertools.count()
@@ -50,7 +54,7 @@ class GroupCommitWriter:
 
     async def _commit(self, batch: _Batch) -> None:
         try:
-            await asyncio.to_thread(self.raw.execute, "COMMIT")
+            await asyncio.to_thread(self._finish)
         except BaseException as exc:
             if self.raw.in_transaction:
                 self.raw.execute("ROLLBACK")
@@ -61,6 +65,10 @@ class GroupCommitWriter:
             batch.committed.set_result(None)
         finally:
             self._committing = None
+
+    def _finish(self) -> None:
+        self.before_commit(self.raw)
+        self.raw.execute("COMMIT")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[sqlite3.Connection]:

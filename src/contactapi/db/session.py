@@ -33,34 +33,44 @@ class Scope:
         return self.location.id
 
 
-Handler = Callable[[Request, Scope, dict[str, Any]], Awaitable[Response]]
+# A handler gets the request, its scope, and the body (or what `prepare` made of it).
+Handler = Callable[[Request, Scope, Any], Awaitable[Response]]
+Prepare = Callable[[dict[str, Any], Location], Any]
 BodyMode = Literal["none", "optional", "required"]
 
 
-def endpoint(*, write: bool, body: BodyMode = "none") -> Callable[[Handler], Any]:
+def endpoint(
+    *, write: bool, body: BodyMode = "none", prepare: Prepare | None = None
+) -> Callable[[Handler], Any]:
+    """`prepare`, when given, turns the body into what the handler takes (validation that
+    needs no database) before the transaction opens: a write transaction then holds SQLite's
+    write lock, and its batch, only for the database work."""
+
     def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def run(request: Request) -> Response:
             token = bearer_token(request)
             # The body is read before the transaction, so no lock waits on the network.
             data = {} if body == "none" else await json_object(request, required=body == "required")
             db: Database = request.app.state.db
-            async with db.transaction(write=write) as conn:
-                location = await authenticate(conn, token)
-                request.state.location_id = location.id
-                limiter = request.app.state.rate_limiter
-                if limiter is not None:
-                    request.state.rate_limit_headers = limiter.hit(location.id)
-                # Refused before a query sees them: PostgreSQL would fail on them (a 500).
-                for name, value in request.path_params.items():
+            location = await authenticate(db, token)
+            state = request.scope.setdefault("state", {})
+            state["location_id"] = location.id
+            limiter = request.app.state.rate_limiter
+            if limiter is not None:
+                state["rate_limit_headers"] = limiter.hit(location.id)
+            # Refused before a query sees them: PostgreSQL would fail on them (a 500).
+            for name, value in request.path_params.items():
+                if not storable(value):
+                    raise unknown_path_id(name)
+            if b"%00" in request.scope["query_string"]:  # the only way a NUL arrives there
+                for name, value in request.query_params.multi_items():
                     if not storable(value):
-                        raise unknown_path_id(name)
-                if b"%00" in request.scope["query_string"]:  # the only way a NUL arrives there
-                    for name, value in request.query_params.multi_items():
-                        if not storable(value):
-                            raise ValidationFailed.one(
-                                name, f"The {name} must not contain NUL characters.", "invalid"
-                            )
-                return await handler(request, Scope(conn, location), data)
+                        raise ValidationFailed.one(
+                            name, f"The {name} must not contain NUL characters.", "invalid"
+                        )
+            payload = prepare(data, location) if prepare is not None else data
+            async with db.transaction(write=write) as conn:
+                return await handler(request, Scope(conn, location), payload)
 
         run.__name__ = handler.__name__
         run.__doc__ = handler.__doc__

@@ -1,7 +1,8 @@
 """contact search: the search document and its trigram index
 
 SQLite: a contentless FTS5 table with the trigram tokenizer, keyed by the contacts rowid and
-kept in step by triggers. An FTS5 index cannot filter by anything but what it matches, so each
+kept in step by triggers, through a queue applied once per write batch (db/search_index.py).
+An FTS5 index cannot filter by anything but what it matches, so each
 row also indexes its location as one token (`loc`, three CJK characters numbered by
 `contacts_fts_locations.k`): a search is `loc AND term`, answered and counted inside the index.
 `contacts_fts_locations.contacts` counts each location's contacts (the unfiltered total).
@@ -24,6 +25,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from contactapi.contacts.document import search_columns
+from contactapi.db.search_index import PENDING_TABLE
 
 revision = "0002"
 down_revision = "0001"
@@ -35,13 +37,15 @@ _TOKEN = (
     "char(19968 + (l.k / 400000000) % 20000, 19968 + (l.k / 20000) % 20000, 19968 + l.k % 20000)"
 )
 _ROW = "{row}.rowid, {row}.search_text, {row}.search_phone, " + _TOKEN
+# The triggers queue index changes; each write batch applies them before its COMMIT
+# (db/search_index.py).
 _INDEX_NEW = (
-    "INSERT INTO contacts_fts(rowid, search_text, search_phone, loc)"
-    f" SELECT {_ROW.format(row='new')} FROM contacts_fts_locations l"
+    "INSERT INTO contacts_fts_pending(command, contact_rowid, search_text, search_phone, loc)"
+    f" SELECT NULL, {_ROW.format(row='new')} FROM contacts_fts_locations l"
     " WHERE l.location_id = new.location_id;"
 )
 _UNINDEX_OLD = (
-    "INSERT INTO contacts_fts(contacts_fts, rowid, search_text, search_phone, loc)"
+    "INSERT INTO contacts_fts_pending(command, contact_rowid, search_text, search_phone, loc)"
     f" SELECT 'delete', {_ROW.format(row='old')} FROM contacts_fts_locations l"
     " WHERE l.location_id = old.location_id;"
 )
@@ -53,6 +57,7 @@ SQLITE_FTS = [
     # index compares exactly what the scan plan's instr() compares.
     "CREATE VIRTUAL TABLE contacts_fts USING fts5(search_text, search_phone, loc,"
     " content='', tokenize='trigram case_sensitive 1')",
+    PENDING_TABLE,
     "CREATE TRIGGER contacts_fts_insert AFTER INSERT ON contacts BEGIN"
     " INSERT INTO contacts_fts_locations(location_id, contacts) VALUES (new.location_id, 1)"
     " ON CONFLICT(location_id) DO UPDATE SET contacts = contacts + 1;"
@@ -143,6 +148,7 @@ def downgrade() -> None:
         for trigger in ("contacts_fts_insert", "contacts_fts_delete", "contacts_fts_update"):
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         op.execute("DROP TABLE IF EXISTS contacts_fts")
+        op.execute("DROP TABLE IF EXISTS contacts_fts_pending")
         op.execute("DROP TABLE IF EXISTS contacts_fts_locations")
     else:
         op.execute("DROP TRIGGER IF EXISTS contacts_fts_count_insert ON contacts")
