@@ -71,6 +71,12 @@ async def test_body_over_one_mebibyte_is_413(api: Api) -> None:
     assert found.json() == {"contacts": []}
 
 
+async def test_body_over_one_mebibyte_is_413_on_routes_without_a_body_too(api: Api) -> None:
+    response = await api.request("DELETE", "/v1/contacts/abc", content=b"x" * (1024 * 1024 + 1))
+    assert response.status_code == 413
+    assert response.json() == {"msg": "Payload Too Large"}
+
+
 async def test_unknown_route_404_and_wrong_method_405(api: Api, http: httpx.AsyncClient) -> None:
     assert (await http.get("/v1/nothing-here")).json() == {"msg": "Not Found"}
     assert (await http.get("/v1/nothing-here")).status_code == 404

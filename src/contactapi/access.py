@@ -94,8 +94,10 @@ class RequestContext:
         try:
             await self.app(scope, receive, send_with_headers)
         except Exception:
-            # Answered here rather than by Starlette's outer handler, so that a 500 carries the
-            # request id too (and is logged once, with its trace, never sent to the client).
+            if status == 500:
+                return  # Starlette's error handler answered it and logged it
+            # A fault outside Starlette's routes (the hot routes): logged once, with its trace,
+            # and answered with the contract's 500, never the trace.
             log.exception("unhandled error on %s %s", scope["method"], scope["path"])
             if status:
                 raise

@@ -99,7 +99,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await db.connect()
         app.state.db = db
         limiter = app.state.rate_limiter = (
-            SharedRateLimiter(rate_limit, state_file(settings.state_dir, settings.database_url))
+            SharedRateLimiter(
+                rate_limit, state_file(settings.state_dir, settings.database_url, rate_limit)
+            )
             if rate_limit
             else None
         )

@@ -236,7 +236,7 @@ def keys_revoke(
     key: Annotated[str, typer.Argument(help="The API key to revoke.")],
     database: DatabaseOption = None,
 ) -> None:
-    """Revoke an API key: it stops working at once."""
+    """Revoke an API key: running servers refuse it within a second (their key cache)."""
     settings = load_settings(database)
     upgrade(settings)
     if not run_in_transaction(settings, lambda conn: locations.revoke_key(conn, key)):

@@ -21,14 +21,19 @@ _HOST = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
-    """The raw body, refused with 413 past `limit` before anything is parsed."""
+def refuse_oversized(request: Request, limit: int = MAX_BODY_BYTES) -> None:
+    """413 when the declared body is over `limit`, before it is read."""
     declared = request.headers.get("content-length")
     if declared is not None:
-        if not declared.isdigit():
+        if not (declared.isascii() and declared.isdigit()):
             raise BadRequest("invalid Content-Length")
         if int(declared) > limit:
             raise PayloadTooLarge()
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The raw body, refused with 413 past `limit` before anything is parsed."""
+    refuse_oversized(request, limit)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
@@ -59,7 +64,10 @@ def public_origin(request: Request) -> str:
     """`scheme://host` as the client addressed us: the request's own, or what a trusted proxy
     (settings.trusted_proxies) says in X-Forwarded-Proto / X-Forwarded-Host."""
     scheme = request.url.scheme
-    host = request.headers.get("host") or request.url.netloc
+    host = request.headers.get("host", "")
+    if not _HOST.fullmatch(host):  # the Host header is the client's word: take only a host
+        server = request.scope.get("server")
+        host = f"{server[0]}:{server[1]}" if server else "localhost"
     peer = request.client.host if request.client else None
     if peer is not None and peer in request.app.state.settings.trusted_proxy_set:
         # A proxy chain lists the client-facing hop first.

@@ -135,9 +135,10 @@ class SharedRateLimiter:
         return bool(newest <= horizon)
 
 
-def state_file(state_dir: str, database_url: str) -> Path:
-    """One file per database: the servers of one database share their counts."""
+def state_file(state_dir: str, database_url: str, limit: RateLimit) -> Path:
+    """One file per database and limit: the servers of one database share their counts, and
+    a server with another limit (another slot size) never resizes a file others have mapped."""
     directory = Path(state_dir or tempfile.gettempdir())
     directory.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(database_url.encode()).hexdigest()[:16]
-    return directory / f"contactapi-ratelimit-{digest}.bin"
+    return directory / f"contactapi-ratelimit-{digest}-{limit.max_requests}.bin"

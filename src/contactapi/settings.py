@@ -24,7 +24,6 @@ class Settings(BaseSettings):
     log_level: str = "warning"
     # Comma-separated addresses whose X-Forwarded-* headers are believed.
     trusted_proxies: str = "127.0.0.1,::1"
-    max_body_bytes: int = 1024 * 1024
     # How many SQLite connections / PostgreSQL pool connections one process keeps.
     pool_size: int = 8
     # How long a verified API key is trusted without asking the database again; a key

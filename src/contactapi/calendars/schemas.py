@@ -22,7 +22,7 @@ class CalendarInput:
 def _slot_duration(value: Any) -> int:
     if value is None:
         return DEFAULT_SLOT_MINUTES
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise v.FieldInvalid("The slot duration must be a whole number of minutes, 1 or more.")

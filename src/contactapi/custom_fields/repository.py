@@ -35,10 +35,11 @@ class CustomFieldRepository:
             self.location_id,
         )
 
-    async def get(self, field_id: str) -> Row | None:
-        return await self.conn.fetch_one(
-            f"{_SELECT} WHERE location_id = $1 AND id = $2", self.location_id, field_id
-        )
+    async def get(self, field_id: str, *, for_update: bool = False) -> Row | None:
+        sql = f"{_SELECT} WHERE location_id = $1 AND id = $2"
+        if for_update and self.conn.dialect == "postgresql":
+            sql += " FOR UPDATE"
+        return await self.conn.fetch_one(sql, self.location_id, field_id)
 
     async def by_key(self, key: str) -> Row | None:
         return await self.conn.fetch_one(

@@ -54,7 +54,7 @@ def _data_type(field: str, value: Any) -> str | None:
 def _position(field: str, value: Any) -> int | None:
     if value is None:
         return None
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise v.FieldInvalid("The position must be a whole number, 0 or more.")

@@ -43,8 +43,8 @@ class CustomFieldService:
         self.scope = scope
         self.repo = CustomFieldRepository(scope.conn, scope.location_id)
 
-    async def require(self, field_id: str) -> Row:
-        row = await self.repo.get(field_id)
+    async def require(self, field_id: str, *, lock: bool = False) -> Row:
+        row = await self.repo.get(field_id, for_update=lock)
         if row is None:
             raise unknown_id("customFieldId", "custom field")
         return row
@@ -84,8 +84,10 @@ class CustomFieldService:
         return await self.get(field_id)
 
     async def update(self, field_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        """PUT: the sent keys change; the others stay."""
-        current = await self.require(field_id)
+        """PUT: the sent keys change; the others stay. The field is locked first: a contact
+        write holds it share-locked until its value is in, so the check that no value exists
+        (before a dataType change) sees every value written under the old type."""
+        current = await self.require(field_id, lock=True)
         data = parse_field(body, creating=False)
         values: dict[str, Any] = {}
         if data.name is not None:

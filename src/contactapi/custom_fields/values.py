@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -46,7 +46,8 @@ def _number(value: Any) -> int | float | None:
         return None
     if isinstance(value, str):
         raw = value.strip()
-        if not _NUMBER.match(raw):
+        # Length first: int() refuses strings of over 4,300 digits (a 500, not a 422).
+        if len(raw) > 40 or not _NUMBER.match(raw):
             raise FieldInvalid("The value must be a number.")
         value = int(raw) if _INTEGER.match(raw) else float(raw)
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -58,23 +59,31 @@ def _number(value: Any) -> int | float | None:
     return value
 
 
-def _pick(value: Any, options: Sequence[str]) -> str:
+def _by_lower_case(options: Sequence[str]) -> dict[str, str]:
+    """Each option under its lower-cased form (the first option wins a tie)."""
+    found: dict[str, str] = {}
+    for option in options:
+        found.setdefault(option.lower(), option)
+    return found
+
+
+def _pick(value: Any, options: Sequence[str], by_lower: Mapping[str, str]) -> str:
     """The option as defined, matched exactly or else case-insensitively."""
     if not isinstance(value, str):
         raise FieldInvalid("The value must be one of the field's options.")
     raw = value.strip()
     if raw in options:
         return raw
-    for option in options:
-        if option.lower() == raw.lower():
-            return option
-    raise FieldInvalid(f"The value must be one of: {', '.join(options)}.")
+    option = by_lower.get(raw.lower())
+    if option is None:
+        raise FieldInvalid(f"The value must be one of: {', '.join(options)}.")
+    return option
 
 
 def _one_option(value: Any, options: Sequence[str]) -> str | None:
     if value is None or value == "":
         return None
-    return _pick(value, options)
+    return _pick(value, options, _by_lower_case(options))
 
 
 def _many_options(value: Any, options: Sequence[str]) -> list[str] | None:
@@ -82,7 +91,10 @@ def _many_options(value: Any, options: Sequence[str]) -> list[str] | None:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list):
         raise FieldInvalid("The value must be a list of the field's options.")
-    picked = list(dict.fromkeys(_pick(item, options) for item in items if item != ""))
+    if len(items) > MAX_LIST_ITEMS:
+        raise FieldInvalid(f"The value may not have more than {MAX_LIST_ITEMS} items.", "max")
+    by_lower = _by_lower_case(options)
+    picked = list(dict.fromkeys(_pick(item, options, by_lower) for item in items if item != ""))
     return picked or None
 
 

@@ -23,6 +23,9 @@ class _Batch:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.committed: asyncio.Future[None] = loop.create_future()
         self.closed = False
+        # SQLite rolled the whole transaction back (disk full, I/O error): nothing of the
+        # batch may be answered as written, and nothing more may join it.
+        self.aborted = False
 
 
 class GroupCommitWriter:
@@ -54,6 +57,8 @@ class GroupCommitWriter:
 
     async def _commit(self, batch: _Batch) -> None:
         try:
+            if batch.aborted:
+                raise sqlite3.OperationalError("the write batch was rolled back")
             await asyncio.to_thread(self._finish)
         except BaseException as exc:
             if self.raw.in_transaction:
@@ -73,17 +78,26 @@ class GroupCommitWriter:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[sqlite3.Connection]:
         batch = await self._open_batch()
+        if batch.aborted or not self.raw.in_transaction:
+            batch.aborted = True
+            raise sqlite3.OperationalError("the write batch was rolled back")
         savepoint = f"sp{next(self._savepoints)}"
         self.raw.execute(f"SAVEPOINT {savepoint}")
         try:
             yield self.raw
         except BaseException:
-            self.raw.execute(f"ROLLBACK TO {savepoint}")
-            self.raw.execute(f"RELEASE {savepoint}")
+            try:
+                self.raw.execute(f"ROLLBACK TO {savepoint}")
+                self.raw.execute(f"RELEASE {savepoint}")
+            except sqlite3.Error:
+                batch.aborted = True  # the savepoint went with the whole transaction
             # Still wait for the batch, so that no transaction outlives its requests.
             with contextlib.suppress(Exception):
                 await asyncio.shield(batch.committed)
             raise
         self.raw.execute(f"RELEASE {savepoint}")
+        if not self.raw.in_transaction:
+            batch.aborted = True
+            raise sqlite3.OperationalError("the write batch was rolled back")
         # Answered only once the whole batch is durable.
         await asyncio.shield(batch.committed)

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from contactapi.auth import Location, authenticate, bearer_token
 from contactapi.db.engine import Connection, Database
 from contactapi.errors import ValidationFailed, unknown_path_id
-from contactapi.http import json_object
+from contactapi.http import json_object, refuse_oversized
 from contactapi.validation import storable
 
 
@@ -50,7 +50,11 @@ def endpoint(
         async def run(request: Request) -> Response:
             token = bearer_token(request)
             # The body is read before the transaction, so no lock waits on the network.
-            data = {} if body == "none" else await json_object(request, required=body == "required")
+            if body == "none":
+                refuse_oversized(request)  # the contract's 413 holds for every route
+                data: dict[str, Any] = {}
+            else:
+                data = await json_object(request, required=body == "required")
             db: Database = request.app.state.db
             location = await authenticate(db, token)
             state = request.scope.setdefault("state", {})
