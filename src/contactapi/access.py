@@ -4,6 +4,7 @@ JSON access-log line (never the API key or a body)."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import re
@@ -56,13 +57,19 @@ class AccessLog:
             data = data[os.write(self.fd, data) :]
 
 
+# Request ids only need to be unique, not secret: a random prefix, the process id (a forked
+# worker shares its parent's prefix) and a counter.
+_ID_PREFIX = secrets.token_hex(6)
+_ID_COUNTER = itertools.count(1)
+
+
 def _request_id(scope: Scope) -> bytes:
     for name, value in scope["headers"]:
         if name == b"x-request-id":
             raw: bytes = value
             if _CLIENT_REQUEST_ID.match(raw.decode("latin-1")):
                 return raw
-    return secrets.token_hex(12).encode()
+    return f"{_ID_PREFIX}{os.getpid():06x}{next(_ID_COUNTER):010x}".encode()
 
 
 class RequestContext:
