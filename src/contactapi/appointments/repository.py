@@ -5,16 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from contactapi.db.engine import Connection, Row
-from contactapi.db.rows import update_row
+from contactapi.db.rows import insert_sql, update_row
 
 COLUMNS = ("location_id", "id", "calendar_id", "contact_id", "title", "notes", "status",
            "start_time", "end_time", "selected_timezone", "date_added", "date_updated")  # fmt: skip
 UPDATABLE = frozenset(COLUMNS) - {"location_id", "id", "contact_id", "date_added"}
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM appointments"
-_INSERT = (
-    f"INSERT INTO appointments ({', '.join(COLUMNS)}) VALUES "
-    f"({', '.join(f'${i}' for i in range(1, len(COLUMNS) + 1))})"
-)
+_INSERT = insert_sql("appointments", COLUMNS)
 
 
 class AppointmentRepository:

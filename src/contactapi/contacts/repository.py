@@ -9,7 +9,7 @@ from contactapi.contacts.document import SOURCE_COLUMNS, search_columns
 from contactapi.custom_fields.repository import values_for_contacts
 from contactapi.db.engine import Connection, Row
 from contactapi.db.locks import lock_key
-from contactapi.db.rows import update_row
+from contactapi.db.rows import insert_sql, update_row
 
 COLUMNS = (
     "location_id", "id", "first_name", "last_name", "contact_name", "email", "email_lower",
@@ -25,10 +25,7 @@ _UPDATED_COLUMNS = UPDATABLE | frozenset(SEARCH_COLUMNS)
 _COLUMN_LIST = ", ".join(COLUMNS)
 _SELECT = f"SELECT {_COLUMN_LIST} FROM contacts"
 _INSERTED = (*COLUMNS, *SEARCH_COLUMNS)
-_INSERT = (
-    f"INSERT INTO contacts ({', '.join(_INSERTED)}) VALUES "
-    f"({', '.join(f'${i}' for i in range(1, len(_INSERTED) + 1))})"
-)
+_INSERT = insert_sql("contacts", _INSERTED)
 
 
 _FIND_DUPLICATE = (

@@ -12,16 +12,13 @@ import orjson
 
 from contactapi.db.engine import Connection, Row
 from contactapi.db.locks import lock_name
-from contactapi.db.rows import update_row
+from contactapi.db.rows import insert_sql, update_row
 
 COLUMNS = ("location_id", "id", "name", "field_key", "placeholder", "position", "data_type",
            "options", "created_at")  # fmt: skip
 UPDATABLE = frozenset({"name", "placeholder", "position", "data_type", "options"})
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM custom_fields"
-_INSERT = (
-    f"INSERT INTO custom_fields ({', '.join(COLUMNS)}) VALUES "
-    f"({', '.join(f'${i}' for i in range(1, len(COLUMNS) + 1))})"
-)
+_INSERT = insert_sql("custom_fields", COLUMNS)
 
 
 class CustomFieldRepository:

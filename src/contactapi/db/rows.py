@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
 from contactapi.db.engine import Connection
+
+
+def insert_sql(table: str, columns: Sequence[str]) -> str:
+    """INSERT of one row: `columns` take $1, $2, ... in order."""
+    marks = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
 
 
 @lru_cache(maxsize=512)
