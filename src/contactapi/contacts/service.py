@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -72,7 +73,11 @@ class ContactService:
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
         self.repo = ContactRepository(scope.conn, scope.location_id)
-        self.custom_fields = CustomFieldService(scope)
+
+    @cached_property
+    def custom_fields(self) -> CustomFieldService:
+        # Made when first needed: a contact read does not.
+        return CustomFieldService(self.scope)
 
     async def parse(
         self, body: dict[str, Any], prepared: PreparedContact | None = None

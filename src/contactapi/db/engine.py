@@ -13,7 +13,7 @@ import asyncio
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import lru_cache
 from typing import Any, Literal, Protocol
 
@@ -144,22 +144,34 @@ class SQLiteDatabase:
             conn.raw.close()
         self._all.clear()
 
+    def transaction(self, *, write: bool) -> AbstractAsyncContextManager[SQLiteConnection]:
+        return self._write() if write else _SQLiteRead(self._readers)
+
     @asynccontextmanager
-    async def transaction(self, *, write: bool) -> AsyncIterator[SQLiteConnection]:
-        if write:
-            assert self._writer is not None, "database not connected"
-            async with self._writer.transaction() as raw:
-                conn = SQLiteConnection(raw)
-                yield conn
-            conn._committed()
-            return
-        # Reads run in autocommit: each statement sees one committed snapshot, and a read
-        # that must be consistent across rows is written as one statement.
-        conn = await self._readers.get()
-        try:
+    async def _write(self) -> AsyncIterator[SQLiteConnection]:
+        assert self._writer is not None, "database not connected"
+        async with self._writer.transaction() as raw:
+            conn = SQLiteConnection(raw)
             yield conn
-        finally:
-            self._readers.put_nowait(conn)
+        conn._committed()
+
+
+class _SQLiteRead:
+    """A reader connection for the block. Reads run in autocommit: each statement sees one
+    committed snapshot, and a read that must be consistent across rows is written as one
+    statement. (A class, not a generator: this is on every read's path.)"""
+
+    __slots__ = ("conn", "readers")
+
+    def __init__(self, readers: asyncio.Queue[SQLiteConnection]) -> None:
+        self.readers = readers
+
+    async def __aenter__(self) -> SQLiteConnection:
+        self.conn = await self.readers.get()
+        return self.conn
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.readers.put_nowait(self.conn)
 
 
 class PostgresConnection(_AfterCommit):
