@@ -140,7 +140,8 @@ class ContactService:
                       date_updated=at)  # fmt: skip
         await self.repo.insert(values)
         await record_tags(self.scope.conn, self.scope.location_id, contact_id, [], tags)
-        await self.custom_fields.save_values(contact_id, custom_values)
+        if custom_values:
+            await self.custom_fields.save_values(contact_id, custom_values)
         # The row is what was just written: no need to read it back.
         row = {**values, "location_id": self.scope.location_id}
         return await self.shape(row) if custom_values else contact_to_api(row, [])
@@ -164,7 +165,8 @@ class ContactService:
                 )
         values["date_updated"] = max(now_ms(), current["date_updated"])
         await self.repo.update(current["id"], values, current)
-        await self.custom_fields.save_values(current["id"], custom_values)
+        if custom_values:
+            await self.custom_fields.save_values(current["id"], custom_values)
         return await self.shape({**dict(current), **values})
 
     async def update(self, contact_id: str, body: dict[str, Any]) -> dict[str, Any]:
