@@ -74,6 +74,8 @@ def open_sqlite(path: str) -> sqlite3.Connection:
     # FULL: a commit that was answered survives a power loss, not only a process crash.
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
+    # Sorts and unions of small results stay in memory instead of a temporary file.
+    conn.execute("PRAGMA temp_store = MEMORY")
     return conn
 
 
