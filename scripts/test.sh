@@ -5,10 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# PostgreSQL for the storage tests; openssl makes the certificate of the HTTPS test.
 if [ "$(id -u)" = 0 ]; then
-  if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || ! dpkg -s postgresql >/dev/null 2>&1; then
+  if ! dpkg -s postgresql >/dev/null 2>&1 || ! command -v openssl >/dev/null; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql openssl >/dev/null
   fi
 fi
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
