@@ -16,6 +16,7 @@ from starlette.requests import Request
 from contactapi.core import random_base62
 from contactapi.db.engine import Database
 from contactapi.errors import Unauthorized
+from contactapi.http import raw_header
 
 KEY_PREFIX = "capi_"
 _KEY_BODY_LENGTH = 32  # 32 * log2(62) = 190 bits
@@ -37,7 +38,7 @@ def hash_key(key: str) -> str:
 
 
 def bearer_token(request: Request) -> str:
-    header = request.headers.get("authorization", "")
+    header = raw_header(request, b"authorization") or ""
     scheme, _, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token or len(token) > 200:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 import orjson
 from starlette.exceptions import HTTPException
@@ -98,8 +99,22 @@ def unknown_path_id(param: str) -> ValidationFailed:
     return unknown_id(param, PATH_PARAM_KINDS.get(param, "record"))
 
 
+class JSONBytes(Response):
+    """A body already encoded as JSON; its two headers are built directly (the generic
+    header code is a measurable part of a contact read)."""
+
+    media_type = "application/json"
+
+    def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
+        assert headers is None
+        self.raw_headers = [
+            (b"content-length", str(len(self.body)).encode()),
+            (b"content-type", b"application/json"),
+        ]
+
+
 def json_response(body: object, status_code: int = 200) -> Response:
-    return Response(orjson.dumps(body), status_code, media_type="application/json")
+    return JSONBytes(orjson.dumps(body), status_code)
 
 
 async def api_error_handler(request: Request, exc: Exception) -> Response:
