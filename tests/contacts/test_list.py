@@ -403,3 +403,12 @@ async def test_a_location_holding_every_contact_counts_inside_the_index(tmp_path
             body = (await only.get("/v1/contacts/?query=lonely&limit=2")).json()
             assert body["meta"]["total"] == 3
             assert len(await _walk(only, "/v1/contacts/", {"query": "lonely", "limit": 2})) == 3
+
+
+async def test_next_page_url_never_carries_a_malformed_host_header(api: Api) -> None:
+    for i in range(2):
+        await api.make_contact(name=f"Host {i}")
+    response = await api.get("/v1/contacts?limit=1", headers={"Host": "evil.example/<x>"})
+    next_url = response.json()["meta"]["nextPageUrl"]
+    assert "evil" not in next_url and "<" not in next_url
+    assert next_url.startswith("http://testserver")

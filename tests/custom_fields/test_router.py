@@ -250,3 +250,29 @@ async def test_data_type_is_fixed_while_contacts_hold_values(api: Api) -> None:
     assert to_options.json()["options or acceptedFormat or textBoxListOptions"]["rule"] == (
         "required"
     )
+
+
+async def test_review_edge_values_are_422_not_500(api: Api) -> None:
+    number = await make_field(api, "NUMERICAL")
+    huge = await api.post(
+        "/v1/contacts/", json={"email": "n@example.com", "customField": {number["id"]: "1" * 5000}}
+    )
+    assert huge.status_code == 422
+    assert huge.json()[f"customField.{number['id']}"]["rule"] == "invalid"
+
+    options = await make_field(api, "MULTIPLE_OPTIONS", options=["a", "b"])
+    many = await api.post(
+        "/v1/contacts/",
+        json={"email": "m@example.com", "customField": {options["id"]: ["a"] * 1001}},
+    )
+    assert many.status_code == 422
+    assert many.json()[f"customField.{options['id']}"]["rule"] == "max"
+
+    superscript = await api.post(
+        "/v1/custom-fields/", json={"name": "Sup", "dataType": "TEXT", "position": "²"}
+    )
+    assert superscript.status_code == 422 and "position" in superscript.json()
+    calendar = await api.post("/v1/calendars/", json={"name": "Sup", "slotDuration": "²"})
+    assert calendar.status_code == 422 and "slotDuration" in calendar.json()
+    found = await api.get("/v1/contacts/lookup", params={"email": "n@example.com"})
+    assert found.json() == {"contacts": []}
