@@ -44,7 +44,7 @@ async def delete_contact(request: Request, scope: Scope, body: dict[str, Any]) -
     return empty_ok()
 
 
-@endpoint(write=False)
+@endpoint(write=False, snapshot=True)
 async def list_contacts(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
     query = parse_list_query(request.query_params)
     contacts, result = await ContactService(scope).list(query)

@@ -54,7 +54,7 @@ class Database(Protocol):
 
     async def close(self) -> None: ...
 
-    def transaction(self, *, write: bool) -> Any: ...
+    def transaction(self, *, write: bool, snapshot: bool = False) -> Any: ...
 
 
 _PLACEHOLDER = re.compile(r"\$(\d+)")
@@ -146,8 +146,11 @@ class SQLiteDatabase:
             conn.raw.close()
         self._all.clear()
 
-    def transaction(self, *, write: bool) -> AbstractAsyncContextManager[SQLiteConnection]:
-        return self._write() if write else _SQLiteRead(self._readers)
+    def transaction(
+        self, *, write: bool, snapshot: bool = False
+    ) -> AbstractAsyncContextManager[SQLiteConnection]:
+        """`snapshot`: a read whose statements must all see one state of the database."""
+        return self._write() if write else _SQLiteRead(self._readers, snapshot)
 
     @asynccontextmanager
     async def _write(self) -> AsyncIterator[SQLiteConnection]:
@@ -163,17 +166,24 @@ class _SQLiteRead:
     committed snapshot, and a read that must be consistent across rows is written as one
     statement. (A class, not a generator: this is on every read's path.)"""
 
-    __slots__ = ("conn", "readers")
+    __slots__ = ("conn", "readers", "snapshot")
 
-    def __init__(self, readers: asyncio.Queue[SQLiteConnection]) -> None:
+    def __init__(self, readers: asyncio.Queue[SQLiteConnection], snapshot: bool) -> None:
         self.readers = readers
+        self.snapshot = snapshot
 
     async def __aenter__(self) -> SQLiteConnection:
         self.conn = await self.readers.get()
+        if self.snapshot:
+            self.conn.raw.execute("BEGIN")
         return self.conn
 
     async def __aexit__(self, *exc_info: object) -> None:
-        self.readers.put_nowait(self.conn)
+        try:
+            if self.snapshot and self.conn.raw.in_transaction:
+                self.conn.raw.execute("COMMIT")
+        finally:
+            self.readers.put_nowait(self.conn)
 
 
 class PostgresConnection(_AfterCommit):
@@ -222,11 +232,15 @@ class PostgresDatabase:
             self._pool = None
 
     @asynccontextmanager
-    async def transaction(self, *, write: bool) -> AsyncIterator[PostgresConnection]:
+    async def transaction(
+        self, *, write: bool, snapshot: bool = False
+    ) -> AsyncIterator[PostgresConnection]:
+        """`snapshot`: every statement sees the state of the first (REPEATABLE READ)."""
         assert self._pool is not None, "database not connected"
+        isolation = "repeatable_read" if snapshot else "read_committed"
         async with self._pool.acquire() as raw:
             conn = PostgresConnection(raw)
-            async with raw.transaction(readonly=not write):
+            async with raw.transaction(isolation=isolation, readonly=not write):
                 yield conn
             conn._committed()
 

@@ -40,11 +40,16 @@ BodyMode = Literal["none", "optional", "required"]
 
 
 def endpoint(
-    *, write: bool, body: BodyMode = "none", prepare: Prepare | None = None
+    *,
+    write: bool,
+    body: BodyMode = "none",
+    prepare: Prepare | None = None,
+    snapshot: bool = False,
 ) -> Callable[[Handler], Any]:
     """`prepare`, when given, turns the body into what the handler takes (validation that
     needs no database) before the transaction opens: a write transaction then holds SQLite's
-    write lock, and its batch, only for the database work."""
+    write lock, and its batch, only for the database work. `snapshot`: a read whose several
+    statements (a page and its total) must see one state of the database."""
 
     def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def run(request: Request) -> Response:
@@ -73,7 +78,7 @@ def endpoint(
                             name, f"The {name} must not contain NUL characters.", "invalid"
                         )
             payload = prepare(data, location) if prepare is not None else data
-            async with db.transaction(write=write) as conn:
+            async with db.transaction(write=write, snapshot=snapshot) as conn:
                 return await handler(request, Scope(conn, location), payload)
 
         run.__name__ = handler.__name__
