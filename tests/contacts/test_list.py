@@ -412,3 +412,11 @@ async def test_next_page_url_never_carries_a_malformed_host_header(api: Api) -> 
     next_url = response.json()["meta"]["nextPageUrl"]
     assert "evil" not in next_url and "<" not in next_url
     assert next_url.startswith("http://testserver")
+
+
+async def test_start_after_id_alone_is_a_hand_made_cursor_without_a_page_number(api: Api) -> None:
+    made = [await api.make_contact(name=f"Numbered {i}") for i in range(3)]
+    newest = sorted(made, key=_key, reverse=True)
+    body = (await api.get("/v1/contacts/", params={"startAfterId": newest[0]["id"]})).json()
+    assert [c["id"] for c in body["contacts"]] == [c["id"] for c in newest[1:]]
+    assert body["meta"]["currentPage"] is None and body["meta"]["prevPage"] is None

@@ -56,7 +56,8 @@ def _meta(request: Request, query: ListQuery, result: ListResult) -> dict[str, A
     that follows nextPageUrl stays numbered because the URL carries the next page's number
     (the cursor, not the number, positions it). A hand-made cursor alone has no number."""
     last = result.rows[-1] if result.rows else None
-    current = query.page if query.page is not None else (1 if query.cursor is None else None)
+    first_page = query.cursor is None and query.start_after_id is None
+    current = query.page if query.page is not None else (1 if first_page else None)
     next_url = None
     if result.has_more and last is not None:
         params = [(k, v) for k, v in request.query_params.multi_items()
