@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -37,7 +36,6 @@ class GroupCommitWriter:
         self.before_commit = before_commit
         self._batch: _Batch | None = None
         self._committing: asyncio.Future[None] | None = None
-        self._savepoints = itertools.count()
 
     async def _open_batch(self) -> _Batch:
         # While a COMMIT runs in its thread the connection is busy: wait for it.
@@ -81,21 +79,22 @@ class GroupCommitWriter:
         if batch.aborted or not self.raw.in_transaction:
             batch.aborted = True
             raise sqlite3.OperationalError("the write batch was rolled back")
-        savepoint = f"sp{next(self._savepoints)}"
-        self.raw.execute(f"SAVEPOINT {savepoint}")
+        # One name for every request's savepoint: the transactions of a batch run one after
+        # another, never nested, and the same statement text stays prepared in the cache.
+        self.raw.execute("SAVEPOINT request")
         try:
             yield self.raw
         except BaseException:
             try:
-                self.raw.execute(f"ROLLBACK TO {savepoint}")
-                self.raw.execute(f"RELEASE {savepoint}")
+                self.raw.execute("ROLLBACK TO request")
+                self.raw.execute("RELEASE request")
             except sqlite3.Error:
                 batch.aborted = True  # the savepoint went with the whole transaction
             # Still wait for the batch, so that no transaction outlives its requests.
             with contextlib.suppress(Exception):
                 await asyncio.shield(batch.committed)
             raise
-        self.raw.execute(f"RELEASE {savepoint}")
+        self.raw.execute("RELEASE request")
         if not self.raw.in_transaction:
             batch.aborted = True
             raise sqlite3.OperationalError("the write batch was rolled back")

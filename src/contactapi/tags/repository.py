@@ -27,10 +27,14 @@ async def apply_contact_tags(
             [(location_id, contact_id, name) for name in removed],
         )
     if added:
-        await conn.execute_many(
-            "INSERT INTO contact_tags (location_id, contact_id, name) VALUES ($1, $2, $3)"
+        # One statement for all the names (a create usually brings a few at once).
+        rows = ", ".join(f"($1, $2, ${i})" for i in range(3, len(added) + 3))
+        await conn.execute(
+            f"INSERT INTO contact_tags (location_id, contact_id, name) VALUES {rows}"
             " ON CONFLICT DO NOTHING",
-            [(location_id, contact_id, name) for name in added],
+            location_id,
+            contact_id,
+            *added,
         )
         unknown = [(location_id, name) for name in added if (location_id, name) not in _KNOWN_TAGS]
         if unknown:
