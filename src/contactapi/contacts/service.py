@@ -129,7 +129,10 @@ class ContactService:
             await self.repo.lock_identity(email_lower, phone)
             existing = await self.repo.find_duplicate(email_lower, phone)
         if existing is not None:
-            return await self._apply(existing, data, custom_values, replace_tags=False), False
+            values = changed_columns(data, existing)
+            return await self._apply(
+                existing, values, data, custom_values, replace_tags=False
+            ), False
         return await self._create(data, custom_values), True
 
     async def _create(self, data: ContactInput, custom_values: ValueChanges) -> dict[str, Any]:
@@ -149,12 +152,13 @@ class ContactService:
     async def _apply(
         self,
         current: Row,
+        values: dict[str, Any],
         data: ContactInput,
         custom_values: ValueChanges,
         *,
         replace_tags: bool,
     ) -> dict[str, Any]:
-        values = changed_columns(data, current)
+        """Writes `values` (the changed columns), the sent tags and custom values."""
         old_tags: list[str] = orjson.loads(current["tags"])
         if data.tags is not None:
             new_tags = data.tags if replace_tags else merge_tags(old_tags, data.tags)
@@ -171,7 +175,7 @@ class ContactService:
 
     async def update(self, contact_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """PUT: the sent fields change, `null` clears, sent tags replace the list."""
-        await self.require(contact_id)  # an unknown id is answered before the body's errors
+        unlocked = await self.require(contact_id)  # an unknown id is answered first
         data, custom_values = await self.parse(body)
         check_duplicates = not self.scope.location.allow_duplicate_contacts
         if check_duplicates:
@@ -181,7 +185,12 @@ class ContactService:
             await self.repo.lock_identity(
                 sent_email.lower() if sent_email else None, data.columns.get("phone")
             )
-        current = await self.require(contact_id, lock=True)
+        # SQLite's writers hold the write lock already: the row read above is current.
+        current = (
+            await self.require(contact_id, lock=True)
+            if self.scope.conn.dialect == "postgresql"
+            else unlocked
+        )
         columns = changed_columns(data, current)
         email_lower = columns.get("email_lower", current["email_lower"])
         phone = columns.get("phone", current["phone"])
@@ -205,7 +214,7 @@ class ContactService:
                                    "rule": "duplicate"}  # fmt: skip
             if errors:
                 raise ValidationFailed(errors)
-        return await self._apply(current, data, custom_values, replace_tags=True)
+        return await self._apply(current, columns, data, custom_values, replace_tags=True)
 
     async def delete(self, contact_id: str) -> None:
         """Its tags, memberships, enrollments, appointments and values go with it (cascade)."""
