@@ -19,6 +19,7 @@ Needs wrk, and PostgreSQL at CONTACTAPI_BENCH_POSTGRES_URL or CONTACTAPI_TEST_PO
 from __future__ import annotations
 
 import argparse
+import hashlib
 import http.client
 import json
 import random
@@ -100,6 +101,22 @@ def sample_rows(url: str, location: str, depth: int) -> tuple[list[str], list[tu
     return [e.split("@")[0] + "@" for e in emails], cursors
 
 
+def location_of(url: str, key: str) -> str:
+    """The location an API key belongs to (keys are stored as their SHA-256)."""
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    sql = "SELECT location_id FROM api_keys WHERE key_hash = {p}"
+    if url.startswith("sqlite"):
+        db = sqlite3.connect(url.removeprefix("sqlite:///"))
+        row = db.execute(sql.format(p="?"), (digest,)).fetchone()
+        db.close()
+    else:
+        with psycopg.connect(url) as pg:
+            row = pg.execute(sql.format(p="%s"), (digest,)).fetchone()  # type: ignore[arg-type]
+    if row is None:
+        raise SystemExit("no such API key in that database")
+    return str(row[0])
+
+
 def measure(client: Client, cases: dict[str, list[dict[str, Any]]], requests: int) -> None:
     for name, variants in cases.items():
         for params in variants[:3]:  # warm-up
@@ -114,12 +131,18 @@ def measure(client: Client, cases: dict[str, list[dict[str, Any]]], requests: in
               flush=True)  # fmt: skip
 
 
-def run_backend(name: str, url: str, count: int, requests: int, post_seconds: int) -> None:
+def seed_backend(name: str, url: str, count: int) -> dict[str, str]:
     print(f"\n{name}: seeding {count:,} contacts", flush=True)
     location = create_location(ROOT, "--database", url)
     started = time.monotonic()
     contactapi(ROOT, "seed", "--location", location["id"], "--count", str(count), "--database", url)
     print(f"  seed: {time.monotonic() - started:.0f} s", flush=True)
+    return location
+
+
+def run_backend(
+    url: str, location: dict[str, str], count: int, requests: int, post_seconds: int
+) -> None:
     depth = min(DEEP_OFFSET, count // 2)
     emails, cursors = sample_rows(url, location["id"], depth)
     with serve(ROOT, "--no-worker", "--database", url, timeout=START_TIMEOUT_S) as api:
@@ -139,6 +162,8 @@ def run_backend(name: str, url: str, count: int, requests: int, post_seconds: in
         rss, peak = memory_kb(api.pid)
         print(f"  server memory: RSS {rss / 1024:.0f} MB, peak {peak / 1024:.0f} MB", flush=True)
 
+        if post_seconds <= 0:
+            return
         with yardstick() as ystick:
             script = POST_SCRIPT.replace("KEY", location["apiKey"])
             wrk(ystick + "/", 2)
@@ -157,11 +182,18 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--post-seconds", type=int, default=5)
     parser.add_argument("--only", choices=BACKENDS)
+    parser.add_argument("--database", help="measure this seeded database instead (with --key)")
+    parser.add_argument("--key", help="an API key of the seeded location in --database")
     args = parser.parse_args()
+    if args.database:
+        location = {"apiKey": args.key, "id": location_of(args.database, args.key)}
+        run_backend(args.database, location, args.count, args.requests, args.post_seconds)
+        return
     for backend in BACKENDS:
         if args.only in (None, backend):
             with fresh_database(backend) as url:
-                run_backend(NAMES[backend], url, args.count, args.requests, args.post_seconds)
+                location = seed_backend(NAMES[backend], url, args.count)
+                run_backend(url, location, args.count, args.requests, args.post_seconds)
 
 
 if __name__ == "__main__":

@@ -367,6 +367,23 @@ async def test_search_pages_with_cursor_and_total(api: Api, plan: str) -> None:
     assert meta["total"] == 5
 
 
+async def test_search_total_counts_matches_before_and_past_the_cursor(api: Api, plan: str) -> None:
+    made = sorted([await api.make_contact(name=f"Match {i}") for i in range(5)], key=_key,
+                  reverse=True)  # fmt: skip
+    await api.make_contact(name="Unrelated")
+    params = {"query": "match", "limit": "2"}
+    first = (await api.get("/v1/contacts/", params=params)).json()["meta"]
+    cursor = {"startAfter": str(first["startAfter"]), "startAfterId": first["startAfterId"]}
+    second = (await api.get("/v1/contacts/", params={**params, **cursor})).json()
+    assert [c["id"] for c in second["contacts"]] == [c["id"] for c in made[2:4]]
+    assert second["meta"]["total"] == 5
+    last = made[-1]
+    past_cursor = await api.get("/v1/contacts/", params={**params, "startAfterId": last["id"]})
+    assert past_cursor.json()["contacts"] == [] and past_cursor.json()["meta"]["total"] == 5
+    past_page = (await api.get("/v1/contacts/", params={**params, "page": "9"})).json()
+    assert past_page["contacts"] == [] and past_page["meta"]["total"] == 5
+
+
 async def test_locations_do_not_see_each_other(
     api: Api, app: Starlette, http: httpx.AsyncClient, plan: str
 ) -> None:

@@ -10,9 +10,10 @@ The plans (the choice never changes an answer, only its cost):
   location inside the index, `loc AND term`, when other locations hold most matches). The
   page then either reads the few matches and sorts them, or, when matches are many, walks the
   sort index keeping the rowids the index matched: whichever reads fewer rows.
-- PostgreSQL, a query of 3+ characters: the pg_trgm GIN indexes, planned per pattern. A small
-  location is scanned instead: GIN cannot filter by location, and another location's matches
-  would cost more than reading the small one.
+- PostgreSQL, a query of 3+ characters: the pg_trgm GIN indexes, planned per pattern, and one
+  scan of the matches gives both the total and the page. A small location is scanned instead:
+  GIN cannot filter by location, and another location's matches would cost more than reading
+  the small one.
 - a shorter query (no trigram to look up): scan the location, testing each search document.
 """
 
@@ -338,36 +339,49 @@ async def _sqlite_list(conn: Connection, location_id: str, q: ListQuery) -> List
 
 async def _postgres_list(conn: Connection, location_id: str, q: ListQuery) -> ListResult:
     sql, args = _Sql(q, location_id), _Args(location_id)
-    condition = ""
-    if q.text is not None:
-        small = await conn.fetch_value(
-            "SELECT count(*) FROM (SELECT 1 FROM contacts WHERE location_id = $1 LIMIT $2) t",
-            location_id,
-            SMALL_LOCATION + 1,
-        )
-        if _indexable(q) and int(small) > SMALL_LOCATION:
-            # A generic plan cannot see the pattern, so it cannot tell a rare term (GIN, then
-            # sort) from a common one (walk the sort index): plan each search for its pattern.
-            await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
-            test = f"c.search_text LIKE {args.add(_like_pattern(q.text))}"
-            if q.digits:
-                test += f" OR c.search_phone LIKE {args.add(_like_pattern(q.digits))}"
-        else:
-            test = f"strpos(c.search_text, {args.add(q.text)}) > 0"
-            if q.digits:
-                test += f" OR strpos(c.search_phone, {args.add(q.digits)}) > 0"
-        condition = f" AND ({test})"
-    if q.text is None:
-        # Kept by triggers (migration 0002): counting a large location's index is slow.
-        total = await conn.fetch_value(
+    # Kept by triggers (migration 0002): counting a large location's index is slow.
+    size = int(
+        await conn.fetch_value(
             "SELECT coalesce(sum(contacts), 0) FROM contacts_fts_locations WHERE location_id = $1",
             location_id,
         )
+    )
+    if q.text is None:
+        return _page(q, await conn.fetch_all(sql.walk(args), *args.values), size)
+    if _indexable(q) and size > SMALL_LOCATION:
+        # A generic plan cannot see the pattern, so it cannot tell a term the GIN index
+        # narrows from one most contacts match: plan each search for its pattern.
+        await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        test = f"c.search_text LIKE {args.add(_like_pattern(q.text))}"
+        if q.digits:
+            test += f" OR c.search_phone LIKE {args.add(_like_pattern(q.digits))}"
     else:
-        total = await conn.fetch_value(
-            f"SELECT count(*) FROM contacts c WHERE c.location_id = $1{condition}", *args.values
-        )
-    return _page(q, await conn.fetch_all(sql.walk(args, condition), *args.values), int(total))
+        test = f"strpos(c.search_text, {args.add(q.text)}) > 0"
+        if q.digits:
+            test += f" OR strpos(c.search_phone, {args.add(q.digits)}) > 0"
+    condition = f" AND ({test})"
+    # The exact total must visit every match (GIN matches are rechecked on their heap page),
+    # so the page is taken from that same scan: the matches' keys are counted by a window
+    # over all of them, then filtered by the cursor, sorted, and only the page's rows read
+    # in full. (SQL applies the outer WHERE after the window: the count ignores the cursor.)
+    keys = (
+        f"SELECT c.{q.sort}, c.id, count(*) OVER () AS total FROM contacts c"
+        f" WHERE c.location_id = $1{condition}"
+    )
+    key_args = list(args.values)
+    page_keys = (
+        f"SELECT * FROM ({keys}) c WHERE true{sql.cursor(args)}{sql.order_by()}{sql.window(args)}"
+    )
+    page_sql = (
+        f"SELECT {_COLUMNS}, p.total FROM ({page_keys}) p"
+        f" JOIN contacts c ON c.location_id = $1 AND c.id = p.id{sql.order_by('p')}"
+    )
+    rows = await conn.fetch_all(page_sql, *args.values)
+    if rows:
+        return _page(q, rows, int(rows[0]["total"]))
+    # Past the last match (a hand-made cursor or page): the total still counts them all.
+    total = await conn.fetch_value(f"SELECT count(*) FROM ({keys}) c", *key_args)
+    return _page(q, rows, int(total))
 
 
 async def _resolve_start_after_id(conn: Connection, location_id: str, q: ListQuery) -> ListQuery:
