@@ -12,24 +12,27 @@ from __future__ import annotations
 
 import argparse
 import json
+import secrets
 import tempfile
 import urllib.request
 from pathlib import Path
 
 from bench.common import WrkResult, contactapi_server, create_location, median, wrk, yardstick
 
-POST_SCRIPT = """
+_POST_SCRIPT = """
 local counter = 0
 local threads = 0
 function setup(thread)
   threads = threads + 1
   thread:set("tid", threads)
-  thread:set("run", math.random(1, 1000000000))
+  thread:set("run", RUN)
 end
 function request()
   counter = counter + 1
-  -- Every request is a new contact: email and phone unique per thread, run and request.
-  local phone = string.format("+1%03d%07d", 200 + (run + tid) % 800, counter)
+  -- Every request is a new contact: email and phone unique per thread, run and request
+  -- (the phone's last 5 digits count requests, its first 5 come from the run and thread).
+  local phone = string.format("+1%03d%02d%05d", 200 + (run + tid) % 800,
+    math.floor(run / 800) % 100, counter % 100000)
   local body = '{"email": "bench-' .. run .. '-' .. tid .. '-' .. counter .. '@example.com", '
     .. '"firstName": "Bench", "lastName": "Mark", "phone": "' .. phone .. '", '
     .. '"companyName": "Acme Realty", "tags": ["bench", "wrk"], "source": "wrk"}'
@@ -37,6 +40,16 @@ function request()
     ["Content-Type"] = "application/json"}, body)
 end
 """
+
+
+def post_script(key: str) -> str:
+    """A wrk script whose every request creates a contact. Each call gives the emails and
+    phones a new run number: wrk's Lua random numbers are the same in every process, so
+    a run number drawn there would make every later round update the first round's
+    contacts instead of creating new ones."""
+    run = secrets.randbelow(10**9)
+    return _POST_SCRIPT.replace("KEY", key).replace("RUN", str(run))
+
 
 GET_SCRIPT = """
 wrk.headers["Authorization"] = "Bearer KEY"
@@ -76,14 +89,13 @@ def main() -> None:
         with yardstick() as ystick, contactapi_server(workdir) as api:
             contact_id = make_contact(api, key)
             get_script = GET_SCRIPT.replace("KEY", key)
-            post_script = POST_SCRIPT.replace("KEY", key)
             wrk(ystick + "/", 2)  # warm-up
             wrk(f"{api}/v1/contacts/{contact_id}", 2, get_script)
             base, gets, posts = [], [], []
             for _ in range(args.rounds):
                 base.append(wrk(ystick + "/", args.seconds))
                 gets.append(wrk(f"{api}/v1/contacts/{contact_id}", args.seconds, get_script))
-                posts.append(wrk(api + "/", args.seconds, post_script))
+                posts.append(wrk(api + "/", args.seconds, post_script(key)))
             report("yardstick", base, base)
             report("GET by id", gets, base)
             report("POST create", posts, base)

@@ -33,7 +33,7 @@ from typing import Any
 
 import psycopg
 
-from bench.bench_contacts import POST_SCRIPT
+from bench.bench_contacts import post_script
 from bench.common import (
     BACKENDS,
     ROOT,
@@ -168,16 +168,15 @@ def run_backend(
         if post_seconds <= 0:
             return
         with yardstick() as ystick:
-            script = POST_SCRIPT.replace("KEY", location["apiKey"])
             wrk(ystick + "/", 2)
             # The first seconds of writes after a bulk load run slower (caches, the WAL's first
             # growth): shown, but not in the figure, as bench_contacts warms up its GETs.
-            warm_up = wrk(api.url + "/", post_seconds, script).rps
+            warm_up = wrk(api.url + "/", post_seconds, post_script(location["apiKey"])).rps
             print(f"  POST create warm-up {warm_up:7.0f} req/s", flush=True)
             ratios = []
             for _ in range(POST_ROUNDS):
                 base = wrk(ystick + "/", post_seconds).rps
-                posts = wrk(api.url + "/", post_seconds, script).rps
+                posts = wrk(api.url + "/", post_seconds, post_script(location["apiKey"])).rps
                 ratios.append(posts / base)
                 print(f"  POST create {posts:7.0f} req/s, yardstick {base:7.0f} req/s, "
                       f"ratio {posts / base:.3f}", flush=True)  # fmt: skip
