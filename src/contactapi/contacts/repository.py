@@ -10,6 +10,7 @@ from contactapi.custom_fields.repository import values_for_contacts
 from contactapi.db.engine import Connection, Row
 from contactapi.db.locks import lock_key
 from contactapi.db.rows import insert_sql, update_row
+from contactapi.tags.repository import apply_contact_tags, record_tag_names
 
 COLUMNS = (
     "location_id", "id", "first_name", "last_name", "contact_name", "email", "email_lower",
@@ -26,6 +27,12 @@ _COLUMN_LIST = ", ".join(COLUMNS)
 _SELECT = f"SELECT {_COLUMN_LIST} FROM contacts"
 _INSERTED = (*COLUMNS, *SEARCH_COLUMNS)
 _INSERT = insert_sql("contacts", _INSERTED)
+# PostgreSQL: the contact and its tag rows in one statement, one round trip (the foreign key
+# of contact_tags is checked at the statement's end, when the contact row is there).
+_INSERT_WITH_TAGS = (
+    f"WITH contact AS ({_INSERT}) INSERT INTO contact_tags (location_id, contact_id, name)"
+    f" SELECT $1, $2, name FROM unnest(${len(_INSERTED) + 1}::text[]) AS name"
+)
 
 
 _FIND_DUPLICATE = (
@@ -91,8 +98,13 @@ class ContactRepository:
             keys.append(lock_key(self.location_id, "email", email_lower))
         if phone:
             keys.append(lock_key(self.location_id, "phone", phone))
-        for key in sorted(keys):
-            await self.conn.execute("SELECT pg_advisory_xact_lock($1)", key)
+        if keys:
+            # One round trip; the subquery's ORDER BY is the order the locks are taken in.
+            await self.conn.execute(
+                "SELECT pg_advisory_xact_lock(k)"
+                " FROM (SELECT k FROM unnest($1::bigint[]) AS k ORDER BY k) AS ordered",
+                sorted(keys),
+            )
 
     async def find_duplicate(self, email_lower: str | None, phone: str | None) -> Row | None:
         """The oldest contact with this email, else the oldest with this phone, in one statement
@@ -139,10 +151,17 @@ class ContactRepository:
         )
         return row is not None
 
-    async def insert(self, values: dict[str, Any]) -> None:
+    async def insert(self, values: dict[str, Any], tags: list[str]) -> None:
+        """A new contact and its tags (distinct names)."""
         values = {**values, "location_id": self.location_id}
         values.update(search_columns(values))
-        await self.conn.execute(_INSERT, *(values[col] for col in _INSERTED))
+        row = [values[col] for col in _INSERTED]
+        if tags and self.conn.dialect == "postgresql":
+            await self.conn.execute(_INSERT_WITH_TAGS, *row, tags)
+            await record_tag_names(self.conn, self.location_id, tags)
+            return
+        await self.conn.execute(_INSERT, *row)
+        await apply_contact_tags(self.conn, self.location_id, values["id"], tags, [])
 
     async def update(
         self, contact_id: str, values: dict[str, Any], current: Row | None = None

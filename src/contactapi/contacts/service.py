@@ -141,8 +141,7 @@ class ContactService:
         tags = data.tags or []
         values.update(id=contact_id, tags=orjson.dumps(tags).decode(), date_added=at,
                       date_updated=at)  # fmt: skip
-        await self.repo.insert(values)
-        await record_tags(self.scope.conn, self.scope.location_id, contact_id, [], tags)
+        await self.repo.insert(values, tags)
         if custom_values:
             await self.custom_fields.save_values(contact_id, custom_values)
         # The row is what was just written: no need to read it back.

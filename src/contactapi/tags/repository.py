@@ -36,14 +36,18 @@ async def apply_contact_tags(
             contact_id,
             *added,
         )
-        unknown = [(location_id, name) for name in added if (location_id, name) not in _KNOWN_TAGS]
-        if unknown:
-            await conn.execute_many(
-                "INSERT INTO tags (location_id, id, name) VALUES ($1, $2, $3)"
-                " ON CONFLICT DO NOTHING",
-                [(location_id, new_id(), name) for location_id, name in unknown],
-            )
-            conn.after_commit(lambda: _remember(unknown))
+        await record_tag_names(conn, location_id, added)
+
+
+async def record_tag_names(conn: Connection, location_id: str, names: list[str]) -> None:
+    """The location's `tags` rows for names just given to a contact."""
+    unknown = [(location_id, name) for name in names if (location_id, name) not in _KNOWN_TAGS]
+    if unknown:
+        await conn.execute_many(
+            "INSERT INTO tags (location_id, id, name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            [(location_id, new_id(), name) for location_id, name in unknown],
+        )
+        conn.after_commit(lambda: _remember(unknown))
 
 
 async def tags_in_use(conn: Connection, location_id: str) -> list[Row]:
