@@ -262,14 +262,20 @@ async def test_deprecated_page_numbers(api: Api) -> None:
 async def test_walk_while_writing_sees_every_lasting_contact_once(
     api: Api, sort: str, order: str
 ) -> None:
-    lasting = [await api.make_contact(name=f"Lasting {i}") for i in range(12)]
-    doomed = [await api.make_contact(name=f"Doomed {i}") for i in range(4)]
-    touched = [await api.make_contact(name=f"Touched {i}") for i in range(4)]
+    await _walk_while_writing(api, {"limit": 5, "sortBy": sort, "order": order})
+
+
+async def _walk_while_writing(api: Api, params: dict[str, Any]) -> None:
+    """Walks every page while contacts are created, deleted and updated between pages: each
+    contact that exists throughout is seen, and none twice. Every name holds "walker"."""
+    lasting = [await api.make_contact(name=f"Lasting Walker{i}") for i in range(12)]
+    doomed = [await api.make_contact(name=f"Doomed Walker{i}") for i in range(4)]
+    touched = [await api.make_contact(name=f"Touched Walker{i}") for i in range(4)]
     step = 0
 
     async def write_between_pages() -> None:
         nonlocal step
-        await api.make_contact(name=f"Newcomer {step}")
+        await api.make_contact(name=f"Newcomer Walker{step}")
         if step < len(doomed):
             assert (await api.delete(f"/v1/contacts/{doomed[step]['id']}")).status_code == 200
         if step < len(touched):
@@ -277,12 +283,11 @@ async def test_walk_while_writing_sees_every_lasting_contact_once(
             assert response.status_code == 200
         step += 1
 
-    seen = await _walk(api, "/v1/contacts/", {"limit": 5, "sortBy": sort, "order": order},
-                       write_between_pages)  # fmt: skip
+    seen = await _walk(api, "/v1/contacts/", params, write_between_pages)
     ids = [c["id"] for c in seen]
     assert len(ids) == len(set(ids)), "a contact was visited twice"
     must_see = [c["id"] for c in lasting]
-    if sort == "date_added":
+    if params.get("sortBy", "date_added") == "date_added":
         must_see += [c["id"] for c in touched]
     assert set(must_see) <= set(ids)
     assert step >= 3
@@ -382,6 +387,11 @@ async def test_search_total_counts_matches_before_and_past_the_cursor(api: Api, 
     assert past_cursor.json()["contacts"] == [] and past_cursor.json()["meta"]["total"] == 5
     past_page = (await api.get("/v1/contacts/", params={**params, "page": "9"})).json()
     assert past_page["contacts"] == [] and past_page["meta"]["total"] == 5
+
+
+async def test_search_walk_while_writing_sees_every_lasting_match_once(api: Api, plan: str) -> None:
+    await api.make_contact(name="Someone Else")
+    await _walk_while_writing(api, {"query": "walker", "limit": 5})
 
 
 async def test_locations_do_not_see_each_other(
