@@ -5,19 +5,25 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
+from contactapi.app import create_app
 from contactapi.db.engine import open_sqlite
 from contactapi.db.group_commit import GroupCommitWriter
+from contactapi.db.migrate import upgrade
+from contactapi.settings import Settings
+from tests.factories import make_location
 
 
 @pytest.fixture
 def writer(tmp_path: Path) -> GroupCommitWriter:
     raw = open_sqlite(str(tmp_path / "batch.db"))
     raw.execute("CREATE TABLE t (x INTEGER)")
-    return GroupCommitWriter(raw, before_commit=lambda raw: None)
+    return GroupCommitWriter(raw, before_commit=lambda raw: None, busy_timeout_ms=10_000)
 
 
 def stored(writer: GroupCommitWriter) -> list[int]:
@@ -56,3 +62,64 @@ async def test_a_batch_rolled_back_whole_answers_nothing_as_written(
     assert stored(writer) == []
     await insert(writer, 4)  # the next batch works again
     assert stored(writer) == [4]
+
+
+async def test_writes_wait_for_another_writer_off_the_event_loop(tmp_path: Path) -> None:
+    path = str(tmp_path / "locked.db")
+    raw = open_sqlite(path)
+    raw.execute("CREATE TABLE t (x INTEGER)")
+    batches: list[int] = []
+    writer = GroupCommitWriter(raw, before_commit=lambda raw: batches.append(1),
+                               busy_timeout_ms=10_000)  # fmt: skip
+    other = open_sqlite(path)
+    other.execute("BEGIN IMMEDIATE")  # another process writing
+    writes = [asyncio.ensure_future(insert(writer, x)) for x in range(1, 6)]
+    started = time.monotonic()
+    for _ in range(20):  # the event loop keeps serving while the writes wait
+        await asyncio.sleep(0.005)
+    assert time.monotonic() - started < 1.0
+    assert not any(write.done() for write in writes)
+    other.execute("COMMIT")
+    await asyncio.wait_for(asyncio.gather(*writes), 10)
+    assert stored(writer) == [1, 2, 3, 4, 5]
+    assert batches == [1], "the writes that waited share the batch that follows"
+
+
+async def test_a_write_lock_held_past_the_busy_timeout_fails_the_waiting_writes(
+    tmp_path: Path,
+) -> None:
+    path = str(tmp_path / "locked.db")
+    raw = open_sqlite(path)
+    raw.execute("CREATE TABLE t (x INTEGER)")
+    writer = GroupCommitWriter(raw, before_commit=lambda raw: None, busy_timeout_ms=100)
+    other = open_sqlite(path)
+    other.execute("BEGIN IMMEDIATE")
+    results = await asyncio.gather(insert(writer, 1), insert(writer, 2), return_exceptions=True)
+    assert all(isinstance(result, sqlite3.OperationalError) for result in results), results
+    other.execute("COMMIT")
+    await insert(writer, 3)
+    assert stored(writer) == [3]
+
+
+async def test_the_server_keeps_reading_while_another_process_holds_the_write_lock(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/shared.db", rate_limit="off",
+                        run_worker=False)  # fmt: skip
+    upgrade(settings)
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://shared") as client:
+            api = await make_location(application, client)
+            other_process = open_sqlite(f"{tmp_path}/shared.db")
+            other_process.execute("BEGIN IMMEDIATE")
+            write = asyncio.ensure_future(
+                api.post("/v1/contacts/", json={"email": "waits@example.com"})
+            )
+            started = time.monotonic()
+            listed = await api.get("/v1/contacts/")
+            assert listed.status_code == 200 and time.monotonic() - started < 1.0
+            assert not write.done()
+            other_process.execute("COMMIT")
+            assert (await asyncio.wait_for(write, 10)).status_code == 200

@@ -139,7 +139,9 @@ class SQLiteDatabase:
         # page cache than the 2 MB default keeps their upper levels in memory.
         writer.raw.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
         self._all.append(writer)
-        self._writer = GroupCommitWriter(writer.raw, before_commit=apply_pending)
+        self._writer = GroupCommitWriter(
+            writer.raw, before_commit=apply_pending, busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS
+        )
 
     async def close(self) -> None:
         for conn in self._all:
