@@ -68,6 +68,15 @@ def make_contact(base: str, key: str) -> str:
     return contact_id
 
 
+def contact_count(base: str, key: str) -> int:
+    request = urllib.request.Request(
+        base + "/v1/contacts/?limit=1", headers={"Authorization": f"Bearer {key}"}
+    )
+    with urllib.request.urlopen(request) as response:
+        total: int = json.loads(response.read())["meta"]["total"]
+    return total
+
+
 def report(name: str, results: list[WrkResult], base: list[WrkResult]) -> None:
     rps = median([r.rps for r in results])
     p50 = median([r.p50_ms for r in results])
@@ -99,6 +108,12 @@ def main() -> None:
             report("yardstick", base, base)
             report("GET by id", gets, base)
             report("POST create", posts, base)
+            # Each answered POST made a new contact (requests still in flight when wrk stopped
+            # may add a few more): the figure is of creates, not of updates.
+            created, answered = contact_count(api, key) - 1, sum(r.requests for r in posts)
+            print(f"contacts created: {created} for {answered} answered POSTs")
+            if created < answered:
+                raise SystemExit("some POSTs updated a contact instead of creating one")
 
 
 if __name__ == "__main__":

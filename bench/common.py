@@ -150,6 +150,7 @@ class WrkResult:
     rps: float
     p50_ms: float
     p99_ms: float
+    requests: int
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -174,7 +175,8 @@ def wrk(url: str, seconds: int, script: str | None = None, connections: int = 64
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if non2xx:
         raise RuntimeError(f"{non2xx[1]} failed requests against {url}:\n{out}")
-    return WrkResult(rps, _latency(out, "50"), _latency(out, "99"))
+    requests = int(re.search(r"(\d+) requests in", out)[1])  # type: ignore[index]
+    return WrkResult(rps, _latency(out, "50"), _latency(out, "99"), requests)
 
 
 def median(values: list[float]) -> float:
