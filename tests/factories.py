@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 from starlette.applications import Starlette
 
+from contactapi.app import create_app
+from contactapi.db.migrate import upgrade
 from contactapi.locations.service import create_location
+from contactapi.settings import Settings
 
 
 @dataclass
@@ -54,3 +60,16 @@ async def make_location(
     async with app.state.db.transaction(write=True) as conn:
         created = await create_location(conn, "Test location", allow_duplicates, country)
     return Api(http, created.id, created.api_key)
+
+
+@asynccontextmanager
+async def own_sqlite_app(path: Path) -> AsyncIterator[Api]:
+    """An app of its own on a new SQLite file at `path`, and a client of a location in it
+    (for what the shared test database can't show: one location alone, another process)."""
+    settings = Settings(database_url=f"sqlite:///{path}", rate_limit="off", run_worker=False)
+    upgrade(settings)
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://own") as client:
+            yield await make_location(application, client)

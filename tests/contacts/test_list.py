@@ -12,11 +12,8 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from contactapi.app import create_app
 from contactapi.contacts import search
-from contactapi.db.migrate import upgrade
-from contactapi.settings import Settings
-from tests.factories import Api, make_location
+from tests.factories import Api, make_location, own_sqlite_app
 
 
 def _names(response: httpx.Response) -> list[str]:
@@ -417,19 +414,12 @@ async def test_list_requires_a_key(http: httpx.AsyncClient) -> None:
 
 async def test_a_location_holding_every_contact_counts_inside_the_index(tmp_path: Path) -> None:
     """SQLite: with one location, the term's count in the index is the total, unread."""
-    settings = Settings(database_url=f"sqlite:///{tmp_path}/one.db", rate_limit="off",
-                        run_worker=False)  # fmt: skip
-    upgrade(settings)
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://one") as client:
-            only = await make_location(application, client)
-            for i in range(6):
-                await only.make_contact(name=f"Solo {i}", companyName="Lonely" if i % 2 else "")
-            body = (await only.get("/v1/contacts/?query=lonely&limit=2")).json()
-            assert body["meta"]["total"] == 3
-            assert len(await _walk(only, "/v1/contacts/", {"query": "lonely", "limit": 2})) == 3
+    async with own_sqlite_app(tmp_path / "one.db") as only:
+        for i in range(6):
+            await only.make_contact(name=f"Solo {i}", companyName="Lonely" if i % 2 else "")
+        body = (await only.get("/v1/contacts/?query=lonely&limit=2")).json()
+        assert body["meta"]["total"] == 3
+        assert len(await _walk(only, "/v1/contacts/", {"query": "lonely", "limit": 2})) == 3
 
 
 async def test_next_page_url_never_carries_a_malformed_host_header(api: Api) -> None:

@@ -8,15 +8,11 @@ import sqlite3
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
-from contactapi.app import create_app
 from contactapi.db.engine import open_sqlite
 from contactapi.db.group_commit import GroupCommitWriter
-from contactapi.db.migrate import upgrade
-from contactapi.settings import Settings
-from tests.factories import make_location
+from tests.factories import own_sqlite_app
 
 
 @pytest.fixture
@@ -104,22 +100,13 @@ async def test_a_write_lock_held_past_the_busy_timeout_fails_the_waiting_writes(
 async def test_the_server_keeps_reading_while_another_process_holds_the_write_lock(
     tmp_path: Path,
 ) -> None:
-    settings = Settings(database_url=f"sqlite:///{tmp_path}/shared.db", rate_limit="off",
-                        run_worker=False)  # fmt: skip
-    upgrade(settings)
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://shared") as client:
-            api = await make_location(application, client)
-            other_process = open_sqlite(f"{tmp_path}/shared.db")
-            other_process.execute("BEGIN IMMEDIATE")
-            write = asyncio.ensure_future(
-                api.post("/v1/contacts/", json={"email": "waits@example.com"})
-            )
-            started = time.monotonic()
-            listed = await api.get("/v1/contacts/")
-            assert listed.status_code == 200 and time.monotonic() - started < 1.0
-            assert not write.done()
-            other_process.execute("COMMIT")
-            assert (await asyncio.wait_for(write, 10)).status_code == 200
+    async with own_sqlite_app(tmp_path / "shared.db") as api:
+        other_process = open_sqlite(f"{tmp_path}/shared.db")
+        other_process.execute("BEGIN IMMEDIATE")
+        write = asyncio.ensure_future(api.post("/v1/contacts/", json={"email": "w@example.com"}))
+        started = time.monotonic()
+        listed = await api.get("/v1/contacts/")
+        assert listed.status_code == 200 and time.monotonic() - started < 1.0
+        assert not write.done()
+        other_process.execute("COMMIT")
+        assert (await asyncio.wait_for(write, 10)).status_code == 200
