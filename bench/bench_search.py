@@ -20,7 +20,6 @@ Needs wrk, and PostgreSQL at CONTACTAPI_BENCH_POSTGRES_URL or CONTACTAPI_TEST_PO
 from __future__ import annotations
 
 import argparse
-import hashlib
 import http.client
 import json
 import random
@@ -47,6 +46,7 @@ from bench.common import (
     wrk,
     yardstick,
 )
+from contactapi.auth import hash_key
 
 COMMON_TERMS = ["garcia", "johnson", "martinez", "anderson", "thompson", "robinson", "walker",
                 "hernandez", "campbell", "mitchell"]  # fmt: skip
@@ -106,7 +106,7 @@ def sample_rows(url: str, location: str, depth: int) -> tuple[list[str], list[tu
 
 def location_of(url: str, key: str) -> str:
     """The location an API key belongs to (keys are stored as their SHA-256)."""
-    digest = hashlib.sha256(key.encode()).hexdigest()
+    digest = hash_key(key)
     sql = "SELECT location_id FROM api_keys WHERE key_hash = {p}"
     if url.startswith("sqlite"):
         db = sqlite3.connect(url.removeprefix("sqlite:///"))

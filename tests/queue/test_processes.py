@@ -9,7 +9,6 @@ import contextlib
 import json
 import os
 import re
-import secrets
 import signal
 import subprocess
 import time
@@ -20,14 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
 
 from contactapi.app import create_app
 from contactapi.db.engine import create_database
 from contactapi.db.migrate import upgrade
 from contactapi.settings import Settings
-from tests.conftest import ADMIN_URL, _with_database
+from tests.conftest import postgres_database
 from tests.factories import Api, make_location
 from tests.live import CONTACTAPI, LiveServer, create_location, free_port, live_server
 
@@ -88,14 +86,8 @@ def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'queue.db'}"
         return
-    name = f"contactapi_queue_{secrets.token_hex(4)}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    try:
-        yield _with_database(ADMIN_URL, name)
-    finally:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    with postgres_database("contactapi_queue") as url:
+        yield url
 
 
 async def wait_for(what: str, check: Any, timeout: float) -> None:
