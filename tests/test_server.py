@@ -110,3 +110,38 @@ def test_access_log_is_one_json_line_per_request_without_secrets(
     assert by_id[generated]["status"] == 200
     assert by_id[missing.headers["x-request-id"]]["status"] == 404
     assert key not in server.log and "secret-body-value" not in server.log
+
+
+def test_processes_writing_one_database_lose_nothing_and_dedupe_across_them(
+    database_url: str, tmp_path: Path
+) -> None:
+    _, key = create_location(database_url)
+    answers: list[httpx.Response] = []
+    lock = threading.Lock()
+
+    def run(thread: int, base_url: str) -> None:
+        with httpx.Client(headers={"Authorization": f"Bearer {key}"}, timeout=30) as client:
+            for n in range(20):
+                # Every fourth create is the same contact, sent from every thread.
+                email = "same@example.com" if n % 4 == 0 else f"t{thread}-{n}@example.com"
+                response = client.post(f"{base_url}/v1/contacts/", json={"email": email})
+                with lock:
+                    answers.append(response)
+
+    args = ("--workers", "3", "--no-worker", "--rate-limit", "off")
+    with live_server(database_url, tmp_path, *args) as server:
+        threads = [threading.Thread(target=run, args=(t, server.base_url)) for t in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        listed = httpx.get(
+            f"{server.base_url}/v1/contacts/?limit=1", headers={"Authorization": f"Bearer {key}"}
+        )
+    assert [a.status_code for a in answers] == [200] * 160
+    # A request id carries the id of the process that answered (after a 12-digit prefix).
+    assert len({a.headers["x-request-id"][12:18] for a in answers}) >= 2
+    contacts = [a.json()["contact"] for a in answers]
+    same = {c["id"] for c in contacts if c["email"] == "same@example.com"}
+    assert len(same) == 1
+    assert listed.json()["meta"]["total"] == 8 * 15 + 1

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from contactapi.db.engine import open_sqlite
-from contactapi.db.group_commit import GroupCommitWriter
+from contactapi.db.group_commit import GroupCommitWriter, WriteLock
 from tests.factories import own_sqlite_app
 
 
@@ -110,3 +110,63 @@ async def test_the_server_keeps_reading_while_another_process_holds_the_write_lo
         assert not write.done()
         other_process.execute("COMMIT")
         assert (await asyncio.wait_for(write, 10)).status_code == 200
+
+
+async def test_queued_works_run_in_one_batch_each_in_its_own_savepoint(
+    writer: GroupCommitWriter,
+) -> None:
+    batches: list[int] = []
+    writer.before_commit = lambda raw: batches.append(1)
+
+    async def work(conn: sqlite3.Connection, x: int) -> int:
+        conn.execute("INSERT INTO t VALUES (?)", (x,))
+        if x == 2:
+            raise ValueError("this work fails")
+        return x * 10
+
+    results = await asyncio.gather(
+        *(writer.run(lambda conn, x=x: work(conn, x)) for x in (1, 2, 3)), return_exceptions=True
+    )
+    assert results[0] == 10 and results[2] == 30
+    assert isinstance(results[1], ValueError)
+    assert stored(writer) == [1, 3]
+    assert batches == [1]
+
+
+async def test_a_work_that_suspends_fails_and_leaves_nothing(writer: GroupCommitWriter) -> None:
+    async def suspends(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO t VALUES (1)")
+        await asyncio.sleep(0.01)  # the batch cannot wait for it: its lock is held for SQL only
+        conn.execute("INSERT INTO t VALUES (2)")
+
+    with pytest.raises(RuntimeError, match="suspends"):
+        await writer.run(suspends)
+    await insert(writer, 3)
+    assert stored(writer) == [3]
+
+
+async def test_writers_of_one_file_hand_the_lock_over_off_the_event_loop(
+    tmp_path: Path,
+) -> None:
+    path = str(tmp_path / "shared.db")
+    first = open_sqlite(path)
+    first.execute("CREATE TABLE t (x INTEGER)")
+    other_process = WriteLock(path + "-writelock")
+    writer = GroupCommitWriter(first, before_commit=lambda raw: None, busy_timeout_ms=10_000,
+                               lock=WriteLock(path + "-writelock"))  # fmt: skip
+    other_process.acquire()  # another process's batch holds the lock
+
+    async def work(conn: sqlite3.Connection, x: int) -> None:
+        conn.execute("INSERT INTO t VALUES (?)", (x,))
+
+    writes = [asyncio.ensure_future(writer.run(lambda c, x=x: work(c, x))) for x in range(1, 4)]
+    started = time.monotonic()
+    for _ in range(20):  # the event loop keeps serving while the writes wait
+        await asyncio.sleep(0.005)
+    assert time.monotonic() - started < 1.0
+    assert not any(write.done() for write in writes)
+    assert stored(writer) == []
+    other_process.release()
+    await asyncio.wait_for(asyncio.gather(*writes), 10)
+    assert stored(writer) == [1, 2, 3]
+    assert other_process.try_acquire(), "the writer let the lock go after its commit"

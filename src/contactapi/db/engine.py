@@ -12,18 +12,19 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import lru_cache
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 import asyncpg
 
-from contactapi.db.group_commit import GroupCommitWriter
+from contactapi.db.group_commit import GroupCommitWriter, WriteLock
 from contactapi.db.search_index import apply_pending
 from contactapi.settings import Settings
 
 Row = Mapping[str, Any]
+T = TypeVar("T")
 Dialect = Literal["sqlite", "postgresql"]
 
 # How long a SQLite writer waits for another process's write lock before giving up.
@@ -55,6 +56,14 @@ class Database(Protocol):
     async def close(self) -> None: ...
 
     def transaction(self, *, write: bool, snapshot: bool = False) -> Any: ...
+
+    async def run(
+        self,
+        work: Callable[[Any], Coroutine[Any, Any, T]],
+        *,
+        write: bool,
+        snapshot: bool = False,
+    ) -> T: ...
 
 
 _PLACEHOLDER = re.compile(r"\$(\d+)")
@@ -128,6 +137,7 @@ class SQLiteDatabase:
         self._readers: asyncio.Queue[SQLiteConnection] = asyncio.Queue()
         self._all: list[SQLiteConnection] = []
         self._writer: GroupCommitWriter | None = None
+        self._lock: WriteLock | None = None
 
     async def connect(self) -> None:
         for _ in range(self.pool_size):
@@ -139,20 +149,50 @@ class SQLiteDatabase:
         # page cache than the 2 MB default keeps their upper levels in memory.
         writer.raw.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
         self._all.append(writer)
+        self._lock = WriteLock(self.path + "-writelock")
         self._writer = GroupCommitWriter(
-            writer.raw, before_commit=apply_pending, busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS
+            writer.raw,
+            before_commit=apply_pending,
+            busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS,
+            lock=self._lock,
         )
 
     async def close(self) -> None:
         for conn in self._all:
             conn.raw.close()
         self._all.clear()
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
 
     def transaction(
         self, *, write: bool, snapshot: bool = False
     ) -> AbstractAsyncContextManager[SQLiteConnection]:
         """`snapshot`: a read whose statements must all see one state of the database."""
         return self._write() if write else _SQLiteRead(self._readers, snapshot)
+
+    async def run(
+        self,
+        work: Callable[[SQLiteConnection], Coroutine[Any, Any, T]],
+        *,
+        write: bool,
+        snapshot: bool = False,
+    ) -> T:
+        """`work(connection)` in one transaction. A write runs inside the next write batch,
+        which runs it: it must not await anything but this connection's calls."""
+        if not write:
+            async with _SQLiteRead(self._readers, snapshot) as conn:
+                return await work(conn)
+        assert self._writer is not None, "database not connected"
+        conns: list[SQLiteConnection] = []
+
+        def in_batch(raw: sqlite3.Connection) -> Coroutine[Any, Any, T]:
+            conns.append(SQLiteConnection(raw))
+            return work(conns[-1])
+
+        result = await self._writer.run(in_batch)
+        conns[0]._committed()
+        return result
 
     @asynccontextmanager
     async def _write(self) -> AsyncIterator[SQLiteConnection]:
@@ -249,6 +289,16 @@ class PostgresDatabase:
             async with raw.transaction(isolation=isolation, readonly=not write):
                 yield conn
             conn._committed()
+
+    async def run(
+        self,
+        work: Callable[[PostgresConnection], Awaitable[T]],
+        *,
+        write: bool,
+        snapshot: bool = False,
+    ) -> T:
+        async with self.transaction(write=write, snapshot=snapshot) as conn:
+            return await work(conn)
 
 
 async def _nothing_to_reset(conn: asyncpg.Connection) -> None:

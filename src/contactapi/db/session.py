@@ -7,7 +7,7 @@ raises. Services and repositories flush nothing and commit nothing themselves.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -34,7 +34,7 @@ class Scope:
 
 
 # A handler gets the request, its scope, and the body (or what `prepare` made of it).
-Handler = Callable[[Request, Scope, Any], Awaitable[Response]]
+Handler = Callable[[Request, Scope, Any], Coroutine[Any, Any, Response]]
 Prepare = Callable[[dict[str, Any], Location], Any]
 BodyMode = Literal["none", "optional", "required"]
 
@@ -78,8 +78,12 @@ def endpoint(
                             name, f"The {name} must not contain NUL characters.", "invalid"
                         )
             payload = prepare(data, location) if prepare is not None else data
-            async with db.transaction(write=write, snapshot=snapshot) as conn:
-                return await handler(request, Scope(conn, location), payload)
+            # SQLite runs a write inside the next write batch, back to back with the others.
+            return await db.run(
+                lambda conn: handler(request, Scope(conn, location), payload),
+                write=write,
+                snapshot=snapshot,
+            )
 
         run.__name__ = handler.__name__
         run.__doc__ = handler.__doc__
