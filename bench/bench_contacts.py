@@ -83,7 +83,7 @@ def report(name: str, results: list[WrkResult], base: list[WrkResult]) -> None:
     p99 = median([r.p99_ms for r in results])
     ratio = median([r.rps / b.rps for r, b in zip(results, base, strict=True)])
     print(
-        f"{name:<12} {rps:>9.0f} req/s  ratio {ratio:5.2f}   p50 {p50:6.2f} ms  p99 {p99:6.2f} ms"
+        f"{name:<12} {rps:>9.0f} req/s  ratio {ratio:5.3f}   p50 {p50:6.2f} ms  p99 {p99:6.2f} ms"
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 from starlette.applications import Starlette
@@ -68,6 +70,23 @@ async def test_body_over_one_mebibyte_is_413(api: Api) -> None:
     assert response.status_code == 413
     assert response.json() == {"msg": "Payload Too Large"}
     found = await api.get("/v1/contacts/lookup", params={"email": "big@example.com"})
+    assert found.json() == {"contacts": []}
+
+
+async def test_a_body_sent_in_chunks_is_read_whole_and_its_size_counted(api: Api) -> None:
+    async def chunks(*parts: bytes) -> AsyncIterator[bytes]:
+        for part in parts:
+            yield part
+
+    # No Content-Length: the size is known only once the chunks are read.
+    sent = chunks(b'{"email": "chunked@', b'example.com", "firstName"', b': "Chunk"}')
+    response = await api.post("/v1/contacts/", content=sent)
+    assert response.status_code == 200, response.text
+    assert response.json()["contact"]["firstName"] == "Chunk"
+    oversized = chunks(b'{"email": "huge@example.com", "source": "', *[b"x" * 65536] * 17, b'"}')
+    response = await api.post("/v1/contacts/", content=oversized)
+    assert response.status_code == 413
+    found = await api.get("/v1/contacts/lookup", params={"email": "huge@example.com"})
     assert found.json() == {"contacts": []}
 
 

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -42,16 +42,23 @@ def refuse_oversized(request: Request, limit: int = MAX_BODY_BYTES) -> None:
 
 
 async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
-    """The raw body, refused with 413 past `limit` before anything is parsed."""
+    """The raw body, refused with 413 past `limit` before anything is parsed. Read from the
+    ASGI messages themselves: `Request.stream()` is an async generator, and the event loop's
+    bookkeeping of each one cost about 3% of a create."""
     refuse_oversized(request, limit)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise PayloadTooLarge()
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 async def json_object(request: Request, *, required: bool = True) -> dict[str, Any]:
