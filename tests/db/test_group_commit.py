@@ -170,3 +170,22 @@ async def test_writers_of_one_file_hand_the_lock_over_off_the_event_loop(
     await asyncio.wait_for(asyncio.gather(*writes), 10)
     assert stored(writer) == [1, 2, 3]
     assert other_process.try_acquire(), "the writer let the lock go after its commit"
+
+
+async def test_queued_works_rolled_back_whole_answer_nothing_as_written(
+    writer: GroupCommitWriter,
+) -> None:
+    async def work(conn: sqlite3.Connection, x: int) -> int:
+        conn.execute("INSERT INTO t VALUES (?)", (x,))
+        if x == 2:
+            conn.execute("ROLLBACK")  # what SQLite does itself on a full disk or an I/O error
+            raise sqlite3.OperationalError("disk I/O error")
+        return x
+
+    results = await asyncio.gather(
+        *(writer.run(lambda conn, x=x: work(conn, x)) for x in (1, 2, 3)), return_exceptions=True
+    )
+    assert all(isinstance(result, sqlite3.OperationalError) for result in results), results
+    assert stored(writer) == []
+    assert await writer.run(lambda conn: work(conn, 4)) == 4  # the next batch works again
+    assert stored(writer) == [4]

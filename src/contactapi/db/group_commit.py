@@ -212,8 +212,8 @@ class GroupCommitWriter:
             batch.aborted = True
             queued.error = exc
             return
-        coroutine = queued.work(self.raw)
         try:
+            coroutine = queued.work(self.raw)
             coroutine.send(None)
         except StopIteration as returned:
             queued.value = returned.value
