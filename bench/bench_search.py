@@ -8,7 +8,7 @@ and one keep-alive client times each case (p50/p99 over many requests):
 - POST create with the search index maintained, by wrk (-t2 -c64), after a warm-up round:
   the median ratio over rounds alternating with the yardstick (bench/yardstick.py: a
   framework-free ASGI app on uvicorn answering a fixed 600-byte JSON);
-- the server process's memory (RSS now, and its peak).
+- the memory of each serving process (RSS now, and its peak).
 
     .venv/bin/python -m bench.bench_search [--count N] [--only sqlite|postgresql]
     .venv/bin/python -m bench.bench_search --database URL --key KEY   # a seeded database
@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import random
 import re
 import sqlite3
@@ -61,6 +62,17 @@ def memory_kb(pid: int) -> tuple[int, int]:
     rss = int(re.search(r"VmRSS:\s+(\d+)", status)[1])  # type: ignore[index]
     peak = int(re.search(r"VmHWM:\s+(\d+)", status)[1])  # type: ignore[index]
     return rss, peak
+
+
+def report_memory(server_pid: int, when: str) -> None:
+    """RSS and peak of each process that serves: the server's children (its main process
+    only supervises them)."""
+    children = Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text().split()
+    figures = ", ".join(
+        f"RSS {rss / 1024:.0f} MB (peak {peak / 1024:.0f} MB)"
+        for rss, peak in (memory_kb(int(pid)) for pid in children)
+    )
+    print(f"  server memory{when}, per serving process: {figures}", flush=True)
 
 
 class Client:
@@ -140,6 +152,9 @@ def seed_backend(name: str, url: str, count: int) -> dict[str, str]:
     started = time.monotonic()
     contactapi(ROOT, "seed", "--location", location["id"], "--count", str(count), "--database", url)
     print(f"  seed: {time.monotonic() - started:.0f} s", flush=True)
+    # The bulk load leaves ~1 GB of dirty pages for the kernel to write back: flushed now, so
+    # that the writeback does not slow the first minutes of measured fsyncs.
+    os.sync()
     return location
 
 
@@ -162,8 +177,7 @@ def run_backend(
             "common query total (limit=1)": [{"query": t, "limit": 1} for t in COMMON_TERMS],
         }  # fmt: skip
         measure(client, cases, requests)
-        rss, peak = memory_kb(api.pid)
-        print(f"  server memory: RSS {rss / 1024:.0f} MB, peak {peak / 1024:.0f} MB", flush=True)
+        report_memory(api.pid, "")
 
         if post_seconds <= 0:
             return
@@ -181,8 +195,7 @@ def run_backend(
                 print(f"  POST create {posts:7.0f} req/s, yardstick {base:7.0f} req/s, "
                       f"ratio {posts / base:.3f}", flush=True)  # fmt: skip
             print(f"  POST create ratio, median of {POST_ROUNDS}: {median(ratios):.3f}")
-        rss, peak = memory_kb(api.pid)
-        print(f"  server memory after POSTs: RSS {rss / 1024:.0f} MB, peak {peak / 1024:.0f} MB")
+        report_memory(api.pid, " after POSTs")
 
 
 def main() -> None:
