@@ -101,6 +101,8 @@ class GroupCommitWriter:
         # Requests inside their savepoint; the batch commits once none is.
         self._inside = 0
         self._left: asyncio.Future[None] | None = None
+        # Batches committed so far.
+        self.batches = 0
 
     async def run(self, work: Callable[[sqlite3.Connection], Coroutine[Any, Any, T]]) -> T:
         """`work(connection)` in a savepoint of the next batch, its result (or error) once
@@ -271,6 +273,7 @@ class GroupCommitWriter:
         # COMMIT would first wait for the busy loop to hand over the GIL, holding the write
         # lock the other processes wait for (measured: 5% fewer creates with two workers).
         self.raw.execute("COMMIT")
+        self.batches += 1
         self._release()
 
     @asynccontextmanager
