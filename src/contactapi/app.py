@@ -105,13 +105,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
         gc.freeze()
         gc.set_threshold(10_000, 50, 100)
         app.state.db = db
-        limiter = app.state.rate_limiter = (
-            SharedRateLimiter(
-                rate_limit, state_file(settings.state_dir, settings.database_url, rate_limit)
+        try:
+            limiter = app.state.rate_limiter = (
+                SharedRateLimiter(
+                    rate_limit, state_file(settings.state_dir, settings.database_url, rate_limit)
+                )
+                if rate_limit
+                else None
             )
-            if rate_limit
-            else None
-        )
+        except BaseException:
+            await db.close()
+            raise
         worker: Worker | None = None
         worker_task: asyncio.Task[None] | None = None
         if settings.run_worker:

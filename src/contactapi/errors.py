@@ -24,6 +24,15 @@ class ApiError(Exception):
         return {"msg": "Bad Request"}
 
 
+class ServiceUnavailable(ApiError):
+    """A passing condition (a busy database): the client may retry after a second."""
+
+    status_code = 503
+
+    def body(self) -> object:
+        return {"msg": "Service Unavailable"}
+
+
 class BadRequest(ApiError):
     def __init__(self, detail: str | None = None) -> None:
         super().__init__(detail)
@@ -120,6 +129,8 @@ def json_response(body: object, status_code: int = 200) -> Response:
 async def api_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
     response = json_response(exc.body(), exc.status_code)
+    if isinstance(exc, ServiceUnavailable):
+        response.headers["Retry-After"] = "1"
     if isinstance(exc, TooManyRequests):
         response.headers["Retry-After"] = str(exc.retry_after_seconds)
         request.scope.setdefault("state", {})["rate_limit_headers"] = exc.headers

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from contactapi.db import engine
 from contactapi.db.engine import open_sqlite
-from contactapi.db.group_commit import GroupCommitWriter, WriteLock
+from contactapi.db.group_commit import DatabaseBusy, GroupCommitWriter, WriteLock
 from tests.factories import own_sqlite_app
 
 
@@ -91,7 +92,7 @@ async def test_a_write_lock_held_past_the_busy_timeout_fails_the_waiting_writes(
     other = open_sqlite(path)
     other.execute("BEGIN IMMEDIATE")
     results = await asyncio.gather(insert(writer, 1), insert(writer, 2), return_exceptions=True)
-    assert all(isinstance(result, sqlite3.OperationalError) for result in results), results
+    assert all(isinstance(result, DatabaseBusy) for result in results), results
     other.execute("COMMIT")
     await insert(writer, 3)
     assert stored(writer) == [3]
@@ -189,3 +190,44 @@ async def test_queued_works_rolled_back_whole_answer_nothing_as_written(
     assert stored(writer) == []
     assert await writer.run(lambda conn: work(conn, 4)) == 4  # the next batch works again
     assert stored(writer) == [4]
+
+
+async def test_a_side_lock_held_past_the_busy_timeout_fails_the_writes_and_is_not_kept(
+    tmp_path: Path,
+) -> None:
+    path = str(tmp_path / "shared.db")
+    raw = open_sqlite(path)
+    raw.execute("CREATE TABLE t (x INTEGER)")
+    other_process = WriteLock(path + "-writelock")
+    writer = GroupCommitWriter(raw, before_commit=lambda raw: None, busy_timeout_ms=100,
+                               lock=WriteLock(path + "-writelock"))  # fmt: skip
+    other_process.acquire()
+    with pytest.raises(DatabaseBusy):
+        await insert(writer, 1)
+    other_process.release()
+    # The wait that timed out still took the lock once it was free, and gave it back.
+    for _ in range(100):
+        await asyncio.sleep(0.01)
+        if other_process.try_acquire():
+            break
+    else:
+        raise AssertionError("the writer kept the lock after its batch gave up")
+    other_process.release()
+    await insert(writer, 2)
+    assert stored(writer) == [2]
+
+
+async def test_a_write_that_finds_the_database_busy_past_the_timeout_is_a_503(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    async with own_sqlite_app(tmp_path / "busy.db") as api:
+        seed = open_sqlite(f"{tmp_path}/busy.db")  # a writer without the side lock
+        seed.execute("BEGIN IMMEDIATE")
+        response = await api.post("/v1/contacts/", json={"email": "busy@example.com"})
+        assert response.status_code == 503
+        assert response.json() == {"msg": "Service Unavailable"}
+        assert response.headers["retry-after"] == "1"
+        seed.execute("COMMIT")
+        again = await api.post("/v1/contacts/", json={"email": "busy@example.com"})
+        assert again.status_code == 200

@@ -21,7 +21,7 @@ from typing import Any, Literal, Protocol, TypeVar
 
 import asyncpg
 
-from contactapi.db.group_commit import GroupCommitWriter, WriteLock
+from contactapi.db.group_commit import GroupCommitWriter, WriteLock, in_thread
 from contactapi.db.search_index import apply_pending
 from contactapi.settings import Settings
 
@@ -188,7 +188,7 @@ class SQLiteDatabase:
                     continue
                 checkpointed = writer.batches
                 try:
-                    await asyncio.to_thread(_checkpoint, conn)
+                    await in_thread(_checkpoint, conn)
                 except sqlite3.Error:
                     # Another process's checkpoint is running: it copies the same pages.
                     log.debug("background checkpoint skipped", exc_info=True)
@@ -196,6 +196,8 @@ class SQLiteDatabase:
             conn.close()
 
     async def close(self) -> None:
+        if self._writer is not None:
+            await self._writer.drain()
         if self._checkpoints is not None:
             self._stop_checkpoints.set()
             await self._checkpoints

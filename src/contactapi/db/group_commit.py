@@ -24,12 +24,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import logging
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
+from contactapi.errors import ServiceUnavailable
+
+log = logging.getLogger("contactapi.db")
 T = TypeVar("T")
 Work = Callable[[sqlite3.Connection], Coroutine[Any, Any, Any]]
 
@@ -92,6 +96,8 @@ class GroupCommitWriter:
         self.busy_timeout_ms = busy_timeout_ms
         self.lock = lock
         self._locked = False
+        self._acquiring: asyncio.Future[None] | None = None
+        self._lock_waiters = 0
         # Work for the next batch: run by the batch itself, back to back (`run`), or by
         # requests woken once it is open (`transaction`). And the batch open to the latter.
         self._work: list[_Queued] = []
@@ -126,6 +132,11 @@ class GroupCommitWriter:
         self._start()
         return await waiting
 
+    async def drain(self) -> None:
+        """Returns once every queued write has been committed (or failed)."""
+        while self._driver is not None:
+            await asyncio.shield(self._driver)
+
     def _start(self) -> None:
         if self._driver is None:
             self._driver = asyncio.ensure_future(self._drive())
@@ -145,7 +156,7 @@ class GroupCommitWriter:
             await self._begin()
         except BaseException as exc:
             for queued_work in works:
-                queued_work.error = exc
+                queued_work.error = _batch_failed(exc)
                 _settle(queued_work.done)
             queued, self._queued = self._queued, []
             for waiting in queued:
@@ -167,20 +178,33 @@ class GroupCommitWriter:
                 raise sqlite3.OperationalError("the write batch was rolled back")
             self._commit()
         except BaseException as exc:
-            if self.raw.in_transaction:
-                self.raw.execute("ROLLBACK")
+            batch.aborted = True
             batch.committed.set_exception(exc)
             # Every request retrieves it; mark it retrieved for the loop's bookkeeping.
             batch.committed.exception()
             for queued_work in works:
                 if queued_work.error is None:
-                    queued_work.error = exc
+                    queued_work.error = _batch_failed(exc)
+            self._rollback()
+            if not isinstance(exc, Exception):
+                raise  # cancelled (shutdown): after the cleanup below
         else:
             batch.committed.set_result(None)
         finally:
-            self._release()
-            for queued_work in works:
-                _settle(queued_work.done)
+            try:
+                self._release()
+            finally:
+                for queued_work in works:
+                    _settle(queued_work.done)
+
+    def _rollback(self) -> None:
+        """Ends a failed batch. A ROLLBACK that fails too (the disk is gone) is logged; the next
+        batch tries it again before it begins."""
+        if self.raw.in_transaction:
+            try:
+                self.raw.execute("ROLLBACK")
+            except sqlite3.Error:
+                log.exception("ROLLBACK of a failed write batch failed")
 
     async def _let_transactions_in(self, batch: _Batch) -> None:
         """Wakes the requests queued by `transaction`, then waits until all have left."""
@@ -217,15 +241,18 @@ class GroupCommitWriter:
         try:
             coroutine = queued.work(self.raw)
             coroutine.send(None)
+            coroutine.close()
+            queued.error = RuntimeError("a write transaction awaited something that suspends")
         except StopIteration as returned:
             queued.value = returned.value
         except BaseException as exc:
             queued.error = exc
-        else:
-            coroutine.close()
-            queued.error = RuntimeError("a write transaction awaited something that suspends")
         if queued.error is None:
-            self.raw.execute("RELEASE request")
+            try:
+                self.raw.execute("RELEASE request")
+            except sqlite3.Error as exc:
+                batch.aborted = True
+                queued.error = exc
         else:
             try:
                 self.raw.execute("ROLLBACK TO request")
@@ -237,17 +264,49 @@ class GroupCommitWriter:
 
     async def _begin(self) -> None:
         """The side lock, then BEGIN IMMEDIATE; each tried at once, else waited for in a
-        thread."""
-        if self.lock is not None and not self.lock.try_acquire():
-            await asyncio.to_thread(self.lock.acquire)
-        self._locked = True
+        thread, each for up to the busy timeout."""
+        await self._take_lock()
         try:
+            self._rollback()  # a transaction left open by a failed ROLLBACK
             if not self._try_begin():
-                # The busy timeout bounds the wait.
-                await asyncio.to_thread(self.raw.execute, "BEGIN IMMEDIATE")
+                try:
+                    await in_thread(self.raw.execute, "BEGIN IMMEDIATE")
+                except sqlite3.OperationalError as exc:
+                    if _is_busy(exc):
+                        raise DatabaseBusy() from exc
+                    raise
         except BaseException:
+            self._rollback()
             self._release()
             raise
+
+    async def _take_lock(self) -> None:
+        if self.lock is None:
+            return
+        if self._acquiring is None:
+            if self.lock.try_acquire():
+                self._locked = True
+                return
+            acquiring = asyncio.ensure_future(asyncio.to_thread(self.lock.acquire))
+            acquiring.add_done_callback(self._acquired)
+            self._acquiring = acquiring
+        # A wait that timed out leaves the acquire running: the next batch waits for it.
+        self._lock_waiters += 1
+        try:
+            await asyncio.wait_for(asyncio.shield(self._acquiring), self.busy_timeout_ms / 1000)
+        except TimeoutError:
+            raise DatabaseBusy() from None
+        finally:
+            self._lock_waiters -= 1
+        self._acquiring = None
+        self._locked = True
+
+    def _acquired(self, acquiring: asyncio.Future[None]) -> None:
+        """An acquire that finished after every batch waiting for it gave up: let it go."""
+        if not self._lock_waiters and acquiring is self._acquiring:
+            self._acquiring = None
+            if acquiring.exception() is None and self.lock is not None:
+                self.lock.release()
 
     def _try_begin(self) -> bool:
         """BEGIN IMMEDIATE without waiting: False when another writer holds SQLite's lock."""
@@ -313,6 +372,34 @@ class GroupCommitWriter:
         self._inside -= 1
         if not self._inside and self._left is not None and not self._left.done():
             self._left.set_result(None)
+
+
+class DatabaseBusy(ServiceUnavailable):
+    """Another writer held the database past the busy timeout: the client may retry."""
+
+
+async def in_thread(function: Callable[..., Any], *args: Any) -> Any:
+    """`function(*args)` in a thread. Cancelled meanwhile, it still waits for the thread to
+    return before it re-raises: the connection the thread uses must not be touched earlier."""
+    running = asyncio.ensure_future(asyncio.to_thread(function, *args))
+    try:
+        return await asyncio.shield(running)
+    except asyncio.CancelledError:
+        with contextlib.suppress(BaseException):
+            await running
+        raise
+
+
+def _batch_failed(exc: BaseException) -> BaseException:
+    """Each request of a failed batch gets an error of its own, not one object raised (and
+    its traceback grown) in every request's task."""
+    if isinstance(exc, DatabaseBusy):
+        return DatabaseBusy()
+    if isinstance(exc, Exception):
+        failed = sqlite3.OperationalError(f"the write batch failed: {exc}")
+        failed.__cause__ = exc
+        return failed
+    return exc
 
 
 def _settle(done: asyncio.Future[None]) -> None:
