@@ -157,7 +157,8 @@ class SQLiteDatabase:
             self._readers.put_nowait(conn)
         writer = SQLiteConnection(open_sqlite(self.path))
         # The writer walks the indexes of every write (the search index above all): a larger
-        # page cache than the 2 MB default keeps their upper levels in memory.
+        # page cache than the 2 MB default keeps their upper levels in memory (between batches
+        # only while no other process writes: SQLite drops the cache when the file changed).
         writer.raw.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
         writer.raw.execute(f"PRAGMA wal_autocheckpoint = {WRITER_AUTOCHECKPOINT_PAGES}")
         self._all.append(writer)
@@ -228,14 +229,9 @@ class SQLiteDatabase:
             async with _SQLiteRead(self._readers, snapshot) as conn:
                 return await work(conn)
         assert self._writer is not None, "database not connected"
-        conns: list[SQLiteConnection] = []
-
-        def in_batch(raw: sqlite3.Connection) -> Coroutine[Any, Any, T]:
-            conns.append(SQLiteConnection(raw))
-            return work(conns[-1])
-
-        result = await self._writer.run(in_batch)
-        conns[0]._committed()
+        conn = SQLiteConnection(self._writer.raw)
+        result = await self._writer.run(lambda raw: work(conn))
+        conn._committed()
         return result
 
     @asynccontextmanager
