@@ -133,3 +133,12 @@ async def test_unhandled_fault_is_500_without_trace(settings: Settings) -> None:
     assert response.json() == {"msg": "Internal Server Error"}
     assert response.headers["x-request-id"]
     assert "secret" not in response.text
+
+
+async def test_a_path_with_a_trailing_newline_is_not_the_route_without_it(api: Api) -> None:
+    await api.make_contact()
+    # A regex's `$` also matches before a final newline: this was the contact list.
+    listed = await api.get("/v1/contacts/%0A")
+    assert listed.status_code == 422
+    assert listed.json() == {"id": {"message": "The contact id is invalid.", "rule": "invalid"}}
+    assert (await api.get("/v1/contacts%0A")).status_code == 404

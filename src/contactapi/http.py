@@ -107,7 +107,8 @@ def both_slashes(path: str, endpoint: Endpoint, methods: list[str]) -> list[Base
     route = Route(path.rstrip("/"), endpoint, methods=methods)
     pattern = route.path_regex.pattern
     assert pattern.endswith("$")
-    route.path_regex = re.compile(pattern[:-1] + "/?$")
+    # \Z, not $: `$` also matches before a final newline, so `/v1/contacts/%0A` was the list.
+    route.path_regex = re.compile(pattern[:-1] + "/?\\Z")
     return [route]
 
 
