@@ -305,7 +305,7 @@ class GroupCommitWriter:
         """An acquire that finished after every batch waiting for it gave up: let it go."""
         if not self._lock_waiters and acquiring is self._acquiring:
             self._acquiring = None
-            if acquiring.exception() is None and self.lock is not None:
+            if not acquiring.cancelled() and acquiring.exception() is None and self.lock:
                 self.lock.release()
 
     def _try_begin(self) -> bool:
