@@ -64,13 +64,21 @@ def run_in_transaction(settings: Settings, work: Callable[[Connection], Awaitabl
         raise typer.Exit(2) from exc
 
 
+def default_workers() -> int:
+    """One process per core: they share the load, and on SQLite take turns at the write lock
+    for SQL only. At most 4: each holds a pool of `pool_size` PostgreSQL connections, and more
+    SQLite writers only wait longer for the one write lock."""
+    return min(os.cpu_count() or 1, 4)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     database: DatabaseOption = None,
     workers: Annotated[
-        int | None, typer.Option(help="Server processes [default: one per CPU core].", min=1)
+        int | None,
+        typer.Option(help="Server processes (default: one per CPU core, at most 4).", min=1),
     ] = None,
     rate_limit: Annotated[
         str | None, typer.Option(help="Per-location limit, like 100/10s, or off.")
@@ -102,8 +110,7 @@ def serve(
         address=host,
         port=port,
         interface=Interfaces.ASGI,
-        # Processes share the load, and on SQLite take turns at the write lock for SQL only.
-        workers=workers or os.cpu_count() or 1,
+        workers=workers or default_workers(),
         loop=Loops.uvloop,
         # One Python event loop per worker: a single-threaded runtime feeds it with less
         # hand-off (measured ~10% more contact reads per second).
