@@ -16,11 +16,18 @@ from contactapi.db.group_commit import DatabaseBusy, GroupCommitWriter, WriteLoc
 from tests.factories import own_sqlite_app
 
 
+def table_writer(
+    path: str, busy_timeout_ms: int = 10_000, lock: WriteLock | None = None
+) -> GroupCommitWriter:
+    """A writer of a new database at `path` holding one table, `t (x)`."""
+    raw = open_sqlite(path)
+    raw.execute("CREATE TABLE t (x INTEGER)")
+    return GroupCommitWriter(raw, lambda raw: None, busy_timeout_ms, lock)
+
+
 @pytest.fixture
 def writer(tmp_path: Path) -> GroupCommitWriter:
-    raw = open_sqlite(str(tmp_path / "batch.db"))
-    raw.execute("CREATE TABLE t (x INTEGER)")
-    return GroupCommitWriter(raw, before_commit=lambda raw: None, busy_timeout_ms=10_000)
+    return table_writer(str(tmp_path / "batch.db"))
 
 
 def stored(writer: GroupCommitWriter) -> list[int]:
@@ -63,11 +70,9 @@ async def test_a_batch_rolled_back_whole_answers_nothing_as_written(
 
 async def test_writes_wait_for_another_writer_off_the_event_loop(tmp_path: Path) -> None:
     path = str(tmp_path / "locked.db")
-    raw = open_sqlite(path)
-    raw.execute("CREATE TABLE t (x INTEGER)")
+    writer = table_writer(path)
     batches: list[int] = []
-    writer = GroupCommitWriter(raw, before_commit=lambda raw: batches.append(1),
-                               busy_timeout_ms=10_000)  # fmt: skip
+    writer.before_commit = lambda raw: batches.append(1)
     other = open_sqlite(path)
     other.execute("BEGIN IMMEDIATE")  # another process writing
     writes = [asyncio.ensure_future(insert(writer, x)) for x in range(1, 6)]
@@ -86,9 +91,7 @@ async def test_a_write_lock_held_past_the_busy_timeout_fails_the_waiting_writes(
     tmp_path: Path,
 ) -> None:
     path = str(tmp_path / "locked.db")
-    raw = open_sqlite(path)
-    raw.execute("CREATE TABLE t (x INTEGER)")
-    writer = GroupCommitWriter(raw, before_commit=lambda raw: None, busy_timeout_ms=100)
+    writer = table_writer(path, busy_timeout_ms=100)
     other = open_sqlite(path)
     other.execute("BEGIN IMMEDIATE")
     results = await asyncio.gather(insert(writer, 1), insert(writer, 2), return_exceptions=True)
@@ -150,11 +153,8 @@ async def test_writers_of_one_file_hand_the_lock_over_off_the_event_loop(
     tmp_path: Path,
 ) -> None:
     path = str(tmp_path / "shared.db")
-    first = open_sqlite(path)
-    first.execute("CREATE TABLE t (x INTEGER)")
+    writer = table_writer(path, lock=WriteLock(path + "-writelock"))
     other_process = WriteLock(path + "-writelock")
-    writer = GroupCommitWriter(first, before_commit=lambda raw: None, busy_timeout_ms=10_000,
-                               lock=WriteLock(path + "-writelock"))  # fmt: skip
     other_process.acquire()  # another process's batch holds the lock
 
     async def work(conn: sqlite3.Connection, x: int) -> None:
@@ -196,11 +196,8 @@ async def test_a_side_lock_held_past_the_busy_timeout_fails_the_writes_and_is_no
     tmp_path: Path,
 ) -> None:
     path = str(tmp_path / "shared.db")
-    raw = open_sqlite(path)
-    raw.execute("CREATE TABLE t (x INTEGER)")
+    writer = table_writer(path, busy_timeout_ms=100, lock=WriteLock(path + "-writelock"))
     other_process = WriteLock(path + "-writelock")
-    writer = GroupCommitWriter(raw, before_commit=lambda raw: None, busy_timeout_ms=100,
-                               lock=WriteLock(path + "-writelock"))  # fmt: skip
     other_process.acquire()
     with pytest.raises(DatabaseBusy):
         await insert(writer, 1)

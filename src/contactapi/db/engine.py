@@ -146,7 +146,6 @@ class SQLiteDatabase:
         self._readers: asyncio.Queue[SQLiteConnection] = asyncio.Queue()
         self._all: list[SQLiteConnection] = []
         self._writer: GroupCommitWriter | None = None
-        self._lock: WriteLock | None = None
         self._checkpoints: asyncio.Task[None] | None = None
         self._stop_checkpoints = asyncio.Event()
 
@@ -162,14 +161,12 @@ class SQLiteDatabase:
         writer.raw.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
         writer.raw.execute(f"PRAGMA wal_autocheckpoint = {WRITER_AUTOCHECKPOINT_PAGES}")
         self._all.append(writer)
-        self._lock = WriteLock(self.path + "-writelock")
         self._writer = GroupCommitWriter(
             writer.raw,
             before_commit=apply_pending,
             busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS,
-            lock=self._lock,
+            lock=WriteLock(self.path + "-writelock"),
         )
-        self._stop_checkpoints = asyncio.Event()
         self._checkpoints = asyncio.create_task(
             self._checkpoint_continually(open_sqlite(self.path), self._writer),
             name="contactapi-sqlite-checkpoints",
@@ -206,9 +203,9 @@ class SQLiteDatabase:
         for conn in self._all:
             conn.raw.close()
         self._all.clear()
-        if self._lock is not None:
-            self._lock.close()
-            self._lock = None
+        writer, self._writer = self._writer, None
+        if writer is not None and writer.lock is not None:
+            writer.lock.close()
 
     def transaction(
         self, *, write: bool, snapshot: bool = False
