@@ -23,13 +23,14 @@ import time
 from pathlib import Path
 
 from bench.common import BACKENDS, BIN, fresh_database
-from contactapi.auth import Location
+from contactapi.contacts.schemas import prepare_contact
 from contactapi.contacts.service import ContactService
-from contactapi.db.engine import create_database
+from contactapi.db.engine import Connection, create_database
 from contactapi.db.migrate import upgrade
-from contactapi.db.session import Scope
 from contactapi.locations.service import create_location
+from contactapi.scope import Location, LocationScope
 from contactapi.settings import Settings
+from contactapi.workflows.schemas import parse_enrollment, parse_workflow
 from contactapi.workflows.service import WorkflowService
 
 CLI = str(BIN / "contactapi")
@@ -41,31 +42,41 @@ async def prepare(url: str, count: int) -> tuple[Location, list[tuple[str, str]]
     db = create_database(Settings(database_url=url))
     await db.connect()
     try:
-        async with db.transaction(write=True) as conn:
+
+        async def work(conn: Connection) -> tuple[Location, list[tuple[str, str]]]:
             created = await create_location(conn, "bench")
             location = Location(created.id, False, "US")
-            scope = Scope(conn, location)
+            scope = LocationScope(conn, location)
             workflows = [
-                (await WorkflowService(scope).create({"name": f"W{n}"}))["id"]
+                (await WorkflowService(scope).create(parse_workflow({"name": f"W{n}"}, location)))[
+                    "id"
+                ]
                 for n in range(WORKFLOWS_PER_CONTACT)
             ]
             pairs: list[tuple[str, str]] = []
             for n in range(count // WORKFLOWS_PER_CONTACT):
-                contact, _ = await ContactService(scope).upsert({"email": f"b{n}@example.com"})
+                body = {"email": f"b{n}@example.com"}
+                contact, _ = await ContactService(scope).upsert(prepare_contact(body, location))
                 pairs.extend((contact["id"], workflow) for workflow in workflows)
+            return location, pairs
+
+        return await db.run(work, write=True)
     finally:
         await db.close()
-    return location, pairs
 
 
 async def enroll_all(url: str, location: Location, pairs: list[tuple[str, str]]) -> float:
     db = create_database(Settings(database_url=url))
     await db.connect()
     try:
-        async with db.transaction(write=True) as conn:
-            service = WorkflowService(Scope(conn, location))
+        no_start_time = parse_enrollment({}, location)
+
+        async def work(conn: Connection) -> None:
+            service = WorkflowService(LocationScope(conn, location))
             for contact_id, workflow_id in pairs:
-                await service.enroll(contact_id, workflow_id, {})
+                await service.enroll(contact_id, workflow_id, no_start_time)
+
+        await db.run(work, write=True)
         return time.perf_counter()
     finally:
         await db.close()
@@ -77,9 +88,10 @@ async def wait_until_drained(url: str) -> None:
     await db.connect()
     try:
         while True:
-            async with db.transaction(write=False) as conn:
-                if not await conn.fetch_value("SELECT 1 FROM jobs LIMIT 1"):
-                    return
+            if not await db.run(
+                lambda conn: conn.fetch_value("SELECT 1 FROM jobs LIMIT 1"), write=False
+            ):
+                return
             await asyncio.sleep(0.02)
     finally:
         await db.close()

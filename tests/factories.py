@@ -57,8 +57,9 @@ class Api:
 async def make_location(
     app: Starlette, http: httpx.AsyncClient, *, allow_duplicates: bool = False, country: str = "US"
 ) -> Api:
-    async with app.state.db.transaction(write=True) as conn:
-        created = await create_location(conn, "Test location", allow_duplicates, country)
+    created = await app.state.db.run(
+        lambda conn: create_location(conn, "Test location", allow_duplicates, country), write=True
+    )
     return Api(http, created.id, created.api_key)
 
 

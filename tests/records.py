@@ -11,6 +11,7 @@ from typing import Any
 from starlette.applications import Starlette
 
 from contactapi.app import openapi_document
+from contactapi.db.engine import Connection
 from contactapi.db.schema import metadata
 from tests.factories import Api
 
@@ -140,7 +141,8 @@ async def stored(app: Starlette, location_id: str) -> dict[str, list[str]]:
     """Every stored row of the location, table by table: equal dumps before and after a test
     mean nothing of the location changed (tables added later are included)."""
     dump: dict[str, list[str]] = {}
-    async with app.state.db.transaction(write=False) as conn:
+
+    async def read(conn: Connection) -> None:
         for table in metadata.sorted_tables:
             if "location_id" not in table.columns:
                 continue
@@ -148,4 +150,6 @@ async def stored(app: Starlette, location_id: str) -> dict[str, list[str]]:
                 f"SELECT * FROM {table.name} WHERE location_id = $1", location_id
             )
             dump[table.name] = sorted(repr(sorted(dict(row).items())) for row in rows)
+
+    await app.state.db.run(read, write=False)
     return dump

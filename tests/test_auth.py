@@ -33,10 +33,12 @@ def test_key_cache_is_bounded() -> None:
 async def test_revoked_in_another_process_stops_within_the_ttl(app: Starlette, api: Api) -> None:
     # Revocation as another process does it: straight in the database, no cache to clear.
     assert (await api.get("/v1/contacts/lookup?email=a@b.co")).status_code == 200
-    async with app.state.db.transaction(write=True) as conn:
-        await conn.execute(
+    await app.state.db.run(
+        lambda conn: conn.execute(
             "UPDATE api_keys SET revoked_at = 1 WHERE key_hash = $1", hash_key(api.key)
-        )
+        ),
+        write=True,
+    )
     time.sleep(key_cache.ttl + 0.05)
     assert (await api.get("/v1/contacts/lookup?email=a@b.co")).status_code == 401
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from contactapi.http import MAX_BODY_BYTES
+from contactapi.web.http import MAX_BODY_BYTES
 from tests.factories import Api
 from tests.records import (
     SLOT,

@@ -30,12 +30,10 @@ async def test_missing_malformed_or_unknown_key_is_401(
 async def test_revoked_key_is_401(app: Starlette, api: Api) -> None:
     from contactapi.locations.service import create_key, revoke_key
 
-    async with app.state.db.transaction(write=True) as conn:
-        second = await create_key(conn, api.location_id)
+    second = await app.state.db.run(lambda conn: create_key(conn, api.location_id), write=True)
     rotated = Api(api.http, api.location_id, second)
     assert (await rotated.get("/v1/contacts/lookup?email=a@b.co")).status_code == 200
-    async with app.state.db.transaction(write=True) as conn:
-        assert await revoke_key(conn, api.key)
+    assert await app.state.db.run(lambda conn: revoke_key(conn, api.key), write=True)
     assert (await api.get("/v1/contacts/lookup?email=a@b.co")).status_code == 401
     assert (await rotated.get("/v1/contacts/lookup?email=a@b.co")).status_code == 200
 

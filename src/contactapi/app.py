@@ -15,8 +15,6 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
-from contactapi import docs_ui
-from contactapi.access import AccessLog, RequestContext
 from contactapi.appointments import docs as appointment_docs
 from contactapi.appointments import router as appointments
 from contactapi.auth import key_cache
@@ -28,17 +26,19 @@ from contactapi.contacts import docs as contact_docs
 from contactapi.contacts import router as contacts
 from contactapi.custom_fields import docs as custom_field_docs
 from contactapi.custom_fields import router as custom_fields
-from contactapi.db.engine import create_database
+from contactapi.db.engine import Database, create_database
 from contactapi.errors import exception_handlers, json_response
-from contactapi.http import FastRoutes
+from contactapi.jobs import JOB_HANDLERS
 from contactapi.logs import configure_logging
-from contactapi.openapi import build_document
-from contactapi.queue.handlers import JOB_HANDLERS
 from contactapi.queue.worker import Worker
 from contactapi.ratelimit import RateLimit, SharedRateLimiter, state_file
 from contactapi.settings import Settings
 from contactapi.tags import docs as tag_docs
 from contactapi.tags import router as tags
+from contactapi.web import docs_ui
+from contactapi.web.access import AccessLog, RequestContext
+from contactapi.web.http import FastRoutes
+from contactapi.web.openapi import build_document
 from contactapi.workflows import docs as workflow_docs
 from contactapi.workflows import router as workflows
 
@@ -63,8 +63,8 @@ def openapi_document() -> dict[str, Any]:
 
 
 async def health(request: Request) -> Response:
-    async with request.app.state.db.transaction(write=False) as conn:
-        await conn.fetch_value("SELECT 1")
+    db: Database = request.app.state.db
+    await db.run(lambda conn: conn.fetch_value("SELECT 1"), write=False)
     return json_response({"status": "ok"})
 
 
@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     rate_limit = RateLimit.parse(settings.rate_limit)
 
     configure_logging(settings.log_level)
+    access_log = AccessLog(fd=1)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -147,7 +148,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *docs_ui.routes,
     ]
     key_cache.ttl = settings.key_cache_seconds
-    access_log = AccessLog(fd=1)
     templates = {route.endpoint: route.path for route in routes if isinstance(route, Route)}
     app = ContactApi(
         front=[

@@ -9,24 +9,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from dataclasses import dataclass
-
-from starlette.requests import Request
+from collections.abc import Awaitable
 
 from contactapi.core import random_base62
-from contactapi.db.engine import Database
+from contactapi.db.engine import Connection, Database, Row
 from contactapi.errors import Unauthorized
-from contactapi.http import raw_header
+from contactapi.scope import Location
+
+__all__ = ["KeyCache", "Location", "authenticate", "generate_key", "hash_key", "key_cache"]
 
 KEY_PREFIX = "capi_"
 _KEY_BODY_LENGTH = 32  # 32 * log2(62) = 190 bits
-
-
-@dataclass(frozen=True, slots=True)
-class Location:
-    id: str
-    allow_duplicate_contacts: bool
-    country: str
 
 
 def generate_key() -> str:
@@ -35,15 +28,6 @@ def generate_key() -> str:
 
 def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
-
-
-def bearer_token(request: Request) -> str:
-    header = raw_header(request, b"authorization") or ""
-    scheme, _, token = header.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token or len(token) > 200:
-        raise Unauthorized()
-    return token
 
 
 _LOOKUP = """
@@ -99,8 +83,11 @@ async def authenticate(db: Database, token: str) -> Location:
     if cached is not None:
         return cached
     digest = hash_key(token)
-    async with db.transaction(write=False) as conn:
-        row = await conn.fetch_one(_LOOKUP, digest)
+
+    def lookup(conn: Connection) -> Awaitable[Row | None]:
+        return conn.fetch_one(_LOOKUP, digest)
+
+    row = await db.run(lookup, write=False)
     if row is None or not hmac.compare_digest(row["key_hash"], digest):
         raise Unauthorized()
     location = Location(row["id"], bool(row["allow_duplicate_contacts"]), row["country"])

@@ -52,8 +52,7 @@ def run_in_transaction(settings: Settings, work: Callable[[Connection], Awaitabl
         db = create_database(settings)
         await db.connect()
         try:
-            async with db.transaction(write=True) as conn:
-                return await work(conn)
+            return await db.run(work, write=True)
         finally:
             await db.close()
 
@@ -130,7 +129,7 @@ def worker(
     """Run a queue worker (any number may run beside the server) until SIGTERM or Ctrl-C.
 
     It expects a migrated database: start the server or run `contactapi db upgrade` first."""
-    from contactapi.queue.handlers import JOB_HANDLERS
+    from contactapi.jobs import JOB_HANDLERS
     from contactapi.queue.worker import Worker
 
     settings = load_settings(database)
@@ -271,10 +270,7 @@ def seed(
         typer.echo(f"{done}/{count} contacts", err=True)
 
     try:
-        if settings.is_postgresql:
-            report = asyncio.run(seeding.seed_postgresql(settings, location, count, progress))
-        else:
-            report = seeding.seed_sqlite(settings, location, count, progress)
+        report = seeding.seed(settings, location, count, progress)
     except seeding.UnknownLocation as exc:
         typer.echo(f"error: no location {location}", err=True)
         raise typer.Exit(2) from exc

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 from zoneinfo import available_timezones
 
 import phonenumbers
@@ -215,27 +216,84 @@ def datetime_with_offset(field: str, value: Any) -> int | None:
 
 
 Validator = Callable[[str, Any], Any]
+T = TypeVar("T")
 
 
-class FieldReader:
-    """Reads a body's fields with their validators, collecting the failures, so every failing
-    field is reported in one 422."""
+class Errors:
+    """The failing fields of one request, collected so that every one is reported in one 422
+    (the contract's field-keyed map): the one way the domains gather validation failures."""
 
-    def __init__(self, body: Mapping[str, Any]) -> None:
-        self.body = body
-        self.errors: FieldErrors = {}
+    __slots__ = ("fields",)
 
-    def read(self, key: str, validate: Validator, *, required: bool = False) -> Any:
+    def __init__(self) -> None:
+        self.fields: FieldErrors = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.fields)
+
+    def add(self, key: str, message: str, rule: str = "invalid") -> None:
+        self.fields[key] = {"message": message, "rule": rule}
+
+    def update(self, errors: FieldErrors) -> None:
+        self.fields.update(errors)
+
+    def read(self, key: str, validate: Validator, value: Any, *, required: bool = False) -> Any:
+        """`validate(key, value)`, or None with the failure filed under `key`."""
         try:
-            value = validate(key, self.body.get(key))
+            result = validate(key, value)
         except FieldInvalid as exc:
-            self.errors[key] = {"message": exc.message, "rule": exc.rule}
+            self.add(key, exc.message, exc.rule)
             return None
-        if value is None and required:
-            self.errors[key] = {"message": f"The {label(key)} field is mandatory.",
-                                "rule": "required"}  # fmt: skip
-        return value
+        if result is None and required:
+            self.add(key, f"The {label(key)} field is mandatory.", "required")
+        return result
 
-    def raise_errors(self) -> None:
+    def raise_any(self) -> None:
+        if self.fields:
+            raise ValidationFailed(dict(self.fields))
+
+
+@dataclass(frozen=True, slots=True)
+class Checked(Generic[T]):
+    """A body read before the transaction: what it holds, and the failures found, kept to be
+    reported at the point the handler reaches them, with any the database finds."""
+
+    value: T
+    errors: FieldErrors
+
+    def get(self) -> T:
         if self.errors:
             raise ValidationFailed(self.errors)
+        return self.value
+
+
+def checked(read: Callable[[Errors], T]) -> Checked[T]:
+    """Runs `read` with a fresh accumulator: its value and its failures."""
+    errors = Errors()
+    value = read(errors)
+    return Checked(value, errors.fields)
+
+
+def name_and_status(
+    body: dict[str, Any], statuses: tuple[str, ...], errors: Errors
+) -> tuple[str, str]:
+    """A required `name` and an optional `status` among `statuses` (default `draft`), for the
+    records that have just these two (campaigns, workflows). Failures are filed in `errors`;
+    the pair means something only when none was."""
+    name = errors.read("name", text, body.get("name"), required=True)
+    status = errors.read(
+        "status", lambda key, value: choice(key, value, statuses), body.get("status")
+    )
+    return name, status or "draft"
+
+
+def require_found(errors: Errors, *checks: tuple[bool, str, str]) -> None:
+    """Each `(found, param, kind)` not found is filed as an unknown `param` id (after any
+    failures already in `errors`), then every failure is raised in one 422: a request naming
+    two bad ids hears of both."""
+    from contactapi.errors import unknown_id
+
+    for found, param, kind in checks:
+        if not found:
+            errors.update(unknown_id(param, kind).errors)
+    errors.raise_any()

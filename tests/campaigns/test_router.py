@@ -197,10 +197,12 @@ async def test_deleting_a_contact_ends_its_memberships(app: Starlette, api: Api)
     campaign = await make_campaign(api)
     await api.post(f"/v1/contacts/{contact['id']}/campaigns/{campaign['id']}")
     assert (await api.delete(f"/v1/contacts/{contact['id']}")).status_code == 200
-    async with app.state.db.transaction(write=False) as conn:
-        left = await conn.fetch_value(
+    left = await app.state.db.run(
+        lambda conn: conn.fetch_value(
             "SELECT COUNT(*) FROM campaign_members WHERE location_id = $1", api.location_id
-        )
+        ),
+        write=False,
+    )
     assert left == 0
     assert (await api.get(f"/v1/campaigns/{campaign['id']}")).status_code == 200
 

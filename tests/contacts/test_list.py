@@ -12,7 +12,8 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from contactapi.contacts import search
+from contactapi.db.search import postgresql as postgres_search
+from contactapi.db.search import sqlite as sqlite_search
 from tests.factories import Api, make_location, own_sqlite_app
 
 
@@ -51,9 +52,9 @@ def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Ite
     (SQLite: walk the sort index keeping matched rowids, count `loc AND term` inside the
     index; PostgreSQL: GIN)."""
     if request.param == "forced":
-        monkeypatch.setattr(search, "ROW_READ_IN_INDEX_STEPS", 10**9)
-        monkeypatch.setattr(search, "LOCATION_IN_INDEX_FACTOR", 0)
-        monkeypatch.setattr(search, "SMALL_LOCATION", -1)
+        monkeypatch.setattr(sqlite_search, "ROW_READ_IN_INDEX_STEPS", 10**9)
+        monkeypatch.setattr(sqlite_search, "LOCATION_IN_INDEX_FACTOR", 0)
+        monkeypatch.setattr(postgres_search, "SMALL_LOCATION", -1)
     yield request.param
 
 

@@ -35,10 +35,12 @@ def stored(writer: GroupCommitWriter) -> list[int]:
 
 
 async def insert(writer: GroupCommitWriter, x: int, fail: bool = False) -> None:
-    async with writer.transaction() as conn:
+    async def work(conn: sqlite3.Connection) -> None:
         conn.execute("INSERT INTO t VALUES (?)", (x,))
         if fail:
             raise ValueError("this request fails")
+
+    await writer.run(work)
 
 
 async def test_a_failed_request_rolls_back_alone(writer: GroupCommitWriter) -> None:
@@ -54,10 +56,12 @@ async def test_a_failed_request_rolls_back_alone(writer: GroupCommitWriter) -> N
 async def test_a_batch_rolled_back_whole_answers_nothing_as_written(
     writer: GroupCommitWriter,
 ) -> None:
+    async def rolls_back_whole(conn: sqlite3.Connection) -> None:
+        conn.execute("ROLLBACK")  # what SQLite does itself on a full disk or an I/O error
+        raise sqlite3.OperationalError("disk I/O error")
+
     async def whole_rollback() -> None:
-        async with writer.transaction() as conn:
-            conn.execute("ROLLBACK")  # what SQLite does itself on a full disk or an I/O error
-            raise sqlite3.OperationalError("disk I/O error")
+        await writer.run(rolls_back_whole)
 
     results = await asyncio.gather(
         insert(writer, 1), whole_rollback(), insert(writer, 3), return_exceptions=True

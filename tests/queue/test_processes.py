@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from contactapi.app import create_app
-from contactapi.db.engine import create_database
+from contactapi.db.engine import Connection, Row, create_database
 from contactapi.db.migrate import upgrade
 from contactapi.settings import Settings
 from tests.conftest import postgres_database
@@ -102,11 +102,14 @@ async def enrollment_counts(url: str) -> tuple[dict[str, int], int]:
     db = create_database(Settings(database_url=url, pool_size=1))
     await db.connect()
     try:
-        async with db.transaction(write=False) as conn:
+
+        async def read(conn: Connection) -> tuple[list[Row], int]:
             rows = await conn.fetch_all(
                 "SELECT status, COUNT(*) AS n FROM workflow_enrollments GROUP BY status"
             )
-            jobs = await conn.fetch_value("SELECT COUNT(*) FROM jobs")
+            return rows, await conn.fetch_value("SELECT COUNT(*) FROM jobs")
+
+        rows, jobs = await db.run(read, write=False)
     finally:
         await db.close()
     return {row["status"]: row["n"] for row in rows}, jobs

@@ -12,10 +12,11 @@ import httpx
 from starlette.applications import Starlette
 
 from contactapi.app import create_app
-from contactapi.db.session import WorkScope
-from contactapi.queue.handlers import JOB_HANDLERS
+from contactapi.db.engine import Connection
+from contactapi.jobs import JOB_HANDLERS
 from contactapi.queue.outbox import enqueue
 from contactapi.queue.worker import Worker, retry_delay_ms
+from contactapi.scope import WorkScope
 from contactapi.settings import Settings
 from tests.factories import Api, make_location
 from tests.workflows.test_router import enrollments, jobs_of, make_workflow
@@ -35,24 +36,30 @@ async def drain_all(app: Starlette) -> None:
 
 
 async def add_jobs(app: Starlette, location_id: str, kind: str, count: int) -> None:
-    async with app.state.db.transaction(write=True) as conn:
+    async def add(conn: Connection) -> None:
         for index in range(count):
             await enqueue(conn, location_id, kind, {"n": index})
 
+    await app.state.db.run(add, write=True)
+
 
 async def job_rows(app: Starlette, location_id: str) -> list[dict[str, Any]]:
-    async with app.state.db.transaction(write=False) as conn:
-        rows = await conn.fetch_all(
+    rows = await app.state.db.run(
+        lambda conn: conn.fetch_all(
             "SELECT id, run_after, locked_until, attempts FROM jobs WHERE location_id = $1"
             " ORDER BY id",
             location_id,
-        )
+        ),
+        write=False,
+    )
     return [dict(row) for row in rows]
 
 
 async def delete_jobs(app: Starlette, location_id: str) -> None:
-    async with app.state.db.transaction(write=True) as conn:
-        await conn.execute("DELETE FROM jobs WHERE location_id = $1", location_id)
+    await app.state.db.run(
+        lambda conn: conn.execute("DELETE FROM jobs WHERE location_id = $1", location_id),
+        write=True,
+    )
 
 
 async def test_a_running_worker_wakes_as_soon_as_work_is_queued(app: Starlette, api: Api) -> None:
@@ -141,8 +148,10 @@ async def test_a_failed_job_is_retried_with_backoff_and_never_dropped(
     assert job["run_after"] >= before + retry_delay_ms(1)
     assert await worker.run_until_idle() == 0  # not due yet
 
-    async with app.state.db.transaction(write=True) as conn:
-        await conn.execute("UPDATE jobs SET run_after = 0 WHERE id = $1", job["id"])
+    await app.state.db.run(
+        lambda conn: conn.execute("UPDATE jobs SET run_after = 0 WHERE id = $1", job["id"]),
+        write=True,
+    )
     assert await worker.run_until_idle() == 1
     assert worker.processed == 1 and calls == [0, 0]
     assert await job_rows(app, api.location_id) == []

@@ -10,7 +10,7 @@ import orjson
 import pytest
 from starlette.applications import Starlette
 
-from contactapi.queue.handlers import JOB_HANDLERS
+from contactapi.jobs import JOB_HANDLERS
 from contactapi.queue.worker import Worker
 from tests.factories import Api, make_location
 
@@ -36,10 +36,12 @@ async def enrollments(api: Api, contact_id: str) -> list[dict[str, Any]]:
 
 
 async def jobs_of(app: Starlette, location_id: str) -> int:
-    async with app.state.db.transaction(write=False) as conn:
-        count: int = await conn.fetch_value(
+    count: int = await app.state.db.run(
+        lambda conn: conn.fetch_value(
             "SELECT COUNT(*) FROM jobs WHERE location_id = $1", location_id
-        )
+        ),
+        write=False,
+    )
     return count
 
 
@@ -259,10 +261,12 @@ async def test_deleting_a_contact_removes_enrollments_and_its_jobs_end_without_e
     await worker.run_until_idle()
     assert worker.failed == 0
     assert await jobs_of(app, api.location_id) == 0
-    async with app.state.db.transaction(write=False) as conn:
-        left = await conn.fetch_value(
+    left = await app.state.db.run(
+        lambda conn: conn.fetch_value(
             "SELECT COUNT(*) FROM workflow_enrollments WHERE location_id = $1", api.location_id
-        )
+        ),
+        write=False,
+    )
     assert left == 0
 
 

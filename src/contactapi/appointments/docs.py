@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from contactapi.appointments.schemas import STATUSES
-from contactapi.openapi import NULLABLE_STRING, Schema, ok, operation, path_param, ref
+from contactapi.web.openapi import NULLABLE_STRING, Schema, ok, operation, path_param, ref
 
 _STATUS: Schema = {"type": "string", "enum": list(STATUSES)}
 _TIMESTAMP: Schema = {"type": "string", "format": "date-time", "description": "UTC"}

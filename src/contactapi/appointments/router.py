@@ -8,43 +8,57 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from contactapi.appointments.schemas import (
+    BookingInput,
+    prepare_booking,
+    prepare_reschedule,
+    prepare_status,
+)
 from contactapi.appointments.service import AppointmentService
-from contactapi.db.session import Scope, endpoint
 from contactapi.errors import json_response
-from contactapi.http import both_slashes, empty_ok
+from contactapi.scope import LocationScope
+from contactapi.validation import Checked
+from contactapi.web.endpoint import endpoint, endpoint_with_body
+from contactapi.web.http import both_slashes, empty_ok
 
 
-@endpoint(write=True, body="required")
-async def book_appointment(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
-    return json_response(await AppointmentService(scope).book(body))
+@endpoint_with_body(prepare_booking)
+async def book_appointment(
+    request: Request, scope: LocationScope, payload: Checked[BookingInput]
+) -> Response:
+    return json_response(await AppointmentService(scope).book(payload))
 
 
 @endpoint(write=False)
-async def get_appointment(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
+async def get_appointment(request: Request, scope: LocationScope) -> Response:
     appointment_id = request.path_params["appointmentId"]
     return json_response(await AppointmentService(scope).get(appointment_id))
 
 
-@endpoint(write=True, body="required")
-async def reschedule_appointment(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
+@endpoint_with_body(prepare_reschedule)
+async def reschedule_appointment(
+    request: Request, scope: LocationScope, payload: Checked[dict[str, Any]]
+) -> Response:
     appointment_id = request.path_params["appointmentId"]
-    return json_response(await AppointmentService(scope).reschedule(appointment_id, body))
+    return json_response(await AppointmentService(scope).reschedule(appointment_id, payload))
 
 
-@endpoint(write=True, body="required")
-async def set_appointment_status(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
+@endpoint_with_body(prepare_status)
+async def set_appointment_status(
+    request: Request, scope: LocationScope, payload: Checked[str | None]
+) -> Response:
     appointment_id = request.path_params["appointmentId"]
-    return json_response(await AppointmentService(scope).set_status(appointment_id, body))
+    return json_response(await AppointmentService(scope).set_status(appointment_id, payload))
 
 
 @endpoint(write=True)
-async def delete_appointment(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
+async def delete_appointment(request: Request, scope: LocationScope) -> Response:
     await AppointmentService(scope).delete(request.path_params["appointmentId"])
     return empty_ok()
 
 
 @endpoint(write=False)
-async def contact_appointments(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
+async def contact_appointments(request: Request, scope: LocationScope) -> Response:
     events = await AppointmentService(scope).for_contact(request.path_params["contactId"])
     return json_response({"events": events})
 

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from contactapi import validation as v
+from contactapi.contacts.schemas import ContactInput, prepare_contact
 from contactapi.core import iso_ms
-from contactapi.errors import FieldErrors
+from contactapi.scope import Location
 
 STATUSES = ("confirmed", "cancelled", "showed", "noshow", "invalid")
 BOOKED_STATUS = "confirmed"
@@ -40,22 +41,32 @@ class BookingInput:
     contact_id: str | None
     title: str | None
     notes: str | None
-    errors: FieldErrors
+    # The rest of the body, read as a contact: used when no `contactId` is sent.
+    contact: v.Checked[ContactInput]
 
 
-def parse_booking(body: Mapping[str, Any]) -> BookingInput:
-    """The booking's own fields. Failures are returned in `errors`, not raised, so the caller
-    can report them together with the contact's."""
-    fields = v.FieldReader(body)
+def parse_booking(body: Mapping[str, Any], location: Location, errors: v.Errors) -> BookingInput:
+    """The booking's own fields, each failure filed in `errors`, and the contact's fields,
+    whose failures are kept apart: they count only if the contact is written."""
     return BookingInput(
-        calendar_id=fields.read("calendarId", v.text, required=True),
-        start_time=fields.read("selectedSlot", v.datetime_with_offset, required=True),
-        selected_timezone=fields.read("selectedTimezone", v.timezone, required=True),
-        contact_id=fields.read("contactId", v.text),
-        title=fields.read("title", v.text),
-        notes=fields.read("calendarNotes", _notes),
-        errors=fields.errors,
+        calendar_id=errors.read("calendarId", v.text, body.get("calendarId"), required=True),
+        start_time=errors.read(
+            "selectedSlot", v.datetime_with_offset, body.get("selectedSlot"), required=True
+        ),
+        selected_timezone=errors.read(
+            "selectedTimezone", v.timezone, body.get("selectedTimezone"), required=True
+        ),
+        contact_id=errors.read("contactId", v.text, body.get("contactId")),
+        title=errors.read("title", v.text, body.get("title")),
+        notes=errors.read("calendarNotes", _notes, body.get("calendarNotes")),
+        contact=prepare_contact(contact_fields(body), location),
     )
+
+
+def prepare_booking(body: dict[str, Any], location: Location) -> v.Checked[BookingInput]:
+    """A booking body, read before the transaction. Its failures are reported with the
+    calendar's and the contact's, in one 422."""
+    return v.checked(lambda errors: parse_booking(body, location, errors))
 
 
 def contact_fields(body: Mapping[str, Any]) -> dict[str, Any]:
@@ -72,24 +83,30 @@ RESCHEDULE_FIELDS: dict[str, tuple[str, v.Validator, bool]] = {
 }
 
 
-def parse_reschedule(body: Mapping[str, Any]) -> dict[str, Any]:
+def parse_reschedule(body: Mapping[str, Any], errors: v.Errors) -> dict[str, Any]:
     """The sent changes as columns (`start_time` stands for the new slot)."""
-    fields = v.FieldReader(body)
-    changes = {
-        column: fields.read(key, validate, required=not clearable)
+    return {
+        column: errors.read(key, validate, body[key], required=not clearable)
         for key, (column, validate, clearable) in RESCHEDULE_FIELDS.items()
         if key in body
     }
-    fields.raise_errors()
-    return changes
 
 
-def parse_status(body: Mapping[str, Any]) -> str:
-    fields = v.FieldReader(body)
-    status = fields.read("status", _status, required=True)
-    fields.raise_errors()
-    assert isinstance(status, str)
+def prepare_reschedule(body: dict[str, Any], location: Location) -> v.Checked[dict[str, Any]]:
+    """A reschedule body, read before the transaction; reported once the appointment is
+    known to exist."""
+    return v.checked(lambda errors: parse_reschedule(body, errors))
+
+
+def parse_status(body: Mapping[str, Any], errors: v.Errors) -> str | None:
+    status: str | None = errors.read("status", _status, body.get("status"), required=True)
     return status
+
+
+def prepare_status(body: dict[str, Any], location: Location) -> v.Checked[str | None]:
+    """A status body, read before the transaction; reported once the appointment is known
+    to exist. The value is a status whenever there is no failure."""
+    return v.checked(lambda errors: parse_status(body, errors))
 
 
 def appointment_to_api(row: Mapping[str, Any]) -> dict[str, Any]:

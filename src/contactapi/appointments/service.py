@@ -9,30 +9,24 @@ not applied to that contact; otherwise the contact is found or created, and upda
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from contactapi.appointments.repository import AppointmentRepository
-from contactapi.appointments.schemas import (
-    BOOKED_STATUS,
-    appointment_to_api,
-    contact_fields,
-    parse_booking,
-    parse_reschedule,
-    parse_status,
-)
+from contactapi.appointments.schemas import BOOKED_STATUS, BookingInput, appointment_to_api
 from contactapi.calendars.service import CalendarService
+from contactapi.contacts.schemas import ContactInput
 from contactapi.contacts.service import ContactService
 from contactapi.core import new_id, now_ms
 from contactapi.db.engine import Row
-from contactapi.db.session import Scope
 from contactapi.errors import ValidationFailed, unknown_id
+from contactapi.scope import LocationScope
+from contactapi.validation import Checked, Errors
 
 MINUTE_MS = 60_000
 
 
 class AppointmentService:
-    def __init__(self, scope: Scope) -> None:
+    def __init__(self, scope: LocationScope) -> None:
         self.repo = AppointmentRepository(scope.conn, scope.location_id)
         self.calendars = CalendarService(scope)
         self.contacts = ContactService(scope)
@@ -51,9 +45,10 @@ class AppointmentService:
     async def get(self, appointment_id: str) -> dict[str, Any]:
         return await self._with_contact(await self.require(appointment_id))
 
-    async def book(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        booking = parse_booking(body)
-        errors = dict(booking.errors)
+    async def book(self, payload: Checked[BookingInput]) -> dict[str, Any]:
+        booking = payload.value
+        errors = Errors()
+        errors.update(payload.errors)
         calendar: Row | None = None
         contact_id: str | None = None
         try:
@@ -62,12 +57,11 @@ class AppointmentService:
         except ValidationFailed as exc:
             errors.update(exc.errors)
         try:
-            if "contactId" not in errors:
-                contact_id = await self._contact_id(booking.contact_id, body)
+            if "contactId" not in errors.fields:
+                contact_id = await self._contact_id(booking.contact_id, booking.contact)
         except ValidationFailed as exc:
             errors.update(exc.errors)
-        if errors:
-            raise ValidationFailed(errors)
+        errors.raise_any()
         assert calendar is not None and contact_id is not None
         assert booking.start_time is not None and booking.selected_timezone is not None
         appointment_id, at = new_id(), now_ms()
@@ -88,28 +82,32 @@ class AppointmentService:
         )
         return await self.get(appointment_id)
 
-    async def _contact_id(self, contact_id: str | None, body: Mapping[str, Any]) -> str:
+    async def _contact_id(self, contact_id: str | None, contact: Checked[ContactInput]) -> str:
         """The sent contact, else the one found or created from the body's email/phone (this
         writes even when the booking then fails: the request rolls back as a whole)."""
         if contact_id is not None:
             # Row-locked, so a concurrent delete waits for the booking (or wins, and the id is
             # then unknown) rather than the insert failing its foreign key.
             return str((await self.contacts.require(contact_id, "contactId", lock=True))["id"])
-        contact, _ = await self.contacts.upsert(contact_fields(body))
-        return str(contact["id"])
+        found, _ = await self.contacts.upsert(contact)
+        return str(found["id"])
 
-    async def reschedule(self, appointment_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    async def reschedule(
+        self, appointment_id: str, payload: Checked[dict[str, Any]]
+    ) -> dict[str, Any]:
         """PUT: the sent fields change; a new slot keeps the appointment's duration."""
-        current = await self.require(appointment_id)
-        changes = parse_reschedule(body)
+        current = await self.require(appointment_id)  # an unknown id is answered first
+        changes = dict(payload.get())
         if "start_time" in changes:
             duration = current["end_time"] - current["start_time"]
             changes["end_time"] = changes["start_time"] + duration
         return await self._save(current, changes)
 
-    async def set_status(self, appointment_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        current = await self.require(appointment_id)
-        return await self._save(current, {"status": parse_status(body)})
+    async def set_status(self, appointment_id: str, payload: Checked[str | None]) -> dict[str, Any]:
+        current = await self.require(appointment_id)  # an unknown id is answered first
+        status = payload.get()
+        assert status is not None
+        return await self._save(current, {"status": status})
 
     async def _save(self, current: Row, changes: dict[str, Any]) -> dict[str, Any]:
         if changes:

@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from contactapi.calendars.schemas import CalendarInput, parse_calendar
 from contactapi.calendars.service import CalendarService
-from contactapi.db.session import Scope, endpoint
 from contactapi.errors import json_response
-from contactapi.http import both_slashes
+from contactapi.scope import LocationScope
+from contactapi.validation import Checked
+from contactapi.web.endpoint import endpoint, endpoint_with_body
+from contactapi.web.http import both_slashes
 
 
 @endpoint(write=False)
-async def list_calendars(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
+async def list_calendars(request: Request, scope: LocationScope) -> Response:
     return json_response({"calendars": await CalendarService(scope).all()})
 
 
-@endpoint(write=True, body="required")
-async def create_calendar(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
-    return json_response({"calendar": await CalendarService(scope).create(body)})
+@endpoint_with_body(parse_calendar)
+async def create_calendar(
+    request: Request, scope: LocationScope, payload: Checked[CalendarInput]
+) -> Response:
+    return json_response({"calendar": await CalendarService(scope).create(payload)})
 
 
 routes: list[BaseRoute] = [

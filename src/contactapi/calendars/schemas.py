@@ -8,6 +8,7 @@ from typing import Any
 
 from contactapi import validation as v
 from contactapi.core import iso_ms
+from contactapi.scope import Location
 
 DEFAULT_SLOT_MINUTES = 30
 MAX_SLOT_MINUTES = 24 * 60
@@ -32,12 +33,17 @@ def _slot_duration(value: Any) -> int:
     return value
 
 
-def parse_calendar(body: Mapping[str, Any]) -> CalendarInput:
-    fields = v.FieldReader(body)
-    name = fields.read("name", v.text, required=True)
-    slot_duration = fields.read("slotDuration", lambda _key, value: _slot_duration(value))
-    fields.raise_errors()
-    return CalendarInput(name, slot_duration)
+def parse_calendar(body: dict[str, Any], location: Location) -> v.Checked[CalendarInput]:
+    """A create body, read before the transaction; the service reports its failures."""
+
+    def read(errors: v.Errors) -> CalendarInput:
+        name = errors.read("name", v.text, body.get("name"), required=True)
+        slot_duration = errors.read(
+            "slotDuration", lambda _key, value: _slot_duration(value), body.get("slotDuration")
+        )
+        return CalendarInput(name, slot_duration)
+
+    return v.checked(read)
 
 
 def calendar_to_api(row: Mapping[str, Any]) -> dict[str, Any]:

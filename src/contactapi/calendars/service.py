@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from contactapi.calendars.repository import CalendarRepository
-from contactapi.calendars.schemas import calendar_to_api, parse_calendar
+from contactapi.calendars.schemas import CalendarInput, calendar_to_api
 from contactapi.core import new_id, now_ms
 from contactapi.db.engine import Row
-from contactapi.db.session import Scope
 from contactapi.errors import unknown_id
+from contactapi.scope import LocationScope
+from contactapi.validation import Checked
 
 
 class CalendarService:
-    def __init__(self, scope: Scope) -> None:
+    def __init__(self, scope: LocationScope) -> None:
         self.repo = CalendarRepository(scope.conn, scope.location_id)
 
     async def require(self, calendar_id: str) -> Row:
@@ -26,8 +26,8 @@ class CalendarService:
     async def all(self) -> list[dict[str, Any]]:
         return [calendar_to_api(row) for row in await self.repo.all()]
 
-    async def create(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        data = parse_calendar(body)
+    async def create(self, payload: Checked[CalendarInput]) -> dict[str, Any]:
+        data = payload.get()
         calendar_id = new_id()
         await self.repo.insert(calendar_id, data.name, data.slot_duration, now_ms())
         return calendar_to_api(await self.require(calendar_id))

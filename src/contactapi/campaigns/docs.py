@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from contactapi.campaigns.schemas import CAMPAIGN_STATUSES
-from contactapi.openapi import Schema, ok, operation, path_param, ref
+from contactapi.web.openapi import Schema, ok, operation, path_param, ref
 
 _STATUS: Schema = {"type": "string", "enum": list(CAMPAIGN_STATUSES)}
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from contactapi.campaigns.schemas import CampaignInput, parse_campaign
 from contactapi.campaigns.service import CampaignService
-from contactapi.db.session import Scope, endpoint
 from contactapi.errors import json_response
-from contactapi.http import both_slashes, empty_ok
+from contactapi.scope import LocationScope
+from contactapi.validation import Checked
+from contactapi.web.endpoint import endpoint, endpoint_with_body
+from contactapi.web.http import both_slashes, empty_ok
 
 
 class CampaignIdConvertor(StringConvertor):
@@ -25,45 +26,47 @@ class CampaignIdConvertor(StringConvertor):
 register_url_convertor("campaign_id", CampaignIdConvertor())
 
 
-@endpoint(write=True, body="required")
-async def create_campaign(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
-    return json_response({"campaign": await CampaignService(scope).create(body)})
+@endpoint_with_body(parse_campaign)
+async def create_campaign(
+    request: Request, scope: LocationScope, payload: Checked[CampaignInput]
+) -> Response:
+    return json_response({"campaign": await CampaignService(scope).create(payload)})
 
 
 @endpoint(write=False)
-async def list_campaigns(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
+async def list_campaigns(request: Request, scope: LocationScope) -> Response:
     campaigns = await CampaignService(scope).find(request.query_params.get("status"))
     return json_response({"campaigns": campaigns})
 
 
 @endpoint(write=False)
-async def get_campaign(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
+async def get_campaign(request: Request, scope: LocationScope) -> Response:
     campaign = await CampaignService(scope).get(request.path_params["campaignId"])
     return json_response({"campaign": campaign})
 
 
 @endpoint(write=True)
-async def add_contact(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
+async def add_contact(request: Request, scope: LocationScope) -> Response:
     params = request.path_params
     await CampaignService(scope).add_contact(params["contactId"], params["campaignId"])
     return empty_ok()
 
 
 @endpoint(write=True)
-async def remove_contact(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
+async def remove_contact(request: Request, scope: LocationScope) -> Response:
     params = request.path_params
     await CampaignService(scope).remove_contact(params["contactId"], params["campaignId"])
     return empty_ok()
 
 
 @endpoint(write=True)
-async def remove_from_all(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
+async def remove_from_all(request: Request, scope: LocationScope) -> Response:
     await CampaignService(scope).remove_from_all(request.path_params["contactId"])
     return empty_ok()
 
 
 @endpoint(write=False)
-async def contact_campaigns(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
+async def contact_campaigns(request: Request, scope: LocationScope) -> Response:
     campaigns = await CampaignService(scope).of_contact(request.path_params["contactId"])
     return json_response({"campaigns": campaigns})
 

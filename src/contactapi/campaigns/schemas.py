@@ -9,6 +9,7 @@ from typing import Any
 from contactapi import validation as v
 from contactapi.core import iso_ms
 from contactapi.errors import ValidationFailed
+from contactapi.scope import Location
 
 CAMPAIGN_STATUSES = ("draft", "published")
 
@@ -27,12 +28,11 @@ def parse_status(value: Any) -> str | None:
         raise ValidationFailed.one("status", exc.message, exc.rule) from exc
 
 
-def parse_campaign(body: Mapping[str, Any]) -> CampaignInput:
-    fields = v.FieldReader(body)
-    name = fields.read("name", v.text, required=True)
-    status = fields.read("status", lambda key, value: v.choice(key, value, CAMPAIGN_STATUSES))
-    fields.raise_errors()
-    return CampaignInput(name=name, status=status or "draft")
+def parse_campaign(body: dict[str, Any], location: Location) -> v.Checked[CampaignInput]:
+    """A create body, read before the transaction; the service reports its failures."""
+    return v.checked(
+        lambda errors: CampaignInput(*v.name_and_status(body, CAMPAIGN_STATUSES, errors))
+    )
 
 
 def campaign_to_api(row: Mapping[str, Any]) -> dict[str, Any]:

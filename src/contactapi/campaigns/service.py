@@ -4,26 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from contactapi import validation as v
 from contactapi.campaigns.repository import CampaignRepository
 from contactapi.campaigns.schemas import (
+    CampaignInput,
     campaign_to_api,
     membership_to_api,
-    parse_campaign,
     parse_status,
 )
 from contactapi.contacts.repository import ContactRepository
 from contactapi.core import new_id, now_ms
-from contactapi.db.session import Scope
-from contactapi.errors import FieldErrors, ValidationFailed, unknown_id
+from contactapi.errors import unknown_id
+from contactapi.scope import LocationScope
 
 
 class CampaignService:
-    def __init__(self, scope: Scope) -> None:
+    def __init__(self, scope: LocationScope) -> None:
         self.repo = CampaignRepository(scope.conn, scope.location_id)
         self.contacts = ContactRepository(scope.conn, scope.location_id)
 
-    async def create(self, body: dict[str, Any]) -> dict[str, Any]:
-        data = parse_campaign(body)
+    async def create(self, payload: v.Checked[CampaignInput]) -> dict[str, Any]:
+        data = payload.get()
         campaign_id = new_id()
         await self.repo.insert(campaign_id, data.name, data.status, now_ms())
         return {"id": campaign_id, "name": data.name, "status": data.status}
@@ -42,13 +43,13 @@ class CampaignService:
     ) -> None:
         """Both path ids at once, so a request naming two bad ids hears of both. A writer holds
         the contact until its transaction ends, so a membership never outlives it."""
-        errors: FieldErrors = {}
-        if not await self.contacts.exists(contact_id, hold=hold):
-            errors.update(unknown_id("contactId", "contact").errors)
-        if campaign_id is not None and await self.repo.get(campaign_id) is None:
-            errors.update(unknown_id("campaignId", "campaign").errors)
-        if errors:
-            raise ValidationFailed(errors)
+        contact_found = await self.contacts.exists(contact_id, hold=hold)
+        campaign_found = campaign_id is None or await self.repo.get(campaign_id) is not None
+        v.require_found(
+            v.Errors(),
+            (contact_found, "contactId", "contact"),
+            (campaign_found, "campaignId", "campaign"),
+        )
 
     async def add_contact(self, contact_id: str, campaign_id: str) -> None:
         await self._require(contact_id, campaign_id)

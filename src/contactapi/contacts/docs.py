@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from contactapi.contacts.tagging import MAX_TAGS_PER_REQUEST
 from contactapi.custom_fields.service import MAX_VALUES_PER_REQUEST
-from contactapi.openapi import NULLABLE_STRING, Schema, ok, operation, path_param, ref, text_in
-from contactapi.tags.service import MAX_TAGS_PER_REQUEST
 from contactapi.validation import MAX_TEXT
+from contactapi.web.openapi import NULLABLE_STRING, Schema, ok, operation, path_param, ref, text_in
 
 _STRING_FIELDS = [
     "contactName",

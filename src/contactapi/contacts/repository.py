@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from contactapi.contacts.document import SOURCE_COLUMNS, search_columns
+from contactapi.contacts.tagging import ContactTags
 from contactapi.custom_fields.repository import values_for_contacts
+from contactapi.db.dialects import Dialect
 from contactapi.db.engine import Connection, Row
-from contactapi.db.locks import lock_key
 from contactapi.db.rows import insert_sql, update_row
-from contactapi.tags.repository import apply_contact_tags, record_tag_names
 
 COLUMNS = (
     "location_id", "id", "first_name", "last_name", "contact_name", "email", "email_lower",
@@ -27,12 +28,7 @@ _COLUMN_LIST = ", ".join(COLUMNS)
 _SELECT = f"SELECT {_COLUMN_LIST} FROM contacts"
 _INSERTED = (*COLUMNS, *SEARCH_COLUMNS)
 _INSERT = insert_sql("contacts", _INSERTED)
-# PostgreSQL: the contact and its tag rows in one statement, one round trip (the foreign key
-# of contact_tags is checked at the statement's end, when the contact row is there).
-_INSERT_WITH_TAGS = (
-    f"WITH contact AS ({_INSERT}) INSERT INTO contact_tags (location_id, contact_id, name)"
-    f" SELECT $1, $2, name FROM unnest(${len(_INSERTED) + 1}::text[]) AS name"
-)
+_TAGS_PARAM = f"${len(_INSERTED) + 1}"
 
 
 _FIND_DUPLICATE = (
@@ -46,78 +42,68 @@ _FIND_DUPLICATE = (
 )
 
 
-_CUSTOM_VALUES_JSON = {
-    "sqlite": "(SELECT json_group_array(json_object('id', v.field_id, 'value', json(v.value)))"
-    " FROM contact_field_values v"
-    " WHERE v.location_id = c.location_id AND v.contact_id = c.id)",
-    "postgresql": "(SELECT coalesce(json_agg(json_build_object('id', v.field_id, 'value',"
-    " v.value::json) ORDER BY v.field_id), '[]')::text FROM contact_field_values v"
-    " WHERE v.location_id = c.location_id AND v.contact_id = c.id)",
-}
-_GET_WITH_CUSTOM_VALUES = {
-    dialect: f"SELECT {', '.join('c.' + col for col in COLUMNS)}, {subquery} AS custom_values"
-    " FROM contacts c"
-    " WHERE c.location_id = $1 AND c.id = $2"
-    for dialect, subquery in _CUSTOM_VALUES_JSON.items()
-}
+@lru_cache(maxsize=2)
+def _get_with_custom_values(dialect: Dialect) -> str:
+    value = dialect.json_object("'id'", "v.field_id", "'value'", dialect.json("v.value"))
+    values = dialect.json_array(
+        value,
+        "FROM contact_field_values v WHERE v.location_id = c.location_id AND v.contact_id = c.id",
+        "v.field_id",
+    )
+    return (
+        f"SELECT {', '.join('c.' + col for col in COLUMNS)}, {values} AS custom_values"
+        " FROM contacts c WHERE c.location_id = $1 AND c.id = $2"
+    )
 
 
 class ContactRepository:
     def __init__(self, conn: Connection, location_id: str) -> None:
         self.conn = conn
         self.location_id = location_id
+        self.tags = ContactTags(conn, location_id)
 
     async def get(self, contact_id: str, *, for_update: bool = False) -> Row | None:
         sql = f"{_SELECT} WHERE location_id = $1 AND id = $2"
-        if for_update and self.conn.dialect == "postgresql":
-            sql += " FOR UPDATE"
+        if for_update:
+            sql += self.conn.dialect.for_update
         return await self.conn.fetch_one(sql, self.location_id, contact_id)
 
     async def get_with_custom_values(self, contact_id: str) -> Row | None:
         """The contact and, as a JSON list in `custom_values`, its custom field values: one
         statement, so one consistent snapshot (the hot path of GET /v1/contacts/:id)."""
-        sql = _GET_WITH_CUSTOM_VALUES[self.conn.dialect]
+        sql = _get_with_custom_values(self.conn.dialect)
         return await self.conn.fetch_one(sql, self.location_id, contact_id)
 
     async def exists(self, contact_id: str, *, hold: bool = False) -> bool:
         """With `hold`, the contact can't be deleted before this transaction ends (PostgreSQL's
         key-share lock, the one a foreign key takes), so rows pointing at it can be added."""
         sql = "SELECT 1 AS one FROM contacts WHERE location_id = $1 AND id = $2"
-        if hold and self.conn.dialect == "postgresql":
-            sql += " FOR KEY SHARE"
+        if hold:
+            sql += self.conn.dialect.for_key_share
         row = await self.conn.fetch_one(sql, self.location_id, contact_id)
         return row is not None
 
     async def lock_identity(self, email_lower: str | None, phone: str | None) -> None:
-        """Serialise writers of the same email/phone (PostgreSQL; SQLite's writes are already
-        serialised by BEGIN IMMEDIATE). Keys are taken in a fixed order: no deadlock."""
-        if self.conn.dialect != "postgresql":
-            return
-        keys = []
+        """Serialise the writers of the same email or phone until this transaction ends."""
+        names = []
         if email_lower:
-            keys.append(lock_key(self.location_id, "email", email_lower))
+            names.append((self.location_id, "email", email_lower))
         if phone:
-            keys.append(lock_key(self.location_id, "phone", phone))
-        if keys:
-            # One round trip; the subquery's ORDER BY is the order the locks are taken in.
-            await self.conn.execute(
-                "SELECT pg_advisory_xact_lock(k)"
-                " FROM (SELECT k FROM unnest($1::bigint[]) AS k ORDER BY k) AS ordered",
-                sorted(keys),
-            )
+            names.append((self.location_id, "phone", phone))
+        if names:
+            await self.conn.lock(names)
 
     async def find_duplicate(self, email_lower: str | None, phone: str | None) -> Row | None:
         """The oldest contact with this email, else the oldest with this phone, in one statement
         whose two halves each use their own index.
 
-        On PostgreSQL the match is then row-locked. The identity lock keeps new matches from
+        The match is then read again, row-locked. The identity lock keeps new matches from
         appearing, but a match may be deleted, or given another email or phone, before its row
-        lock is granted: then the next match is taken. (SQLite's writers hold the database's
-        write lock already.)"""
+        lock is granted: then the next match is taken."""
         while True:
             found = await self.conn.fetch_one(_FIND_DUPLICATE, self.location_id, email_lower, phone)
-            if found is None or self.conn.dialect != "postgresql":
-                return found
+            if found is None:
+                return None
             column = "email_lower" if found["rank"] == 0 else "phone"
             locked = await self.get(found["id"], for_update=True)
             if locked is not None and locked[column] == found[column]:
@@ -156,12 +142,13 @@ class ContactRepository:
         values = {**values, "location_id": self.location_id}
         values.update(search_columns(values))
         row = [values[col] for col in _INSERTED]
-        if tags and self.conn.dialect == "postgresql":
-            await self.conn.execute(_INSERT_WITH_TAGS, *row, tags)
-            await record_tag_names(self.conn, self.location_id, tags)
+        if not tags:
+            await self.conn.execute(_INSERT, *row)
             return
-        await self.conn.execute(_INSERT, *row)
-        await apply_contact_tags(self.conn, self.location_id, values["id"], tags, [])
+        # The contact and its tag rows: one round trip where the database allows.
+        tag_rows = self.tags.insert_from_list("$1", "$2", _TAGS_PARAM)
+        await self.conn.execute_together(_INSERT, tag_rows, *row, self.conn.dialect.list_arg(tags))
+        await self.tags.created(tags)
 
     async def update(
         self, contact_id: str, values: dict[str, Any], current: Row | None = None

@@ -9,43 +9,49 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from contactapi.contacts.schemas import PreparedContact, prepare_contact
+from contactapi.contacts.schemas import ContactInput, prepare_contact
 from contactapi.contacts.search import ListQuery, ListResult, parse_list_query
 from contactapi.contacts.service import ContactService
-from contactapi.db.session import Scope, endpoint
 from contactapi.errors import json_response
-from contactapi.http import both_slashes, empty_ok, public_origin
+from contactapi.scope import LocationScope
+from contactapi.validation import Checked
+from contactapi.web.endpoint import endpoint, endpoint_with_body
+from contactapi.web.http import both_slashes, empty_ok, public_origin
 
 # Replaced in the next page's URL; every other parameter is kept as sent.
 _POSITION_PARAMS = frozenset({"startAfter", "startAfterId", "page"})
 
 
-@endpoint(write=True, body="required", prepare=prepare_contact)
-async def create_contact(request: Request, scope: Scope, prepared: PreparedContact) -> Response:
-    contact, is_new = await ContactService(scope).upsert(prepared.body, prepared)
+@endpoint_with_body(prepare_contact)
+async def create_contact(
+    request: Request, scope: LocationScope, prepared: Checked[ContactInput]
+) -> Response:
+    contact, is_new = await ContactService(scope).upsert(prepared)
     return json_response({"contact": contact, "new": is_new})
 
 
 @endpoint(write=False)
-async def get_contact(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
+async def get_contact(request: Request, scope: LocationScope) -> Response:
     contact = await ContactService(scope).get(request.path_params["id"])
     return json_response({"contact": contact})
 
 
-@endpoint(write=True, body="required")
-async def update_contact(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
-    contact = await ContactService(scope).update(request.path_params["id"], body)
+@endpoint_with_body(prepare_contact)
+async def update_contact(
+    request: Request, scope: LocationScope, prepared: Checked[ContactInput]
+) -> Response:
+    contact = await ContactService(scope).update(request.path_params["id"], prepared)
     return json_response({"contact": contact})
 
 
 @endpoint(write=True)
-async def delete_contact(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
+async def delete_contact(request: Request, scope: LocationScope) -> Response:
     await ContactService(scope).delete(request.path_params["id"])
     return empty_ok()
 
 
 @endpoint(write=False, snapshot=True)
-async def list_contacts(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
+async def list_contacts(request: Request, scope: LocationScope) -> Response:
     query = parse_list_query(request.query_params)
     contacts, result = await ContactService(scope).list(query)
     return json_response({"contacts": contacts, "meta": _meta(request, query, result)})
@@ -88,7 +94,7 @@ def _query_phone(raw: str | None) -> str | None:
 
 
 @endpoint(write=False)
-async def lookup_contacts(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
+async def lookup_contacts(request: Request, scope: LocationScope) -> Response:
     params = request.query_params
     contacts = await ContactService(scope).lookup(
         params.get("email"), _query_phone(params.get("phone"))

@@ -9,10 +9,10 @@ from typing import Any
 import orjson
 
 from contactapi import validation as v
-from contactapi.auth import Location
+from contactapi.contacts.tagging import parse_tags
 from contactapi.core import iso_ms
-from contactapi.errors import FieldErrors, ValidationFailed
-from contactapi.tags.service import parse_tags
+from contactapi.errors import ValidationFailed
+from contactapi.scope import Location
 
 CONTACT_TYPES = ("lead", "customer")
 
@@ -56,68 +56,47 @@ class ContactInput:
     custom_fields: dict[str, Any] | None = None
 
 
-def parse_contact(body: Mapping[str, Any], country: str) -> ContactInput:
-    """Validate every sent field; all failures are reported together, keyed by field."""
+def parse_contact(body: Mapping[str, Any], country: str, errors: v.Errors) -> ContactInput:
+    """Every sent field, validated; each failure is filed in `errors`, keyed by field."""
     result = ContactInput()
-    errors: FieldErrors = {}
-
-    def attempt(key: str, run: Callable[[], Any]) -> Any:
-        try:
-            return run()
-        except v.FieldInvalid as exc:
-            errors[key] = {"message": exc.message, "rule": exc.rule}
-            return None
-
     for key, (column, check) in SIMPLE_FIELDS.items():
         if key in body:
-            value = attempt(key, lambda c=check, k=key: c(k, body[k]))  # type: ignore[misc]
-            if key not in errors:
+            value = errors.read(key, check, body[key])
+            if key not in errors.fields:
                 result.columns[column] = value
     if "email" in body:
-        result.columns["email"] = attempt("email", lambda: v.email("email", body["email"]))
+        result.columns["email"] = errors.read("email", v.email, body["email"])
     if "phone" in body:
-        result.columns["phone"] = attempt("phone", lambda: v.phone("phone", body["phone"], country))
+        result.columns["phone"] = errors.read(
+            "phone", lambda key, value: v.phone(key, value, country), body["phone"]
+        )
     if "name" in body:
         result.name_sent = True
-        result.name = attempt("name", lambda: v.text("name", body["name"]))
+        result.name = errors.read("name", v.text, body["name"])
     if "firstName" in body:
         result.first_sent = True
-        result.first_name = attempt("firstName", lambda: v.text("firstName", body["firstName"]))
+        result.first_name = errors.read("firstName", v.text, body["firstName"])
     if "lastName" in body:
         result.last_sent = True
-        result.last_name = attempt("lastName", lambda: v.text("lastName", body["lastName"]))
+        result.last_name = errors.read("lastName", v.text, body["lastName"])
     if "tags" in body and body["tags"] is not None:
-        result.tags = attempt("tags", lambda: parse_tags("tags", body["tags"]))
+        result.tags = errors.read("tags", parse_tags, body["tags"])
     elif "tags" in body:
         result.tags = []
     if "customField" in body and body["customField"] is not None:
         if isinstance(body["customField"], dict):
             result.custom_fields = body["customField"]
         else:
-            errors["customField"] = {
-                "message": "The custom field must be an object keyed by custom field id.",
-                "rule": "invalid",
-            }
-    if errors:
-        raise ValidationFailed(errors)
+            errors.add(
+                "customField", "The custom field must be an object keyed by custom field id."
+            )
     return result
 
 
-@dataclass
-class PreparedContact:
-    """A contact body with its fields validated (or their failures kept, to be reported with
-    the custom field failures, which need the database, in one 422)."""
-
-    body: dict[str, Any]
-    data: ContactInput
-    errors: FieldErrors
-
-
-def prepare_contact(body: dict[str, Any], location: Location) -> PreparedContact:
-    try:
-        return PreparedContact(body, parse_contact(body, location.country), {})
-    except ValidationFailed as exc:
-        return PreparedContact(body, ContactInput(), exc.errors)
+def prepare_contact(body: dict[str, Any], location: Location) -> v.Checked[ContactInput]:
+    """A contact body read before the transaction: the custom field values, which need the
+    database, are checked in it, and reported with these failures in one 422."""
+    return v.checked(lambda errors: parse_contact(body, location.country, errors))
 
 
 def contact_to_api(row: Mapping[str, Any], custom_values: list[dict[str, Any]]) -> dict[str, Any]:

@@ -15,15 +15,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import asyncpg
 import orjson
 
 from contactapi.contacts.document import search_columns
 from contactapi.contacts.repository import COLUMNS, SEARCH_COLUMNS
-from contactapi.contacts.search import location_token
 from contactapi.core import new_id
-from contactapi.db.engine import open_sqlite
+from contactapi.db.bulk import BulkContacts, UnknownLocation, load_contacts
 from contactapi.settings import Settings
+
+__all__ = ["SeedReport", "UnknownLocation", "seed"]
 
 BATCH = 50_000
 
@@ -162,120 +162,22 @@ def _batches(
         yield contacts, contact_tags
 
 
-class UnknownLocation(Exception):
-    pass
-
-
-def seed_sqlite(settings: Settings, location_id: str, count: int,
-                progress: Callable[[int], None]) -> SeedReport:  # fmt: skip
-    """One transaction, holding the write lock throughout: the FTS triggers are set aside
-    while the rows go in, and the new rows are indexed in one statement at the end, which
-    costs a fraction of indexing them row by row."""
+def seed(
+    settings: Settings, location_id: str, count: int, progress: Callable[[int], None]
+) -> SeedReport:
+    """Adds `count` synthetic contacts to the location; raises `UnknownLocation`."""
     started = time.monotonic()
-    conn = open_sqlite(settings.sqlite_path)
-    try:
-        if conn.execute("SELECT 1 FROM locations WHERE id = ?", (location_id,)).fetchone() is None:
-            raise UnknownLocation(location_id)
-        # A bulk load can be repeated from scratch: no need to wait for the disk.
-        conn.execute("PRAGMA synchronous = OFF")
-        conn.execute("PRAGMA cache_size = -262144")
-        conn.execute("BEGIN IMMEDIATE")
-        existing = conn.execute(
-            "SELECT count(*) AS n FROM contacts WHERE location_id = ?", (location_id,)
-        ).fetchone()["n"]
-        triggers = conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'contacts'"
-            " AND name LIKE 'contacts_fts%'"
-        ).fetchall()
-        for trigger in triggers:
-            conn.execute(f"DROP TRIGGER {trigger['name']}")
-        last_rowid = conn.execute("SELECT max(rowid) AS r FROM contacts").fetchone()["r"] or 0
-        conn.executemany(
-            "INSERT INTO tags (location_id, id, name) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-            [(location_id, new_id(), tag) for tag in TAGS],
-        )
-        insert = (
-            f"INSERT INTO contacts ({', '.join(CONTACT_COLUMNS)})"
-            f" VALUES ({', '.join('?' for _ in CONTACT_COLUMNS)})"
-        )
-        done = 0
-        for contacts, contact_tags in _batches(location_id, count, existing, _now()):
-            conn.executemany(insert, contacts)
-            conn.executemany(
-                "INSERT INTO contact_tags (location_id, contact_id, name) VALUES (?, ?, ?)",
-                contact_tags,
-            )
-            done += len(contacts)
-            progress(done)
-        conn.execute(
-            "INSERT INTO contacts_fts_locations(location_id, contacts) VALUES (?, ?)"
-            " ON CONFLICT(location_id) DO UPDATE SET contacts = contacts + excluded.contacts",
-            (location_id, count),
-        )
-        k = conn.execute(
-            "SELECT k FROM contacts_fts_locations WHERE location_id = ?", (location_id,)
-        ).fetchone()["k"]
-        conn.execute(
-            "INSERT INTO contacts_fts(rowid, search_text, search_phone, loc)"
-            " SELECT rowid, search_text, search_phone, ? FROM contacts WHERE rowid > ?",
-            (location_token(k), last_rowid),
-        )
-        for trigger in triggers:
-            conn.execute(trigger["sql"])
-        conn.execute("COMMIT")
-        conn.execute("ANALYZE")
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        conn.close()
-    return SeedReport(count, time.monotonic() - started)
-
-
-async def seed_postgresql(settings: Settings, location_id: str, count: int,
-                          progress: Callable[[int], None]) -> SeedReport:  # fmt: skip
-    """One transaction. When the new rows outnumber the table's, the trigram GIN indexes are
-    dropped for the load and built again at its end (one sort instead of a million inserts);
-    meanwhile the table is locked, as any bulk load would have it."""
-    started = time.monotonic()
-    conn = await asyncpg.connect(settings.database_url)
-    try:
-        async with conn.transaction():
-            if await conn.fetchval("SELECT 1 FROM locations WHERE id = $1", location_id) is None:
-                raise UnknownLocation(location_id)
-            existing = await conn.fetchval(
-                "SELECT count(*) FROM contacts WHERE location_id = $1", location_id
-            )
-            rebuilt: list[str] = []
-            if count > await conn.fetchval("SELECT count(*) FROM contacts"):
-                for index in await conn.fetch(
-                    "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'contacts'"
-                    " AND indexname LIKE 'ix_contacts_search_%'"
-                ):
-                    await conn.execute(f'DROP INDEX "{index["indexname"]}"')
-                    rebuilt.append(index["indexdef"])
-            await conn.executemany(
-                "INSERT INTO tags (location_id, id, name) VALUES ($1, $2, $3)"
-                " ON CONFLICT DO NOTHING",
-                [(location_id, new_id(), tag) for tag in TAGS],
-            )
-            done = 0
-            for contacts, contact_tags in _batches(location_id, count, existing, _now()):
-                await conn.copy_records_to_table(
-                    "contacts", records=contacts, columns=list(CONTACT_COLUMNS)
-                )
-                await conn.copy_records_to_table(
-                    "contact_tags", records=contact_tags,
-                    columns=["location_id", "contact_id", "name"],
-                )  # fmt: skip
-                done += len(contacts)
-                progress(done)
-            await conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
-            for definition in rebuilt:
-                await conn.execute(definition)
-        # Fresh statistics for the planner, and a visibility map for index-only counts.
-        await conn.execute("VACUUM ANALYZE contacts")
-        await conn.execute("VACUUM ANALYZE contact_tags")
-    finally:
-        await conn.close()
+    load_contacts(
+        settings,
+        BulkContacts(
+            location_id=location_id,
+            columns=CONTACT_COLUMNS,
+            tag_names=[(location_id, new_id(), tag) for tag in TAGS],
+            count=count,
+            batches=lambda existing: _batches(location_id, count, existing, _now()),
+        ),
+        progress,
+    )
     return SeedReport(count, time.monotonic() - started)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import Any
 
@@ -13,17 +13,15 @@ from contactapi.contacts.repository import ContactRepository
 from contactapi.contacts.schemas import (
     EMAIL_OR_PHONE_REQUIRED,
     ContactInput,
-    PreparedContact,
     contact_to_api,
-    prepare_contact,
 )
 from contactapi.contacts.search import ListQuery, ListResult, list_contacts
+from contactapi.contacts.tagging import merge_tags
 from contactapi.core import new_id, now_ms
 from contactapi.custom_fields.service import CustomFieldService, ValueChanges
 from contactapi.db.engine import Row
-from contactapi.db.session import Scope
 from contactapi.errors import ValidationFailed, unknown_id
-from contactapi.tags.service import merge_tags, record_tags
+from contactapi.scope import LocationScope
 
 NEW_CONTACT_DEFAULTS: dict[str, Any] = {
     "first_name": None, "last_name": None, "contact_name": None, "email": None,
@@ -70,7 +68,7 @@ def changed_columns(data: ContactInput, current: Row | None) -> dict[str, Any]:
 
 
 class ContactService:
-    def __init__(self, scope: Scope) -> None:
+    def __init__(self, scope: LocationScope) -> None:
         self.scope = scope
         self.repo = ContactRepository(scope.conn, scope.location_id)
 
@@ -79,23 +77,19 @@ class ContactService:
         # Made when first needed: a contact read does not.
         return CustomFieldService(self.scope)
 
-    async def parse(
-        self, body: dict[str, Any], prepared: PreparedContact | None = None
-    ) -> tuple[ContactInput, ValueChanges]:
-        """The sent fields and custom field values, all validated before anything is written;
-        every failing field is reported in one 422. `prepared`: the fields, validated already
-        (outside the transaction)."""
-        prepared = prepared or prepare_contact(body, self.scope.location)
-        data, errors = prepared.data, dict(prepared.errors)
+    async def parse(self, prepared: v.Checked[ContactInput]) -> tuple[ContactInput, ValueChanges]:
+        """The sent fields (validated before the transaction) and custom field values, all
+        validated before anything is written; every failing field is reported in one 422."""
+        data = prepared.value
+        errors = v.Errors()
+        errors.update(prepared.errors)
         custom_values: ValueChanges = {}
-        sent = body.get("customField")
-        if isinstance(sent, dict) and sent:
+        if data.custom_fields:
             try:
-                custom_values = await self.custom_fields.resolve_values(sent)
+                custom_values = await self.custom_fields.resolve_values(data.custom_fields)
             except ValidationFailed as exc:
                 errors.update(exc.errors)
-        if errors:
-            raise ValidationFailed(errors)
+        errors.raise_any()
         return data, custom_values
 
     async def shape(self, row: Mapping[str, Any]) -> dict[str, Any]:
@@ -114,12 +108,10 @@ class ContactService:
             raise unknown_id("id", "contact")
         return contact_to_api(row, orjson.loads(row["custom_values"]))
 
-    async def upsert(
-        self, body: dict[str, Any], prepared: PreparedContact | None = None
-    ) -> tuple[dict[str, Any], bool]:
+    async def upsert(self, prepared: v.Checked[ContactInput]) -> tuple[dict[str, Any], bool]:
         """Create, or update the contact with the same email (else phone) unless the location
         allows duplicates. Returns the contact and whether it is new."""
-        data, custom_values = await self.parse(body, prepared)
+        data, custom_values = await self.parse(prepared)
         email, phone = data.columns.get("email"), data.columns.get("phone")
         if not email and not phone:
             raise EMAIL_OR_PHONE_REQUIRED
@@ -163,19 +155,17 @@ class ContactService:
             new_tags = data.tags if replace_tags else merge_tags(old_tags, data.tags)
             if new_tags != old_tags:
                 values["tags"] = orjson.dumps(new_tags).decode()
-                await record_tags(
-                    self.scope.conn, self.scope.location_id, current["id"], old_tags, new_tags
-                )
+                await self.repo.tags.change(current["id"], old_tags, new_tags)
         values["date_updated"] = max(now_ms(), current["date_updated"])
         await self.repo.update(current["id"], values, current)
         if custom_values:
             await self.custom_fields.save_values(current["id"], custom_values)
         return await self.shape({**dict(current), **values})
 
-    async def update(self, contact_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    async def update(self, contact_id: str, prepared: v.Checked[ContactInput]) -> dict[str, Any]:
         """PUT: the sent fields change, `null` clears, sent tags replace the list."""
-        unlocked = await self.require(contact_id)  # an unknown id is answered first
-        data, custom_values = await self.parse(body)
+        await self.require(contact_id)  # an unknown id is answered first
+        data, custom_values = await self.parse(prepared)
         check_duplicates = not self.scope.location.allow_duplicate_contacts
         if check_duplicates:
             # The sent email/phone are locked before the row, in the order upserts take
@@ -184,36 +174,59 @@ class ContactService:
             await self.repo.lock_identity(
                 sent_email.lower() if sent_email else None, data.columns.get("phone")
             )
-        # SQLite's writers hold the write lock already: the row read above is current.
-        current = (
-            await self.require(contact_id, lock=True)
-            if self.scope.conn.dialect == "postgresql"
-            else unlocked
-        )
+        # Read again under its row lock: a concurrent writer may have changed it meanwhile.
+        current = await self.require(contact_id, lock=True)
         columns = changed_columns(data, current)
         email_lower = columns.get("email_lower", current["email_lower"])
         phone = columns.get("phone", current["phone"])
         if not email_lower and not phone:
             raise EMAIL_OR_PHONE_REQUIRED
         if check_duplicates:
-            errors = {}
+            errors = v.Errors()
             if (
                 email_lower
                 and email_lower != current["email_lower"]
                 and await self.repo.other_with("email_lower", email_lower, contact_id)
             ):
-                errors["email"] = {"message": "The email has already been taken.",
-                                   "rule": "duplicate"}  # fmt: skip
+                errors.add("email", "The email has already been taken.", "duplicate")
             if (
                 phone
                 and phone != current["phone"]
                 and await self.repo.other_with("phone", phone, contact_id)
             ):
-                errors["phone"] = {"message": "The phone has already been taken.",
-                                   "rule": "duplicate"}  # fmt: skip
-            if errors:
-                raise ValidationFailed(errors)
+                errors.add("phone", "The phone has already been taken.", "duplicate")
+            errors.raise_any()
         return await self._apply(current, columns, data, custom_values, replace_tags=True)
+
+    async def change_tags(
+        self,
+        contact_id: str,
+        names: list[str],
+        combine: Callable[[list[str], list[str]], list[str]],
+        errors: v.Errors,
+    ) -> list[str]:
+        """The contact's tags become `combine(its tags, names)`; answers them. The row is
+        locked first, so concurrent changes of one contact apply one after the other and none
+        loses another's tags. `errors`: the request's failures so far, reported with an
+        unknown contact in one 422."""
+        contact = await self.repo.get(contact_id, for_update=True)
+        if contact is None:
+            errors.update(unknown_id("contactId", "contact").errors)
+        errors.raise_any()
+        assert contact is not None
+        before: list[str] = orjson.loads(contact["tags"])
+        after = combine(before, names)
+        if after != before:
+            await self.repo.tags.change(contact_id, before, after)
+            await self.repo.update(
+                contact_id,
+                {
+                    "tags": orjson.dumps(after).decode(),
+                    "date_updated": max(now_ms(), contact["date_updated"]),
+                },
+                contact,
+            )
+        return after
 
     async def delete(self, contact_id: str) -> None:
         """Its tags, memberships, enrollments, appointments and values go with it (cascade)."""
@@ -221,18 +234,11 @@ class ContactService:
             raise unknown_id("id", "contact")
 
     async def lookup(self, email: str | None, phone: str | None) -> list[dict[str, Any]]:
-        errors = {}
-        email_value = phone_value = None
-        try:
-            email_value = v.text("email", email, 320)
-        except v.FieldInvalid as exc:
-            errors["email"] = {"message": exc.message, "rule": exc.rule}
-        try:
-            phone_value = v.phone("phone", phone, self.scope.location.country)
-        except v.FieldInvalid as exc:
-            errors["phone"] = {"message": exc.message, "rule": exc.rule}
-        if errors:
-            raise ValidationFailed(errors)
+        errors = v.Errors()
+        country = self.scope.location.country
+        email_value = errors.read("email", lambda key, value: v.text(key, value, 320), email)
+        phone_value = errors.read("phone", lambda key, value: v.phone(key, value, country), phone)
+        errors.raise_any()
         if not email_value and not phone_value:
             raise EMAIL_OR_PHONE_REQUIRED
         rows: list[Row] = []

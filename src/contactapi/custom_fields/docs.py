@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from contactapi.custom_fields.values import DATA_TYPES
-from contactapi.openapi import NULLABLE_STRING, Schema, ok, operation, path_param, ref
+from contactapi.web.openapi import NULLABLE_STRING, Schema, ok, operation, path_param, ref
 
 CUSTOM_FIELD: Schema = {
     "type": "object",

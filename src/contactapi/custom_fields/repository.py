@@ -11,7 +11,6 @@ from typing import Any
 import orjson
 
 from contactapi.db.engine import Connection, Row
-from contactapi.db.locks import lock_name
 from contactapi.db.rows import insert_sql, update_row
 
 COLUMNS = ("location_id", "id", "name", "field_key", "placeholder", "position", "data_type",
@@ -34,8 +33,8 @@ class CustomFieldRepository:
 
     async def get(self, field_id: str, *, for_update: bool = False) -> Row | None:
         sql = f"{_SELECT} WHERE location_id = $1 AND id = $2"
-        if for_update and self.conn.dialect == "postgresql":
-            sql += " FOR UPDATE"
+        if for_update:
+            sql += self.conn.dialect.for_update
         return await self.conn.fetch_one(sql, self.location_id, field_id)
 
     async def by_key(self, key: str) -> Row | None:
@@ -51,8 +50,7 @@ class CustomFieldRepository:
             return []
         marks = ", ".join(f"${i}" for i in range(2, len(refs) + 2))
         sql = f"{_SELECT} WHERE location_id = $1 AND (id IN ({marks}) OR field_key IN ({marks}))"
-        if self.conn.dialect == "postgresql":
-            sql += " FOR SHARE"
+        sql += self.conn.dialect.for_share
         return await self.conn.fetch_all(sql, self.location_id, *refs)
 
     async def next_position(self) -> int:
@@ -63,7 +61,7 @@ class CustomFieldRepository:
 
     async def lock_key(self, key: str) -> None:
         """Serialise creators of the same fieldKey (PostgreSQL; SQLite writers already are)."""
-        await lock_name(self.conn, self.location_id, "field_key", key)
+        await self.conn.lock([(self.location_id, "field_key", key)])
 
     async def insert(self, values: dict[str, Any]) -> None:
         values = {**values, "location_id": self.location_id}

@@ -2,42 +2,51 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from contactapi.custom_fields.schemas import (
+    FieldInput,
+    prepare_field_changes,
+    prepare_new_field,
+)
 from contactapi.custom_fields.service import CustomFieldService
-from contactapi.db.session import Scope, endpoint
 from contactapi.errors import json_response
-from contactapi.http import both_slashes, empty_ok
+from contactapi.scope import LocationScope
+from contactapi.validation import Checked
+from contactapi.web.endpoint import endpoint, endpoint_with_body
+from contactapi.web.http import both_slashes, empty_ok
 
 
 @endpoint(write=False)
-async def list_fields(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
+async def list_fields(request: Request, scope: LocationScope) -> Response:
     return json_response({"customFields": await CustomFieldService(scope).all()})
 
 
-@endpoint(write=True, body="required")
-async def create_field(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
-    return json_response(await CustomFieldService(scope).create(body))
+@endpoint_with_body(prepare_new_field)
+async def create_field(
+    request: Request, scope: LocationScope, payload: Checked[FieldInput]
+) -> Response:
+    return json_response(await CustomFieldService(scope).create(payload))
 
 
 @endpoint(write=False)
-async def get_field(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
+async def get_field(request: Request, scope: LocationScope) -> Response:
     field_id = request.path_params["customFieldId"]
     return json_response(await CustomFieldService(scope).get(field_id))
 
 
-@endpoint(write=True, body="required")
-async def update_field(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
+@endpoint_with_body(prepare_field_changes)
+async def update_field(
+    request: Request, scope: LocationScope, payload: Checked[FieldInput]
+) -> Response:
     field_id = request.path_params["customFieldId"]
-    return json_response(await CustomFieldService(scope).update(field_id, body))
+    return json_response(await CustomFieldService(scope).update(field_id, payload))
 
 
 @endpoint(write=True)
-async def delete_field(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
+async def delete_field(request: Request, scope: LocationScope) -> Response:
     await CustomFieldService(scope).delete(request.path_params["customFieldId"])
     return empty_ok()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +11,8 @@ import orjson
 
 from contactapi import validation as v
 from contactapi.custom_fields.values import DATA_TYPES, OPTION_TYPES
-from contactapi.errors import FieldErrors, ValidationFailed
+from contactapi.errors import FieldErrors
+from contactapi.scope import Location
 
 MAX_OPTIONS = 1000
 MAX_POSITION = 1_000_000
@@ -79,42 +80,36 @@ def _options(field: str, value: Any) -> list[str] | None:
     return list(kept.values())
 
 
-def parse_field(body: Mapping[str, Any], *, creating: bool) -> FieldInput:
-    """Validate the sent keys; all failures are reported together, keyed by field."""
+def parse_field(body: Mapping[str, Any], errors: v.Errors, *, creating: bool) -> FieldInput:
+    """The sent keys, validated; each failure is filed in `errors`, keyed by field."""
     result = FieldInput()
-    errors: FieldErrors = {}
-
-    def attempt(key: str, check: Callable[[str, Any], Any]) -> Any:
-        try:
-            return check(key, body.get(key))
-        except v.FieldInvalid as exc:
-            errors[key] = {"message": exc.message, "rule": exc.rule}
-            return None
-
     if creating or "name" in body:
-        result.name = attempt("name", v.text)
-        if result.name is None and "name" not in errors:
-            errors["name"] = {"message": "The name field is mandatory.", "rule": "required"}
-        elif result.name is not None and field_key(result.name) == "contact.":
-            errors["name"] = {"message": "The name must contain a letter or a digit.",
-                              "rule": "invalid"}  # fmt: skip
+        result.name = errors.read("name", v.text, body.get("name"), required=True)
+        if result.name is not None and field_key(result.name) == "contact.":
+            errors.add("name", "The name must contain a letter or a digit.")
     if creating or "dataType" in body:
-        result.data_type = attempt("dataType", _data_type)
-        if result.data_type is None and "dataType" not in errors:
-            errors["dataType"] = {"message": "The data type field is mandatory.",
-                                  "rule": "required"}  # fmt: skip
+        result.data_type = errors.read("dataType", _data_type, body.get("dataType"), required=True)
     if "placeholder" in body:
         result.placeholder_sent = True
-        result.placeholder = attempt("placeholder", v.text)
+        result.placeholder = errors.read("placeholder", v.text, body["placeholder"])
     if "position" in body:
-        result.position = attempt("position", _position)
+        result.position = errors.read("position", _position, body["position"])
     if "options" in body:
-        result.options = attempt("options", _options)
+        result.options = errors.read("options", _options, body["options"])
     if creating and result.data_type in OPTION_TYPES and not result.options:
         errors.update(OPTIONS_REQUIRED)
-    if errors:
-        raise ValidationFailed(errors)
     return result
+
+
+def prepare_new_field(body: dict[str, Any], location: Location) -> v.Checked[FieldInput]:
+    """A POST body, read before the transaction; its failures are reported together."""
+    return v.checked(lambda errors: parse_field(body, errors, creating=True))
+
+
+def prepare_field_changes(body: dict[str, Any], location: Location) -> v.Checked[FieldInput]:
+    """A PUT body, read before the transaction; its failures are reported (together) once the
+    field's id is known to name a field."""
+    return v.checked(lambda errors: parse_field(body, errors, creating=False))
 
 
 def field_to_api(row: Mapping[str, Any]) -> dict[str, Any]:

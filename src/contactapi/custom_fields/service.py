@@ -13,6 +13,7 @@ Decisions where the contract is silent:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 import orjson
@@ -21,15 +22,15 @@ from contactapi.core import new_id, now_ms
 from contactapi.custom_fields.repository import CustomFieldRepository
 from contactapi.custom_fields.schemas import (
     OPTIONS_REQUIRED,
+    FieldInput,
     field_key,
     field_to_api,
-    parse_field,
 )
 from contactapi.custom_fields.values import OPTION_TYPES, normalise
 from contactapi.db.engine import Row
-from contactapi.db.session import Scope
-from contactapi.errors import FieldErrors, ValidationFailed, unknown_id
-from contactapi.validation import FieldInvalid, storable
+from contactapi.errors import ValidationFailed, unknown_id
+from contactapi.scope import LocationScope
+from contactapi.validation import Checked, Errors, storable
 
 # A contact's `customField` may name at most this many fields in one request.
 MAX_VALUES_PER_REQUEST = 500
@@ -39,7 +40,7 @@ ValueChanges = dict[str, Any]
 
 
 class CustomFieldService:
-    def __init__(self, scope: Scope) -> None:
+    def __init__(self, scope: LocationScope) -> None:
         self.scope = scope
         self.repo = CustomFieldRepository(scope.conn, scope.location_id)
 
@@ -55,8 +56,8 @@ class CustomFieldService:
     async def get(self, field_id: str) -> dict[str, Any]:
         return field_to_api(await self.require(field_id))
 
-    async def create(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        data = parse_field(body, creating=True)
+    async def create(self, payload: Checked[FieldInput]) -> dict[str, Any]:
+        data = payload.get()
         assert data.name is not None and data.data_type is not None
         key = field_key(data.name)
         await self.repo.lock_key(key)
@@ -83,12 +84,12 @@ class CustomFieldService:
         )
         return await self.get(field_id)
 
-    async def update(self, field_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    async def update(self, field_id: str, payload: Checked[FieldInput]) -> dict[str, Any]:
         """PUT: the sent keys change; the others stay. The field is locked first: a contact
         write holds it share-locked until its value is in, so the check that no value exists
         (before a dataType change) sees every value written under the old type."""
         current = await self.require(field_id, lock=True)
-        data = parse_field(body, creating=False)
+        data = payload.get()  # an unknown id is answered first
         values: dict[str, Any] = {}
         if data.name is not None:
             values["name"] = data.name
@@ -138,22 +139,24 @@ class CustomFieldService:
         for row in fields:
             by_ref[row["id"]] = row  # an id wins over a key that happens to equal it
         changes: ValueChanges = {}
-        errors: FieldErrors = {}
+        errors = Errors()
         country = self.scope.location.country
         for ref, raw in sent.items():
             field = by_ref.get(ref)
             if field is None:
                 continue
-            try:
-                changes[field["id"]] = normalise(
-                    field["data_type"], orjson.loads(field["options"]), raw, country
-                )
-            except FieldInvalid as exc:
-                errors[f"customField.{field['id']}"] = {"message": exc.message, "rule": exc.rule}
-        if errors:
-            raise ValidationFailed(errors)
+            validate = partial(
+                _normalise, field["data_type"], orjson.loads(field["options"]), country
+            )
+            changes[field["id"]] = errors.read(f"customField.{field['id']}", validate, raw)
+        errors.raise_any()
         return changes
 
     async def save_values(self, contact_id: str, changes: ValueChanges) -> None:
         if changes:
             await self.repo.save_values(contact_id, changes)
+
+
+def _normalise(data_type: str, options: list[str], country: str, key: str, value: Any) -> Any:
+    """`normalise` as a validator of `Errors.read`: the key names the field, not the value."""
+    return normalise(data_type, options, value, country)

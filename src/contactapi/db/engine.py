@@ -1,10 +1,11 @@
-"""The two drivers behind one small interface.
+"""The two drivers behind one small interface, and the one way to run a transaction.
 
-SQL is written once with `$1, $2, ...` placeholders (asyncpg's style); for SQLite they become
-`?1, ?2, ...`. SQLite is called directly on the event loop: a primary-key read costs ~27 us,
-less than a hop to a thread, and a transaction then never interleaves with another request of
-the same process. PostgreSQL goes through an asyncpg pool. The differences that remain (claims,
-search, locks) are switched on `Database.dialect`.
+`Database.run(work, write=...)` runs `work(connection)` in one transaction, committed when the
+work returns and rolled back when it raises; the work awaits its connection's calls and
+nothing else (`db/calls.py`). SQL is written once with `$1, $2, ...` placeholders (asyncpg's
+style); for SQLite they become `?1, ?2, ...`. SQLite is called directly on the event loop: a
+primary-key read costs ~27 us, less than a hop to a thread. PostgreSQL goes through an asyncpg
+pool. What SQL differs is asked of the connection's `dialect` (`db/dialects.py`).
 """
 
 from __future__ import annotations
@@ -14,21 +15,22 @@ import contextlib
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import lru_cache
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import asyncpg
 
+from contactapi.db.calls import Pending, Ready, drive, run_now
+from contactapi.db.dialects import POSTGRESQL, SQLITE, Dialect
 from contactapi.db.group_commit import GroupCommitWriter, WriteLock, in_thread
+from contactapi.db.locks import lock_key
 from contactapi.db.search_index import apply_pending
 from contactapi.settings import Settings
 
 log = logging.getLogger("contactapi.db")
 Row = Mapping[str, Any]
 T = TypeVar("T")
-Dialect = Literal["sqlite", "postgresql"]
 
 # How long a SQLite writer waits for another process's write lock before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -42,19 +44,41 @@ WRITER_AUTOCHECKPOINT_PAGES = 10_000
 
 
 class Connection(Protocol):
+    """A transaction's connection. Its calls are the only awaitables a work may await."""
+
     dialect: Dialect
 
-    async def fetch_one(self, sql: str, *args: Any) -> Row | None: ...
+    def fetch_one(self, sql: str, *args: Any) -> Awaitable[Row | None]: ...
 
-    async def fetch_all(self, sql: str, *args: Any) -> list[Row]: ...
+    def fetch_all(self, sql: str, *args: Any) -> Awaitable[list[Row]]: ...
 
-    async def fetch_value(self, sql: str, *args: Any) -> Any: ...
+    def fetch_value(self, sql: str, *args: Any) -> Awaitable[Any]: ...
 
-    async def execute(self, sql: str, *args: Any) -> int: ...
+    def execute(self, sql: str, *args: Any) -> Awaitable[int]: ...
 
-    async def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> Awaitable[None]: ...
+
+    def execute_together(self, first: str, then: str, *args: Any) -> Awaitable[None]:
+        """`first`, then `then`, over the same arguments (`first` may use fewer): one
+        statement on PostgreSQL (`first` as a CTE), so one round trip."""
+        ...
+
+    def lock(self, names: Sequence[tuple[str, ...]]) -> Awaitable[None]:
+        """Serialises the transactions that lock any of the same names, until they end."""
+        ...
+
+    def notify(self, channel: str) -> Awaitable[None]:
+        """Wakes the listeners of `channel` (`Database.listen`) once this transaction commits."""
+        ...
 
     def after_commit(self, callback: Callable[[], None]) -> None: ...
+
+
+Work = Callable[[Connection], Awaitable[T]]
+
+
+class Listener(Protocol):
+    async def close(self) -> None: ...
 
 
 class Database(Protocol):
@@ -64,15 +88,33 @@ class Database(Protocol):
 
     async def close(self) -> None: ...
 
-    def transaction(self, *, write: bool, snapshot: bool = False) -> Any: ...
+    async def run(self, work: Work[T], *, write: bool, snapshot: bool = False) -> T:
+        """`work(connection)` in one transaction, committed when it returns. `snapshot`: a
+        read whose statements all see one state of the database."""
+        ...
 
-    async def run(
-        self,
-        work: Callable[[Any], Coroutine[Any, Any, T]],
-        *,
-        write: bool,
-        snapshot: bool = False,
-    ) -> T: ...
+    async def listen(self, channel: str, callback: Callable[[], None]) -> Listener:
+        """Calls `callback` whenever a transaction that notified `channel` commits (another
+        process's too, where the database can tell)."""
+        ...
+
+
+# In-process listeners, per channel: SQLite can't tell other processes, which poll instead.
+_local_listeners: dict[str, set[Callable[[], None]]] = {}
+
+
+class _LocalListener:
+    def __init__(self, channel: str, callback: Callable[[], None]) -> None:
+        self.channel, self.callback = channel, callback
+        _local_listeners.setdefault(channel, set()).add(callback)
+
+    async def close(self) -> None:
+        _local_listeners.get(self.channel, set()).discard(self.callback)
+
+
+def _wake_local(channel: str) -> None:
+    for callback in list(_local_listeners.get(channel, ())):
+        callback()
 
 
 _PLACEHOLDER = re.compile(r"\$(\d+)")
@@ -81,6 +123,11 @@ _PLACEHOLDER = re.compile(r"\$(\d+)")
 @lru_cache(maxsize=1024)
 def to_sqlite_sql(sql: str) -> str:
     return _PLACEHOLDER.sub(r"?\1", sql)
+
+
+@lru_cache(maxsize=256)
+def _parameter_count(sql: str) -> int:
+    return max((int(n) for n in _PLACEHOLDER.findall(sql)), default=0)
 
 
 def open_sqlite(path: str) -> sqlite3.Connection:
@@ -113,47 +160,62 @@ class _AfterCommit:
 
 
 class SQLiteConnection(_AfterCommit):
-    dialect: Dialect = "sqlite"
+    """Each call runs when it is made; awaiting it gives the result without suspending."""
+
+    dialect: Dialect = SQLITE
 
     def __init__(self, raw: sqlite3.Connection) -> None:
         super().__init__()
         self.raw = raw
 
-    async def fetch_one(self, sql: str, *args: Any) -> Row | None:
-        row: Row | None = self.raw.execute(to_sqlite_sql(sql), args).fetchone()
-        return row
+    def fetch_one(self, sql: str, *args: Any) -> Ready[Row | None]:
+        return Ready(self.raw.execute(to_sqlite_sql(sql), args).fetchone())
 
-    async def fetch_all(self, sql: str, *args: Any) -> list[Row]:
-        return self.raw.execute(to_sqlite_sql(sql), args).fetchall()
+    def fetch_all(self, sql: str, *args: Any) -> Ready[list[Row]]:
+        return Ready(self.raw.execute(to_sqlite_sql(sql), args).fetchall())
 
-    async def fetch_value(self, sql: str, *args: Any) -> Any:
+    def fetch_value(self, sql: str, *args: Any) -> Ready[Any]:
         row = self.raw.execute(to_sqlite_sql(sql), args).fetchone()
-        return None if row is None else row[0]
+        return Ready(None if row is None else row[0])
 
-    async def execute(self, sql: str, *args: Any) -> int:
-        return self.raw.execute(to_sqlite_sql(sql), args).rowcount
+    def execute(self, sql: str, *args: Any) -> Ready[int]:
+        return Ready(self.raw.execute(to_sqlite_sql(sql), args).rowcount)
 
-    async def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> Ready[None]:
         self.raw.executemany(to_sqlite_sql(sql), rows)
+        return Ready(None)
+
+    def execute_together(self, first: str, then: str, *args: Any) -> Ready[None]:
+        self.raw.execute(to_sqlite_sql(first), args[: _parameter_count(first)])
+        self.raw.execute(to_sqlite_sql(then), args[: _parameter_count(then)])
+        return Ready(None)
+
+    def lock(self, names: Sequence[tuple[str, ...]]) -> Ready[None]:
+        # A write transaction holds the database's write lock already.
+        return Ready(None)
+
+    def notify(self, channel: str) -> Ready[None]:
+        # After the commit: a worker woken sooner would find nothing and sleep again.
+        self.after_commit(lambda: _wake_local(channel))
+        return Ready(None)
 
 
 class SQLiteDatabase:
-    dialect: Dialect = "sqlite"
+    dialect: Dialect = SQLITE
 
-    def __init__(self, path: str, pool_size: int) -> None:
+    def __init__(self, path: str) -> None:
         self.path = path
-        self.pool_size = pool_size
-        self._readers: asyncio.Queue[SQLiteConnection] = asyncio.Queue()
+        # A read runs to completion without suspending: one connection serves them all, one
+        # after another. (A pool would serve reads run in threads.)
+        self._reader: SQLiteConnection | None = None
         self._all: list[SQLiteConnection] = []
         self._writer: GroupCommitWriter | None = None
         self._checkpoints: asyncio.Task[None] | None = None
         self._stop_checkpoints = asyncio.Event()
 
     async def connect(self) -> None:
-        for _ in range(self.pool_size):
-            conn = SQLiteConnection(open_sqlite(self.path))
-            self._all.append(conn)
-            self._readers.put_nowait(conn)
+        self._reader = SQLiteConnection(open_sqlite(self.path))
+        self._all.append(self._reader)
         writer = SQLiteConnection(open_sqlite(self.path))
         # The writer walks the indexes of every write (the search index above all): a larger
         # page cache than the 2 MB default keeps their upper levels in memory (between batches
@@ -207,97 +269,93 @@ class SQLiteDatabase:
         if writer is not None and writer.lock is not None:
             writer.lock.close()
 
-    def transaction(
-        self, *, write: bool, snapshot: bool = False
-    ) -> AbstractAsyncContextManager[SQLiteConnection]:
-        """`snapshot`: a read whose statements must all see one state of the database."""
-        return self._write() if write else _SQLiteRead(self._readers, snapshot)
+    async def run(self, work: Work[T], *, write: bool, snapshot: bool = False) -> T:
+        """A write runs inside the next write batch, which runs it, back to back with the
+        others; a read runs at once on the reader connection."""
+        if write:
+            assert self._writer is not None, "database not connected"
+            conn = SQLiteConnection(self._writer.raw)
+            result = await self._writer.run(lambda raw: work(conn))
+            conn._committed()
+            return result
+        reader = self._reader
+        assert reader is not None, "database not connected"
+        if not snapshot:
+            # Autocommit: each statement sees one committed state.
+            return run_now(work(reader))
+        reader.raw.execute("BEGIN")
+        try:
+            return run_now(work(reader))
+        finally:
+            if reader.raw.in_transaction:
+                reader.raw.execute("COMMIT")
 
-    async def run(
-        self,
-        work: Callable[[SQLiteConnection], Coroutine[Any, Any, T]],
-        *,
-        write: bool,
-        snapshot: bool = False,
-    ) -> T:
-        """`work(connection)` in one transaction. A write runs inside the next write batch,
-        which runs it: it must not await anything but this connection's calls."""
-        if not write:
-            async with _SQLiteRead(self._readers, snapshot) as conn:
-                return await work(conn)
-        assert self._writer is not None, "database not connected"
-        conn = SQLiteConnection(self._writer.raw)
-        result = await self._writer.run(lambda raw: work(conn))
-        conn._committed()
-        return result
-
-    @asynccontextmanager
-    async def _write(self) -> AsyncIterator[SQLiteConnection]:
-        assert self._writer is not None, "database not connected"
-        async with self._writer.transaction() as raw:
-            conn = SQLiteConnection(raw)
-            yield conn
-        conn._committed()
+    async def listen(self, channel: str, callback: Callable[[], None]) -> Listener:
+        return _LocalListener(channel, callback)
 
 
 def _checkpoint(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
 
-class _SQLiteRead:
-    """A reader connection for the block. Reads run in autocommit: each statement sees one
-    committed snapshot, and a read that must be consistent across rows is written as one
-    statement. (A class, not a generator: this is on every read's path.)"""
-
-    __slots__ = ("conn", "readers", "snapshot")
-
-    def __init__(self, readers: asyncio.Queue[SQLiteConnection], snapshot: bool) -> None:
-        self.readers = readers
-        self.snapshot = snapshot
-
-    async def __aenter__(self) -> SQLiteConnection:
-        self.conn = await self.readers.get()
-        if self.snapshot:
-            self.conn.raw.execute("BEGIN")
-        return self.conn
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        try:
-            if self.snapshot and self.conn.raw.in_transaction:
-                self.conn.raw.execute("COMMIT")
-        finally:
-            self.readers.put_nowait(self.conn)
-
-
 class PostgresConnection(_AfterCommit):
-    dialect: Dialect = "postgresql"
+    """Each call is made by the transaction's runner (`drive`) when the work awaits it."""
+
+    dialect: Dialect = POSTGRESQL
 
     def __init__(self, raw: asyncpg.Connection) -> None:
         super().__init__()
         self.raw = raw
 
-    async def fetch_one(self, sql: str, *args: Any) -> Row | None:
-        row: Row | None = await self.raw.fetchrow(sql, *args)
-        return row
+    def fetch_one(self, sql: str, *args: Any) -> Pending[Row | None]:
+        return Pending(self.raw.fetchrow, sql, *args)
 
-    async def fetch_all(self, sql: str, *args: Any) -> list[Row]:
-        rows: list[Row] = await self.raw.fetch(sql, *args)
-        return rows
+    def fetch_all(self, sql: str, *args: Any) -> Pending[list[Row]]:
+        return Pending(self.raw.fetch, sql, *args)
 
-    async def fetch_value(self, sql: str, *args: Any) -> Any:
-        return await self.raw.fetchval(sql, *args)
+    def fetch_value(self, sql: str, *args: Any) -> Pending[Any]:
+        return Pending(self.raw.fetchval, sql, *args)
 
-    async def execute(self, sql: str, *args: Any) -> int:
+    def execute(self, sql: str, *args: Any) -> Pending[int]:
+        return Pending(self._execute, sql, *args)
+
+    async def _execute(self, sql: str, *args: Any) -> int:
         status: str = await self.raw.execute(sql, *args)
         last = status.rsplit(" ", 1)[-1]
         return int(last) if last.isdigit() else 0
 
-    async def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        await self.raw.executemany(sql, rows)
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> Pending[None]:
+        return Pending(self.raw.executemany, sql, rows)
+
+    def execute_together(self, first: str, then: str, *args: Any) -> Pending[None]:
+        return Pending(self.raw.execute, f"WITH first AS ({first}) {then}", *args)
+
+    def lock(self, names: Sequence[tuple[str, ...]]) -> Pending[None]:
+        # One round trip; the subquery's ORDER BY is the order the locks are taken in, the same
+        # in every transaction: no deadlock between them.
+        keys = sorted({lock_key(*name) for name in names})
+        return Pending(
+            self.raw.execute,
+            "SELECT pg_advisory_xact_lock(k)"
+            " FROM (SELECT k FROM unnest($1::bigint[]) AS k ORDER BY k) AS ordered",
+            keys,
+        )
+
+    def notify(self, channel: str) -> Pending[None]:
+        # Delivered by PostgreSQL at the commit, to every process listening.
+        return Pending(self.raw.execute, "SELECT pg_notify($1, '')", channel)
+
+
+class _PostgresListener:
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        self.connection = connection
+
+    async def close(self) -> None:
+        await self.connection.close()
 
 
 class PostgresDatabase:
-    dialect: Dialect = "postgresql"
+    dialect: Dialect = POSTGRESQL
 
     def __init__(self, url: str, pool_size: int) -> None:
         self.url = url
@@ -318,28 +376,26 @@ class PostgresDatabase:
             await self._pool.close()
             self._pool = None
 
-    @asynccontextmanager
-    async def transaction(
-        self, *, write: bool, snapshot: bool = False
-    ) -> AsyncIterator[PostgresConnection]:
+    async def run(self, work: Work[T], *, write: bool, snapshot: bool = False) -> T:
         """`snapshot`: every statement sees the state of the first (REPEATABLE READ)."""
         assert self._pool is not None, "database not connected"
         isolation = "repeatable_read" if snapshot else "read_committed"
         async with self._pool.acquire() as raw:
             conn = PostgresConnection(raw)
             async with raw.transaction(isolation=isolation, readonly=not write):
-                yield conn
+                result = await drive(work(conn))
             conn._committed()
+            return result
 
-    async def run(
-        self,
-        work: Callable[[PostgresConnection], Awaitable[T]],
-        *,
-        write: bool,
-        snapshot: bool = False,
-    ) -> T:
-        async with self.transaction(write=write, snapshot=snapshot) as conn:
-            return await work(conn)
+    async def listen(self, channel: str, callback: Callable[[], None]) -> Listener:
+        """On a connection of its own, outside the pool (whose connections keep no state)."""
+        connection = await asyncpg.connect(self.url)
+        try:
+            await connection.add_listener(channel, lambda *_: callback())
+        except BaseException:
+            await connection.close()
+            raise
+        return _PostgresListener(connection)
 
 
 async def _nothing_to_reset(conn: asyncpg.Connection) -> None:
@@ -352,4 +408,4 @@ async def _nothing_to_reset(conn: asyncpg.Connection) -> None:
 def create_database(settings: Settings) -> SQLiteDatabase | PostgresDatabase:
     if settings.is_postgresql:
         return PostgresDatabase(settings.database_url, settings.pool_size)
-    return SQLiteDatabase(settings.sqlite_path, settings.pool_size)
+    return SQLiteDatabase(settings.sqlite_path)

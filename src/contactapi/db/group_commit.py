@@ -8,10 +8,9 @@ returned. The transactions of one batch never interleave; each sees the ones bef
 as if run one after another.
 
 Several processes (server workers, queue workers) may write one file, so a batch holds the
-write lock for SQL only. Requests queue their work (`run`: a coroutine that awaits nothing but
-SQLite calls, which never suspend); once the lock is taken, the batch runs every queued work
-to completion, back to back, then commits. Work written as an `async with transaction()` block
-is woken instead, and the batch commits once every such block has left. Processes hand the lock
+write lock for SQL only. Requests queue their work (`run`: a work awaits nothing but its
+connection's calls, which never suspend on SQLite; see `db/calls.py`); once the lock is taken,
+the batch runs every queued work to completion, back to back, then commits. Processes hand the lock
 over through an exclusive `flock` on a side file, waited for in a thread: the kernel wakes the
 next writer at once, where SQLite's busy handler would sleep and poll. BEGIN IMMEDIATE still
 guards against writers that take no side lock (a migration, an older version), waiting up to
@@ -27,20 +26,19 @@ import fcntl
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from contactapi.db.calls import run_now
 from contactapi.errors import ServiceUnavailable
 
 log = logging.getLogger("contactapi.db")
 T = TypeVar("T")
-Work = Callable[[sqlite3.Connection], Coroutine[Any, Any, Any]]
+Work = Callable[[sqlite3.Connection], Awaitable[Any]]
 
 
 class _Batch:
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.committed: asyncio.Future[None] = loop.create_future()
+    def __init__(self) -> None:
         # SQLite rolled the whole transaction back (disk full, I/O error): nothing of the
         # batch may be answered as written, and nothing more may join it.
         self.aborted = False
@@ -98,23 +96,17 @@ class GroupCommitWriter:
         self._locked = False
         self._acquiring: asyncio.Future[None] | None = None
         self._lock_waiters = 0
-        # Work for the next batch: run by the batch itself, back to back (`run`), or by
-        # requests woken once it is open (`transaction`). And the batch open to the latter.
+        # Work for the next batch, run by the batch itself, back to back.
         self._work: list[_Queued] = []
-        self._queued: list[asyncio.Future[_Batch]] = []
-        self._open: _Batch | None = None
         self._driver: asyncio.Task[None] | None = None
-        # Requests inside their savepoint; the batch commits once none is.
-        self._inside = 0
-        self._left: asyncio.Future[None] | None = None
         # Batches committed so far.
         self.batches = 0
 
-    async def run(self, work: Callable[[sqlite3.Connection], Coroutine[Any, Any, T]]) -> T:
+    async def run(self, work: Callable[[sqlite3.Connection], Awaitable[T]]) -> T:
         """`work(connection)` in a savepoint of the next batch, its result (or error) once
         the batch is durable. The batch runs it, right after the works queued before it, so
-        the write lock is held for SQL only: `work` must not await anything that suspends
-        (SQLite's calls never do)."""
+        the write lock is held for SQL only: `work` awaits nothing but its connection's
+        calls, which have run by then on SQLite."""
         queued = _Queued(work, asyncio.get_running_loop().create_future())
         self._work.append(queued)
         self._start()
@@ -123,14 +115,6 @@ class GroupCommitWriter:
             raise queued.error
         value: T = queued.value
         return value
-
-    async def _join(self) -> _Batch:
-        if self._open is not None:
-            return self._open  # the lock is held and the batch still open: run at once
-        waiting: asyncio.Future[_Batch] = asyncio.get_running_loop().create_future()
-        self._queued.append(waiting)
-        self._start()
-        return await waiting
 
     async def drain(self) -> None:
         """Returns once every queued write has been committed (or failed)."""
@@ -144,13 +128,12 @@ class GroupCommitWriter:
     async def _drive(self) -> None:
         """Batches, one after another, while requests queue up for them."""
         try:
-            while self._work or self._queued:
+            while self._work:
                 await self._run_batch()
         finally:
             self._driver = None
 
     async def _run_batch(self) -> None:
-        loop = asyncio.get_running_loop()
         works, self._work = self._work, []
         try:
             await self._begin()
@@ -158,38 +141,27 @@ class GroupCommitWriter:
             for queued_work in works:
                 queued_work.error = _batch_failed(exc)
                 _settle(queued_work.done)
-            queued, self._queued = self._queued, []
-            for waiting in queued:
-                if not waiting.done():
-                    waiting.set_exception(exc)
-                    waiting.exception()  # retrieved by its request, if it is still there
             if not isinstance(exc, Exception):
                 raise
             return
         # Works queued during the wait for the lock join this batch.
         works.extend(self._work)
         self._work.clear()
-        batch = _Batch(loop)
+        batch = _Batch()
         try:
             for queued_work in works:
                 self._execute(queued_work, batch)
-            await self._let_transactions_in(batch)
             if batch.aborted:
                 raise sqlite3.OperationalError("the write batch was rolled back")
             self._commit()
         except BaseException as exc:
             batch.aborted = True
-            batch.committed.set_exception(exc)
-            # Every request retrieves it; mark it retrieved for the loop's bookkeeping.
-            batch.committed.exception()
             for queued_work in works:
                 if queued_work.error is None:
                     queued_work.error = _batch_failed(exc)
             self._rollback()
             if not isinstance(exc, Exception):
                 raise  # cancelled (shutdown): after the cleanup below
-        else:
-            batch.committed.set_result(None)
         finally:
             try:
                 self._release()
@@ -206,26 +178,6 @@ class GroupCommitWriter:
             except sqlite3.Error:
                 log.exception("ROLLBACK of a failed write batch failed")
 
-    async def _let_transactions_in(self, batch: _Batch) -> None:
-        """Wakes the requests queued by `transaction`, then waits until all have left."""
-        queued, self._queued = self._queued, []
-        if not queued:
-            return
-        loop = asyncio.get_running_loop()
-        self._open = batch
-        try:
-            for waiting in queued:
-                if not waiting.done():
-                    waiting.set_result(batch)
-            # The woken requests resume before this task does, one after another; so do any
-            # that arrive meanwhile and find the batch open.
-            await asyncio.sleep(0)
-            while self._inside:
-                self._left = loop.create_future()
-                await self._left
-        finally:
-            self._open = None
-
     def _execute(self, queued: _Queued, batch: _Batch) -> None:
         """Runs a queued work in its savepoint, to completion, now."""
         if batch.aborted or not self.raw.in_transaction:
@@ -239,12 +191,7 @@ class GroupCommitWriter:
             queued.error = exc
             return
         try:
-            coroutine = queued.work(self.raw)
-            coroutine.send(None)
-            coroutine.close()
-            queued.error = RuntimeError("a write transaction awaited something that suspends")
-        except StopIteration as returned:
-            queued.value = returned.value
+            queued.value = run_now(queued.work(self.raw))
         except BaseException as exc:
             queued.error = exc
         if queued.error is None:
@@ -334,44 +281,6 @@ class GroupCommitWriter:
         self.raw.execute("COMMIT")
         self.batches += 1
         self._release()
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[sqlite3.Connection]:
-        batch = await self._join()
-        if batch.aborted or not self.raw.in_transaction:
-            batch.aborted = True
-            raise sqlite3.OperationalError("the write batch was rolled back")
-        # One name for every request's savepoint: the transactions of a batch run one after
-        # another, never nested, and the same statement text stays prepared in the cache.
-        self.raw.execute("SAVEPOINT request")
-        self._inside += 1
-        try:
-            yield self.raw
-        except BaseException:
-            try:
-                self.raw.execute("ROLLBACK TO request")
-                self.raw.execute("RELEASE request")
-            except sqlite3.Error:
-                batch.aborted = True  # the savepoint went with the whole transaction
-            self._leave()
-            # Still wait for the batch, so that no transaction outlives its requests.
-            with contextlib.suppress(Exception):
-                await asyncio.shield(batch.committed)
-            raise
-        try:
-            self.raw.execute("RELEASE request")
-        finally:
-            self._leave()
-        if not self.raw.in_transaction:
-            batch.aborted = True
-            raise sqlite3.OperationalError("the write batch was rolled back")
-        # Answered only once the whole batch is durable.
-        await asyncio.shield(batch.committed)
-
-    def _leave(self) -> None:
-        self._inside -= 1
-        if not self._inside and self._left is not None and not self._left.done():
-            self._left.set_result(None)
 
 
 class DatabaseBusy(ServiceUnavailable):

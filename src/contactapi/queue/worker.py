@@ -1,8 +1,9 @@
 """The queue worker: claims due jobs under a lease, runs each in its own transaction.
 
 A claim is a short write transaction that stamps `locked_until` on a batch of due jobs
-(`FOR UPDATE SKIP LOCKED` on PostgreSQL, so concurrent workers take different jobs; on SQLite
-the `BEGIN IMMEDIATE` write lock serialises claims). A job whose worker died is due again once
+(`Dialect.claim_jobs`: `FOR UPDATE SKIP LOCKED` on PostgreSQL, so concurrent workers take
+different jobs; on SQLite the `BEGIN IMMEDIATE` write lock serialises claims), made only when a
+read finds a job due, so idle polling takes no write lock. A job whose worker died is due again once
 its lease ran out. Each job then runs in one transaction that applies its effect and deletes
 the job, so a job that committed is never run again, and handlers are idempotent for the rare
 job run twice (a lease that expired under a slow worker). A failed job is retried with
@@ -22,33 +23,18 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import asyncpg
 import orjson
 
 from contactapi.core import now_ms
-from contactapi.db.engine import Database, PostgresDatabase
-from contactapi.db.session import WorkScope
+from contactapi.db.dialects import DUE_JOBS
+from contactapi.db.engine import Connection, Database, Listener, Row
 from contactapi.queue import outbox
+from contactapi.scope import WorkScope
 
 log = logging.getLogger("contactapi.queue")
 
 # A handler applies a job's effect inside the job's transaction; True when it changed something.
 JobHandler = Callable[[WorkScope, dict[str, Any]], Awaitable[bool]]
-
-_DUE = "run_after <= $1 AND (locked_until IS NULL OR locked_until < $1)"
-_CLAIM_POSTGRESQL = f"""
-WITH next AS (
-    SELECT id FROM jobs WHERE {_DUE} ORDER BY run_after, id LIMIT $2 FOR UPDATE SKIP LOCKED
-)
-UPDATE jobs SET locked_until = $3, attempts = jobs.attempts + 1 FROM next
-WHERE jobs.id = next.id
-RETURNING jobs.id, jobs.location_id, jobs.kind, jobs.payload, jobs.attempts
-"""
-_CLAIM_SQLITE = f"""
-UPDATE jobs SET locked_until = $3, attempts = attempts + 1
-WHERE id IN (SELECT id FROM jobs WHERE {_DUE} ORDER BY run_after, id LIMIT $2)
-RETURNING id, location_id, kind, payload, attempts
-"""
 
 FIRST_RETRY_MS = 500
 MAX_RETRY_MS = 5 * 60 * 1000
@@ -87,9 +73,7 @@ class Worker:
         self.handlers = handlers
         self.lease_ms = int(lease_seconds * 1000)
         self.batch_size = batch_size
-        # SQLite's other processes can't signal us, so poll often (a cheap read); PostgreSQL
-        # wakes us through LISTEN, and the poll only covers a lost notification.
-        self.idle_poll_seconds = idle_poll_seconds or (0.5 if db.dialect == "postgresql" else 0.1)
+        self.idle_poll_seconds = idle_poll_seconds or db.dialect.job_poll_seconds
         self.processed = 0
         self.failed = 0
         self._wake = asyncio.Event()
@@ -105,7 +89,6 @@ class Worker:
     async def run(self) -> None:
         """Process jobs until `stop()`; database faults are logged and waited out."""
         listener = await self._listen()
-        outbox.subscribe(self._wake)
         self.ready.set()
         log.info("queue worker ready")
         try:
@@ -121,7 +104,6 @@ class Worker:
                 if claimed == 0 and not self._stopping:
                     await self._idle(self.idle_poll_seconds)
         finally:
-            outbox.unsubscribe(self._wake)
             if listener is not None:
                 await listener.close()
 
@@ -146,12 +128,14 @@ class Worker:
 
     async def claim(self) -> list[ClaimedJob]:
         now = now_ms()
-        if self.db.dialect == "sqlite" and not await self._any_due(now):
+        if not await self._any_due(now):
             return []
         lease = now + self.lease_ms
-        sql = _CLAIM_POSTGRESQL if self.db.dialect == "postgresql" else _CLAIM_SQLITE
-        async with self.db.transaction(write=True) as conn:
-            rows = await conn.fetch_all(sql, now, self.batch_size, lease)
+
+        def claim(conn: Connection) -> Awaitable[list[Row]]:
+            return conn.fetch_all(conn.dialect.claim_jobs, now, self.batch_size, lease)
+
+        rows = await self.db.run(claim, write=True)
         jobs = [
             ClaimedJob(
                 row["id"],
@@ -168,18 +152,24 @@ class Worker:
 
     async def _any_due(self, now: int) -> bool:
         """A read, which never waits for SQLite's write lock: idle polling stays cheap."""
-        async with self.db.transaction(write=False) as conn:
-            row = await conn.fetch_one(f"SELECT 1 AS one FROM jobs WHERE {_DUE} LIMIT 1", now)
-        return row is not None
+
+        def due(conn: Connection) -> Awaitable[Row | None]:
+            return conn.fetch_one(f"SELECT 1 AS one FROM jobs WHERE {DUE_JOBS} LIMIT 1", now)
+
+        return await self.db.run(due, write=False) is not None
 
     async def process(self, job: ClaimedJob) -> None:
         try:
             handler = self.handlers.get(job.kind)
             if handler is None:
                 raise UnknownJobKind(job.kind)
-            async with self.db.transaction(write=True) as conn:
+
+            async def run(conn: Connection) -> bool:
                 changed = await handler(WorkScope(conn, job.location_id), job.payload)
                 await conn.execute("DELETE FROM jobs WHERE id = $1", job.id)
+                return changed
+
+            changed = await self.db.run(run, write=True)
         except Exception:
             self.failed += 1
             delay = retry_delay_ms(job.attempts)
@@ -196,23 +186,27 @@ class Worker:
         """Give back claimed jobs that were not started: due again at once, attempt uncounted."""
         if not jobs:
             return
-        async with self.db.transaction(write=True) as conn:
-            await conn.execute_many(
+        await self.db.run(
+            lambda conn: conn.execute_many(
                 "UPDATE jobs SET locked_until = NULL, attempts = attempts - 1"
                 " WHERE id = $1 AND locked_until = $2",
                 [(job.id, job.lease) for job in jobs],
-            )
+            ),
+            write=True,
+        )
 
     async def _reschedule(self, job: ClaimedJob, run_after: int) -> None:
         try:
-            async with self.db.transaction(write=True) as conn:
-                await conn.execute(
+            await self.db.run(
+                lambda conn: conn.execute(
                     "UPDATE jobs SET locked_until = NULL, run_after = $3"
                     " WHERE id = $1 AND locked_until = $2",
                     job.id,
                     job.lease,
                     run_after,
-                )
+                ),
+                write=True,
+            )
         except Exception:
             # The lease runs out on its own; the job is taken again then.
             log.exception("job %s: could not reschedule", job.id)
@@ -222,13 +216,9 @@ class Worker:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), seconds)
 
-    async def _listen(self) -> asyncpg.Connection | None:
-        if not isinstance(self.db, PostgresDatabase):
-            return None
+    async def _listen(self) -> Listener | None:
         try:
-            listener = await asyncpg.connect(self.db.url)
-            await listener.add_listener(outbox.JOB_CHANNEL, lambda *_: self._wake.set())
-        except (OSError, asyncpg.PostgresError):
-            log.exception("queue worker: LISTEN failed; polling instead")
+            return await self.db.listen(outbox.JOB_CHANNEL, self._wake.set)
+        except Exception:  # the database is away: the poll still finds the jobs
+            log.exception("queue worker: listening for new jobs failed; polling instead")
             return None
-        return listener

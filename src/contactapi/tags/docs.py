@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from contactapi.openapi import Schema, ok, operation, path_param, ref
+from contactapi.web.openapi import Schema, ok, operation, path_param, ref
 
 TAGS_IN: Schema = {
     "type": "object",

@@ -2,32 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from contactapi.db.session import Scope, endpoint
 from contactapi.errors import json_response
-from contactapi.http import both_slashes
-from contactapi.tags.service import ContactTagService
+from contactapi.scope import LocationScope
+from contactapi.tags.service import ContactTagService, parse_tag_body
+from contactapi.validation import Checked
+from contactapi.web.endpoint import endpoint, endpoint_with_body
+from contactapi.web.http import both_slashes
 
 
-@endpoint(write=True, body="required")
-async def add_contact_tags(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
-    tags = await ContactTagService(scope).add(request.path_params["contactId"], body)
+@endpoint_with_body(parse_tag_body)
+async def add_contact_tags(
+    request: Request, scope: LocationScope, names: Checked[list[str]]
+) -> Response:
+    tags = await ContactTagService(scope).add(request.path_params["contactId"], names)
     return json_response({"tags": tags})
 
 
-@endpoint(write=True, body="required")
-async def remove_contact_tags(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
-    tags = await ContactTagService(scope).remove(request.path_params["contactId"], body)
+@endpoint_with_body(parse_tag_body)
+async def remove_contact_tags(
+    request: Request, scope: LocationScope, names: Checked[list[str]]
+) -> Response:
+    tags = await ContactTagService(scope).remove(request.path_params["contactId"], names)
     return json_response({"tags": tags})
 
 
 @endpoint(write=False)
-async def list_tags(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
+async def list_tags(request: Request, scope: LocationScope) -> Response:
     return json_response({"tags": await ContactTagService(scope).in_use()})
 
 

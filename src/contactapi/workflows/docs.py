@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from contactapi.openapi import NULLABLE_STRING, Schema, ok, operation, path_param, ref
+from contactapi.web.openapi import NULLABLE_STRING, Schema, ok, operation, path_param, ref
 from contactapi.workflows.schemas import ENROLLMENT_STATUSES, WORKFLOW_STATUSES
 
 _STATUS: Schema = {"type": "string", "enum": list(WORKFLOW_STATUSES)}

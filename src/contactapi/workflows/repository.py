@@ -50,13 +50,14 @@ class WorkflowRepository:
         return count == 1
 
     async def enrollment(self, contact_id: str, workflow_id: str) -> Row | None:
-        sql = (
+        return await self.conn.fetch_one(
             "SELECT status FROM workflow_enrollments"
             " WHERE location_id = $1 AND contact_id = $2 AND workflow_id = $3"
+            + self.conn.dialect.for_update,
+            self.location_id,
+            contact_id,
+            workflow_id,
         )
-        if self.conn.dialect == "postgresql":
-            sql += " FOR UPDATE"
-        return await self.conn.fetch_one(sql, self.location_id, contact_id, workflow_id)
 
     async def requeue(
         self, contact_id: str, workflow_id: str, event_start_time: int | None, at: int

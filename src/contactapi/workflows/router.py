@@ -2,47 +2,52 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from contactapi.db.session import Scope, endpoint
 from contactapi.errors import json_response
-from contactapi.http import both_slashes, empty_ok
+from contactapi.scope import LocationScope
+from contactapi.validation import Checked
+from contactapi.web.endpoint import endpoint, endpoint_with_body
+from contactapi.web.http import both_slashes, empty_ok
+from contactapi.workflows.schemas import WorkflowInput, parse_enrollment, parse_workflow
 from contactapi.workflows.service import WorkflowService
 
 
 @endpoint(write=False)
-async def list_workflows(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
+async def list_workflows(request: Request, scope: LocationScope) -> Response:
     workflows = await WorkflowService(scope).all()
     # `workflows` is the contract's key; v1's documented example reads `workflow`, so
     # integrations written against either find the list.
     return json_response({"workflows": workflows, "workflow": workflows})
 
 
-@endpoint(write=True, body="required")
-async def create_workflow(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
-    return json_response({"workflow": await WorkflowService(scope).create(body)})
+@endpoint_with_body(parse_workflow)
+async def create_workflow(
+    request: Request, scope: LocationScope, payload: Checked[WorkflowInput]
+) -> Response:
+    return json_response({"workflow": await WorkflowService(scope).create(payload)})
 
 
-@endpoint(write=True, body="optional")
-async def enroll_contact(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
+@endpoint_with_body(parse_enrollment, required=False)
+async def enroll_contact(
+    request: Request, scope: LocationScope, payload: Checked[int | None]
+) -> Response:
     params = request.path_params
-    await WorkflowService(scope).enroll(params["contactId"], params["workflowId"], body)
+    await WorkflowService(scope).enroll(params["contactId"], params["workflowId"], payload)
     return empty_ok()
 
 
 @endpoint(write=True)
-async def remove_enrollment(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
+async def remove_enrollment(request: Request, scope: LocationScope) -> Response:
     params = request.path_params
     await WorkflowService(scope).remove(params["contactId"], params["workflowId"])
     return empty_ok()
 
 
 @endpoint(write=False)
-async def contact_workflows(request: Request, scope: Scope, body: dict[str, Any]) -> Response:
+async def contact_workflows(request: Request, scope: LocationScope) -> Response:
     enrollments = await WorkflowService(scope).of_contact(request.path_params["contactId"])
     return json_response({"workflows": enrollments})
 

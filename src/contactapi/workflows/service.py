@@ -12,24 +12,23 @@ from typing import Any
 from contactapi import validation as v
 from contactapi.contacts.repository import ContactRepository
 from contactapi.core import now_ms
-from contactapi.db.session import Scope, WorkScope
-from contactapi.errors import FieldErrors, ValidationFailed, unknown_id
 from contactapi.queue.outbox import enqueue
+from contactapi.scope import LocationScope, WorkScope
 from contactapi.workflows.repository import WorkflowRepository
-from contactapi.workflows.schemas import enrollment_to_api, parse_workflow, workflow_to_api
+from contactapi.workflows.schemas import WorkflowInput, enrollment_to_api, workflow_to_api
 
 ENROLL_JOB = "workflow.enroll"
 
 
 class WorkflowService:
-    def __init__(self, scope: Scope) -> None:
+    def __init__(self, scope: LocationScope) -> None:
         self.conn = scope.conn
         self.location_id = scope.location_id
         self.repo = WorkflowRepository(scope.conn, scope.location_id)
         self.contacts = ContactRepository(scope.conn, scope.location_id)
 
-    async def create(self, body: dict[str, Any]) -> dict[str, Any]:
-        data = parse_workflow(body)
+    async def create(self, payload: v.Checked[WorkflowInput]) -> dict[str, Any]:
+        data = payload.get()
         workflow_id = str(uuid.uuid4())
         await self.repo.insert(workflow_id, data.name, data.status, now_ms())
         row = await self.repo.get(workflow_id)
@@ -40,25 +39,25 @@ class WorkflowService:
         return [workflow_to_api(row) for row in await self.repo.all()]
 
     async def _require(
-        self, contact_id: str, workflow_id: str | None, errors: FieldErrors, *, hold: bool
+        self, contact_id: str, workflow_id: str | None, errors: v.Errors, *, hold: bool
     ) -> None:
         """Both path ids (and any body errors) are reported together, as v1 does."""
-        if not await self.contacts.exists(contact_id, hold=hold):
-            errors.update(unknown_id("contactId", "contact").errors)
-        if workflow_id is not None and await self.repo.get(workflow_id) is None:
-            errors.update(unknown_id("workflowId", "workflow").errors)
-        if errors:
-            raise ValidationFailed(errors)
+        contact_found = await self.contacts.exists(contact_id, hold=hold)
+        workflow_found = workflow_id is None or await self.repo.get(workflow_id) is not None
+        v.require_found(
+            errors,
+            (contact_found, "contactId", "contact"),
+            (workflow_found, "workflowId", "workflow"),
+        )
 
-    async def enroll(self, contact_id: str, workflow_id: str, body: dict[str, Any]) -> None:
+    async def enroll(
+        self, contact_id: str, workflow_id: str, payload: v.Checked[int | None]
+    ) -> None:
         """Queue the contact for the workflow. Already queued or active: nothing new is queued
         (a sent eventStartTime still updates a queued one). Removed or finished: queued again."""
-        errors: FieldErrors = {}
-        event_start: int | None = None
-        try:
-            event_start = v.datetime_with_offset("eventStartTime", body.get("eventStartTime"))
-        except v.FieldInvalid as exc:
-            errors["eventStartTime"] = {"message": exc.message, "rule": exc.rule}
+        errors = v.Errors()
+        errors.update(payload.errors)
+        event_start = payload.value
         await self._require(contact_id, workflow_id, errors, hold=True)
         at = now_ms()
         if not await self.repo.insert_enrollment(contact_id, workflow_id, event_start, at):
@@ -79,11 +78,11 @@ class WorkflowService:
     async def remove(self, contact_id: str, workflow_id: str) -> None:
         """The enrollment stays, as `removed`, so the contact's list tells what happened; a
         job still queued for it then ends without effect."""
-        await self._require(contact_id, workflow_id, {}, hold=True)
+        await self._require(contact_id, workflow_id, v.Errors(), hold=True)
         await self.repo.mark_removed(contact_id, workflow_id)
 
     async def of_contact(self, contact_id: str) -> list[dict[str, Any]]:
-        await self._require(contact_id, None, {}, hold=False)
+        await self._require(contact_id, None, v.Errors(), hold=False)
         return [enrollment_to_api(row) for row in await self.repo.enrollments_of(contact_id)]
 
 

@@ -21,16 +21,63 @@ Create Date: 2026-11-30
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
 import sqlalchemy as sa
 from alembic import op
-
-from contactapi.contacts.document import search_columns
-from contactapi.db.search_index import PENDING_TABLE
 
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
+
+# Frozen copies of what this migration needs from the application as it was when the migration
+# was written (contactapi/contacts/document.py and contactapi/db/search_index.py): a migration
+# must keep producing the same schema and data when that code changes later. Do not edit them.
+
+_PENDING_TABLE = (
+    "CREATE TABLE contacts_fts_pending (seq INTEGER PRIMARY KEY, contact_rowid INTEGER NOT NULL,"
+    " command TEXT, search_text TEXT NOT NULL, search_phone TEXT NOT NULL, loc TEXT NOT NULL)"
+)
+
+_FIELD_SEPARATOR = "\x1f"
+_DIGITS = frozenset("0123456789")
+
+
+def _search_text(row: Mapping[str, Any]) -> str:
+    parts: list[str] = []
+    text_so_far = ""
+    tags = row.get("tags") or "[]"
+    tag_list: list[str] = orjson.loads(tags) if isinstance(tags, str | bytes) else list(tags)
+    for value in (
+        row.get("contact_name"),
+        row.get("first_name"),
+        row.get("last_name"),
+        row.get("email"),
+        row.get("company_name"),
+        *tag_list,
+    ):
+        if not value:
+            continue
+        lowered = str(value).lower()
+        # First and last name usually sit inside the full name already: index them once.
+        if lowered in text_so_far:
+            continue
+        parts.append(lowered)
+        text_so_far = _FIELD_SEPARATOR.join(parts)
+    return text_so_far
+
+
+def _phone_digits(phone: str | None) -> str:
+    return "".join(ch for ch in phone if ch in _DIGITS) if phone else ""
+
+
+def _search_columns(row: Mapping[str, Any]) -> dict[str, str]:
+    """`search_text` and `search_phone` for a contact's column values."""
+    return {"search_text": _search_text(row), "search_phone": _phone_digits(row.get("phone"))}
+
 
 # The location's token, from its number k (contacts/search.py computes the same in Python).
 _TOKEN = (
@@ -57,7 +104,7 @@ SQLITE_FTS = [
     # index compares exactly what the scan plan's instr() compares.
     "CREATE VIRTUAL TABLE contacts_fts USING fts5(search_text, search_phone, loc,"
     " content='', tokenize='trigram case_sensitive 1')",
-    PENDING_TABLE,
+    _PENDING_TABLE,
     "CREATE TRIGGER contacts_fts_insert AFTER INSERT ON contacts BEGIN"
     " INSERT INTO contacts_fts_locations(location_id, contacts) VALUES (new.location_id, 1)"
     " ON CONFLICT(location_id) DO UPDATE SET contacts = contacts + 1;"
@@ -115,7 +162,7 @@ def _backfill(bind: sa.Connection) -> None:
         )
     ).mappings()
     updates = [
-        {"location_id": row["location_id"], "id": row["id"], **search_columns(dict(row))}
+        {"location_id": row["location_id"], "id": row["id"], **_search_columns(dict(row))}
         for row in rows
     ]
     if updates:

@@ -7,8 +7,11 @@ from typing import Any
 from alembic import context
 from sqlalchemy import create_engine, event
 
-from contactapi.db.engine import SQLITE_BUSY_TIMEOUT_MS
 from contactapi.db.schema import metadata
+
+# A copy of contactapi.db.engine.SQLITE_BUSY_TIMEOUT_MS, kept here so the migration environment
+# does not depend on the engine module.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 # Objects that live beside the metadata on purpose: search indexes built by raw DDL.
 UNMANAGED_PREFIXES = ("contacts_fts",)

@@ -1,4 +1,4 @@
-"""Which domain service runs each kind of job."""
+"""Which domain service runs each kind of queued job (the queue itself knows no domain)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,112 @@
+"""A contact's tags: their rules, and the one component that writes them.
+
+A contact's tags live in three places: the `tags` JSON column of its row (what answers carry,
+in first-addition order), `contact_tags` (one row per tag, what tag queries use) and `tags`
+(the location's tag names, each with an id). `ContactTags` keeps the last two in step with the
+first; every path that changes a contact's tags (create, upsert, PUT, the tag routes) goes
+through `ContactService`, which calls it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from contactapi.core import new_id
+from contactapi.db.engine import Connection
+from contactapi.validation import FieldInvalid, text
+
+MAX_TAGS_PER_REQUEST = 1000
+
+
+def parse_tags(field: str, value: Any) -> list[str]:
+    """Trimmed, lower-cased, deduplicated, empty ones dropped, in first-addition order."""
+    if not isinstance(value, list):
+        raise FieldInvalid(f"The {field} must be a list of strings.")
+    if len(value) > MAX_TAGS_PER_REQUEST:
+        raise FieldInvalid(
+            f"The {field} may not have more than {MAX_TAGS_PER_REQUEST} items.", "max"
+        )
+    names: list[str] = []
+    for item in value:
+        name = text(field, item)
+        if name is not None:
+            names.append(name.lower())
+    return merge_tags([], names)
+
+
+def merge_tags(existing: Iterable[str], added: Iterable[str]) -> list[str]:
+    """`existing` followed by the new names of `added`, each once."""
+    merged = dict.fromkeys(existing)
+    merged.update(dict.fromkeys(added))
+    return list(merged)
+
+
+def remove_tags(existing: Iterable[str], removed: Iterable[str]) -> list[str]:
+    gone = {name.lower() for name in removed}
+    return [name for name in existing if name not in gone]
+
+
+# (location id, tag name) pairs known to have their `tags` row: such rows are never deleted
+# (but with their location), so a name seen committed once needs no insert again. Bounded,
+# and filled only after the commit, so a rolled-back insert is never remembered.
+_KNOWN_NAMES: set[tuple[str, str]] = set()
+_KNOWN_NAMES_MAX = 100_000
+
+
+def _remember(pairs: list[tuple[str, str]]) -> None:
+    if len(_KNOWN_NAMES) + len(pairs) > _KNOWN_NAMES_MAX:
+        _KNOWN_NAMES.clear()
+    _KNOWN_NAMES.update(pairs)
+
+
+class ContactTags:
+    """Writes `contact_tags` and `tags` for one location's contacts."""
+
+    def __init__(self, conn: Connection, location_id: str) -> None:
+        self.conn = conn
+        self.location_id = location_id
+
+    def insert_from_list(self, location: str, contact: str, names: str) -> str:
+        """SQL adding a new contact's tag rows: `location`, `contact` and `names` (a list
+        parameter, `Dialect.list_arg`) are its placeholders."""
+        return (
+            "INSERT INTO contact_tags (location_id, contact_id, name)"
+            f" SELECT {location}, {contact}, name FROM {self.conn.dialect.text_list(names)}"
+        )
+
+    async def created(self, names: list[str]) -> None:
+        """A new contact's tag names, written with it (`insert_from_list`), are the
+        location's."""
+        await self._record_names(names)
+
+    async def change(self, contact_id: str, before: list[str], after: list[str]) -> None:
+        """The contact's tags were `before` and are now `after`."""
+        before_set, after_set = set(before), set(after)
+        added = [name for name in after if name not in before_set]
+        removed = [name for name in before if name not in after_set]
+        if removed:
+            await self.conn.execute_many(
+                "DELETE FROM contact_tags WHERE location_id = $1 AND contact_id = $2 AND name = $3",
+                [(self.location_id, contact_id, name) for name in removed],
+            )
+        if added:
+            await self.conn.execute(
+                # `WHERE true`: SQLite reads an ON CONFLICT straight after a FROM as a join's.
+                self.insert_from_list("$1", "$2", "$3") + " WHERE true ON CONFLICT DO NOTHING",
+                self.location_id,
+                contact_id,
+                self.conn.dialect.list_arg(added),
+            )
+            await self._record_names(added)
+
+    async def _record_names(self, names: list[str]) -> None:
+        location_id = self.location_id
+        unknown = [(location_id, name) for name in names if (location_id, name) not in _KNOWN_NAMES]
+        if unknown:
+            await self.conn.execute_many(
+                "INSERT INTO tags (location_id, id, name) VALUES ($1, $2, $3)"
+                " ON CONFLICT DO NOTHING",
+                [(location_id, new_id(), name) for location_id, name in unknown],
+            )
+            self.conn.after_commit(lambda: _remember(unknown))

@@ -1,0 +1,134 @@
+"""Every difference in SQL between SQLite and PostgreSQL, as one object per database.
+
+The database is chosen once, at start; its connections carry its `Dialect`, and code outside
+`db/` asks that object for the fragment it needs instead of asking which database it is on
+(the model is Prefect's `query_components`). The search plans, the largest difference, live in
+modules of their own (`db/search/`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from contactapi.db.search import postgresql as postgres_search
+from contactapi.db.search import sqlite as sqlite_search
+from contactapi.db.search.query import ListQuery, ListResult
+
+if TYPE_CHECKING:
+    from contactapi.db.engine import Connection
+
+# A search plan: (connection, location id, query, the page's columns) -> the page and total.
+SearchPlan = Callable[["Connection", str, ListQuery, str], Awaitable[ListResult]]
+
+# Jobs due at `$1`: never claimed, or their lease ran out.
+DUE_JOBS = "run_after <= $1 AND (locked_until IS NULL OR locked_until < $1)"
+
+
+class Dialect:
+    """What differs; one instance per database (`SQLITE`, `POSTGRESQL`)."""
+
+    name: str
+    # Row locks for the rest of the transaction, appended to a SELECT.
+    for_update: str
+    for_share: str
+    # The lock a foreign key takes: the row can't be deleted, but may be updated.
+    for_key_share: str
+    # The claim of due jobs, stamping `locked_until`: `$1` now, `$2` batch size, `$3` lease.
+    claim_jobs: str
+    # How often an idle queue worker looks for jobs another process may have queued.
+    job_poll_seconds: float
+    # A page of a location's contacts matching a list query (`db/search/`).
+    list_contacts: SearchPlan
+
+    def json(self, text_expression: str) -> str:
+        """A JSON document stored as text, read as JSON."""
+        raise NotImplementedError
+
+    def json_object(self, *pairs: str) -> str:
+        raise NotImplementedError
+
+    def json_array(self, element: str, source: str, order_by: str) -> str:
+        """A scalar subquery: the JSON array, as text, of `element` for each row of `source`
+        (`FROM ... WHERE ...`), ordered by `order_by`; `[]` when there is none."""
+        raise NotImplementedError
+
+    def text_list(self, placeholder: str) -> str:
+        """A FROM item whose column `name` holds each string of the list parameter
+        `placeholder` (passed as `list_arg(values)`)."""
+        raise NotImplementedError
+
+    def list_arg(self, values: Sequence[str]) -> Any:
+        raise NotImplementedError
+
+
+class SQLiteDialect(Dialect):
+    name = "sqlite"
+    # No row locks to take: SQLite's write transactions run one at a time (BEGIN IMMEDIATE).
+    for_update = for_share = for_key_share = ""
+    claim_jobs = (
+        "UPDATE jobs SET locked_until = $3, attempts = attempts + 1 WHERE id IN"
+        f" (SELECT id FROM jobs WHERE {DUE_JOBS} ORDER BY run_after, id LIMIT $2)"
+        " RETURNING id, location_id, kind, payload, attempts"
+    )
+    # Other processes can't signal a SQLite worker: it polls often (a cheap read).
+    job_poll_seconds = 0.1
+    list_contacts = staticmethod(sqlite_search.list_contacts)
+
+    def json(self, text_expression: str) -> str:
+        return f"json({text_expression})"
+
+    def json_object(self, *pairs: str) -> str:
+        return f"json_object({', '.join(pairs)})"
+
+    def json_array(self, element: str, source: str, order_by: str) -> str:
+        # json_group_array keeps the order of the rows it is given; json() marks each element
+        # as JSON again (the subquery's rows lose that mark).
+        return (
+            f"(SELECT json_group_array(json(e)) FROM"
+            f" (SELECT {element} AS e {source} ORDER BY {order_by}))"
+        )
+
+    def text_list(self, placeholder: str) -> str:
+        return f"(SELECT value AS name FROM json_each({placeholder}))"
+
+    def list_arg(self, values: Sequence[str]) -> Any:
+        return orjson.dumps(list(values)).decode()
+
+
+class PostgresDialect(Dialect):
+    name = "postgresql"
+    for_update = " FOR UPDATE"
+    for_share = " FOR SHARE"
+    for_key_share = " FOR KEY SHARE"
+    claim_jobs = (
+        "WITH next AS (SELECT id FROM jobs WHERE"
+        f" {DUE_JOBS} ORDER BY run_after, id LIMIT $2 FOR UPDATE SKIP LOCKED)"
+        " UPDATE jobs SET locked_until = $3, attempts = jobs.attempts + 1 FROM next"
+        " WHERE jobs.id = next.id"
+        " RETURNING jobs.id, jobs.location_id, jobs.kind, jobs.payload, jobs.attempts"
+    )
+    # LISTEN wakes a PostgreSQL worker; the poll only covers a lost notification.
+    job_poll_seconds = 0.5
+    list_contacts = staticmethod(postgres_search.list_contacts)
+
+    def json(self, text_expression: str) -> str:
+        return f"({text_expression})::json"
+
+    def json_object(self, *pairs: str) -> str:
+        return f"json_build_object({', '.join(pairs)})"
+
+    def json_array(self, element: str, source: str, order_by: str) -> str:
+        return f"(SELECT coalesce(json_agg({element} ORDER BY {order_by}), '[]')::text {source})"
+
+    def text_list(self, placeholder: str) -> str:
+        return f"unnest({placeholder}::text[]) AS name"
+
+    def list_arg(self, values: Sequence[str]) -> Any:
+        return list(values)
+
+
+SQLITE = SQLiteDialect()
+POSTGRESQL = PostgresDialect()

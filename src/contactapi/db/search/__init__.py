@@ -1,0 +1,1 @@
+"""Contact list and search: the shared shapes, and one plan per database."""

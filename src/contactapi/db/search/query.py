@@ -1,0 +1,113 @@
+"""The shapes shared by the search plans: a parsed list query, its result, and the SQL pieces
+every plan uses (keyset cursor, order, page window).
+
+Pages are keyset pages on (sort value, id): a page starts strictly after the cursor, so a
+walk visits every contact that exists throughout it exactly once, whatever else is written
+meanwhile, and a deep page costs what the first one does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from contactapi.db.engine import Row
+
+SortField = Literal["date_added", "date_updated"]
+Order = Literal["desc", "asc"]
+
+# Trigram indexes match nothing shorter than a trigram.
+MIN_INDEXED_LENGTH = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """The page starts strictly after (value, contact_id); with no id, strictly after value."""
+
+    value: int
+    contact_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    text: str | None
+    # The digits of a phone-shaped query (`888-732` -> `888732`), matched against phones.
+    digits: str | None
+    sort: SortField
+    order: Order
+    limit: int
+    page: int | None
+    cursor: Cursor | None
+    # `startAfterId` without `startAfter`: the cursor is that contact's own position.
+    start_after_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ListResult:
+    rows: list[Row]
+    has_more: bool
+    total: int
+
+
+EMPTY = ListResult([], False, 0)
+
+
+class Args:
+    """Positional arguments for `$n` placeholders, numbered as they are added."""
+
+    def __init__(self, *initial: Any) -> None:
+        self.values: list[Any] = list(initial)
+
+    def add(self, value: Any) -> str:
+        self.values.append(value)
+        return f"${len(self.values)}"
+
+
+def indexable(q: ListQuery) -> bool:
+    assert q.text is not None
+    return len(q.text) >= MIN_INDEXED_LENGTH and (
+        q.digits is None or len(q.digits) >= MIN_INDEXED_LENGTH
+    )
+
+
+class PlanSql:
+    """The pieces every plan shares: cursor, order, page window."""
+
+    def __init__(self, q: ListQuery, columns: str) -> None:
+        self.q = q
+        # The contact's columns, each `c.`-qualified, as a page selects them.
+        self.columns = columns
+
+    def cursor(self, args: Args, alias: str = "c") -> str:
+        cursor = self.q.cursor
+        if cursor is None:
+            return ""
+        op = "<" if self.q.order == "desc" else ">"
+        column = f"{alias}.{self.q.sort}"
+        if cursor.contact_id is None:
+            return f" AND {column} {op} {args.add(cursor.value)}"
+        value, contact_id = args.add(cursor.value), args.add(cursor.contact_id)
+        return f" AND ({column}, {alias}.id) {op} ({value}, {contact_id})"
+
+    def order_by(self, alias: str = "c") -> str:
+        direction = "DESC" if self.q.order == "desc" else "ASC"
+        return f" ORDER BY {alias}.{self.q.sort} {direction}, {alias}.id {direction}"
+
+    def window(self, args: Args) -> str:
+        """One row more than the page: whether a next page exists, without counting."""
+        sql = f" LIMIT {args.add(self.q.limit + 1)}"
+        if self.q.page is not None and self.q.cursor is None:
+            sql += f" OFFSET {args.add((self.q.page - 1) * self.q.limit)}"
+        return sql
+
+    def walk(self, args: Args, condition: str = "", indexed_by: str = "") -> str:
+        """The page, read along the location's sort index, testing `condition`."""
+        return (
+            f"SELECT {self.columns} FROM contacts c{indexed_by} WHERE c.location_id = $1"
+            f"{self.cursor(args)}{condition}{self.order_by()}{self.window(args)}"
+        )
+
+
+def page(q: ListQuery, rows: list[Row], total: int) -> ListResult:
+    return ListResult(rows[: q.limit], len(rows) > q.limit, total)

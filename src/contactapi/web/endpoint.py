@@ -1,0 +1,114 @@
+"""The HTTP adapter: where a request enters, and where its transaction opens.
+
+An endpoint declared with `@endpoint(...)` (no body) or `@endpoint_with_body(...)` reads the
+API key, the body and the limits, then runs its handler as the work of one transaction
+(`Database.run`): committed when the handler returns, rolled back when it raises. Everything
+that needs no database (auth aside) happens before the transaction opens, so a SQLite write
+holds the write lock, and its batch, for SQL only. Services and repositories commit nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from contactapi.auth import authenticate
+from contactapi.db.engine import Database
+from contactapi.errors import Unauthorized, ValidationFailed, unknown_path_id
+from contactapi.scope import Location, LocationScope
+from contactapi.validation import Checked, storable
+from contactapi.web.http import json_object, raw_header, refuse_oversized
+
+P = TypeVar("P")
+Endpoint = Callable[[Request], Awaitable[Response]]
+# A handler gets the request and its scope, and the parsed body when the route takes one.
+Handler = Callable[[Request, LocationScope], Coroutine[Any, Any, Response]]
+BodyHandler = Callable[[Request, LocationScope, Checked[P]], Coroutine[Any, Any, Response]]
+# Reads a body before the transaction: its value and the failures found, kept to be reported
+# with any the database finds, in one 422.
+Parse = Callable[[dict[str, Any], Location], Checked[P]]
+
+
+def bearer_token(request: Request) -> str:
+    header = raw_header(request, b"authorization") or ""
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or len(token) > 200:
+        raise Unauthorized()
+    return token
+
+
+async def _admit(request: Request, token: str) -> Location:
+    """The caller's location, once the key, the rate limit and the URL's strings pass."""
+    db: Database = request.app.state.db
+    location = await authenticate(db, token)
+    state = request.scope.setdefault("state", {})
+    state["location_id"] = location.id
+    limiter = request.app.state.rate_limiter
+    if limiter is not None:
+        state["rate_limit_headers"] = limiter.hit(location.id)
+    # Refused before a query sees them: PostgreSQL would fail on them (a 500).
+    for name, value in request.path_params.items():
+        if not storable(value):
+            raise unknown_path_id(name)
+    if b"%00" in request.scope["query_string"]:  # the only way a NUL arrives there
+        for name, value in request.query_params.multi_items():
+            if not storable(value):
+                raise ValidationFailed.one(
+                    name, f"The {name} must not contain NUL characters.", "invalid"
+                )
+    return location
+
+
+def _named(run: Endpoint, handler: Callable[..., Any]) -> Endpoint:
+    run.__name__ = handler.__name__
+    run.__doc__ = handler.__doc__
+    return run
+
+
+def endpoint(*, write: bool, snapshot: bool = False) -> Callable[[Handler], Endpoint]:
+    """A route without a body. `snapshot`: a read whose several statements (a page and its
+    total) must see one state of the database."""
+
+    def wrap(handler: Handler) -> Endpoint:
+        async def run(request: Request) -> Response:
+            token = bearer_token(request)
+            refuse_oversized(request)  # the contract's 413 holds for every route
+            location = await _admit(request, token)
+            db: Database = request.app.state.db
+            return await db.run(
+                lambda conn: handler(request, LocationScope(conn, location)),
+                write=write,
+                snapshot=snapshot,
+            )
+
+        return _named(run, handler)
+
+    return wrap
+
+
+def endpoint_with_body(
+    parse: Parse[P], *, required: bool = True
+) -> Callable[[BodyHandler[P]], Endpoint]:
+    """A write route with a JSON object body (`required`: an empty body is a 400, else `{}`),
+    read by `parse` before the transaction opens."""
+
+    def wrap(handler: BodyHandler[P]) -> Endpoint:
+        async def run(request: Request) -> Response:
+            token = bearer_token(request)
+            # Read before the transaction, so no lock waits on the network.
+            data = await json_object(request, required=required)
+            location = await _admit(request, token)
+            payload = parse(data, location)
+            db: Database = request.app.state.db
+            return await db.run(
+                lambda conn: handler(request, LocationScope(conn, location), payload),
+                write=True,
+            )
+
+        return _named(run, handler)
+
+    return wrap
