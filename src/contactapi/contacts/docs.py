@@ -4,77 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from contactapi.contacts.tagging import MAX_TAGS_PER_REQUEST
-from contactapi.custom_fields.service import MAX_VALUES_PER_REQUEST
-from contactapi.validation import MAX_TEXT
-from contactapi.web.openapi import NULLABLE_STRING, Schema, ok, operation, path_param, ref, text_in
+from contactapi.contacts.schemas import CONTACT as CONTACT_FIELDS
+from contactapi.web.openapi import NULLABLE_STRING, Schema, ok, operation, path_param, ref
 
-_STRING_FIELDS = [
-    "contactName",
-    "firstName",
-    "lastName",
-    "firstNameLowerCase",
-    "lastNameLowerCase",
-    "fullNameLowerCase",
-    "email",
-    "emailLowerCase",
-    "phone",
-    "companyName",
-    "address1",
-    "city",
-    "state",
-    "postalCode",
-    "country",
-    "website",
-    "timezone",
-    "dateOfBirth",
-    "source",
-    "assignedTo",
-    "fingerprint",
-    "dateAdded",
-    "dateUpdated",
-]
-
-CONTACT: Schema = {
-    "type": "object",
-    "required": ["id", "locationId", *_STRING_FIELDS, "dnd", "type", "tags", "customField"],
-    "properties": {
-        "id": {"type": "string"},
-        "locationId": {"type": "string"},
-        **{name: NULLABLE_STRING for name in _STRING_FIELDS},
-        "dnd": {"type": "boolean"},
-        "type": {"type": "string", "enum": ["lead", "customer"]},
-        "tags": {"type": "array", "items": {"type": "string"}},
-        "customField": {
-            "type": "array",
-            "items": {"type": "object", "properties": {"id": {"type": "string"}, "value": {}}},
-        },
-    },
-}
-
-CONTACT_IN: Schema = {
-    "type": "object",
-    "description": "Email or phone is required on create. Unknown keys are ignored.",
-    "properties": {
-        **{
-            name: text_in(MAX_TEXT)
-            for name in ["name", "firstName", "lastName", "companyName", "address1", "city",
-                         "state", "postalCode", "source", "assignedTo", "fingerprint"]
-        },
-        "email": text_in(254, format="email"),
-        "phone": text_in(64, description="Parsed with the location's default country"),
-        "country": text_in(2, description="ISO 3166-1 alpha-2"),
-        "website": text_in(2048),
-        "timezone": text_in(64, description="IANA time zone"),
-        "dateOfBirth": text_in(10, format="date"),
-        "dnd": {"type": ["boolean", "null"]},
-        "type": {"type": ["string", "null"], "enum": ["lead", "customer", None]},
-        "tags": {"type": ["array", "null"], "maxItems": MAX_TAGS_PER_REQUEST,
-                 "items": {"type": "string", "maxLength": MAX_TEXT}},
-        "customField": {"type": ["object", "null"], "maxProperties": MAX_VALUES_PER_REQUEST,
-                        "description": "Values keyed by custom field id or fieldKey"},
-    },
-}  # fmt: skip
+CONTACT: Schema = CONTACT_FIELDS.answer_schema()
+CONTACT_IN: Schema = CONTACT_FIELDS.request_schema(
+    "Email or phone is required on create. Unknown keys are ignored."
+)
+_CONTACT_EXAMPLE = CONTACT_FIELDS.answer_example()
+_CONTACT_IN_EXAMPLE = CONTACT_FIELDS.request_example()
 
 _ID = [path_param("id", "Contact id")]
 _ONE: Schema = {

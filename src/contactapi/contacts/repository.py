@@ -7,18 +7,14 @@ from functools import lru_cache
 from typing import Any
 
 from contactapi.contacts.document import SOURCE_COLUMNS, search_columns
+from contactapi.contacts.schemas import CONTACT
 from contactapi.contacts.tagging import ContactTags
 from contactapi.custom_fields.repository import values_for_contacts
 from contactapi.db.dialects import Dialect
 from contactapi.db.engine import Connection, Row
 from contactapi.db.rows import insert_sql, update_row
 
-COLUMNS = (
-    "location_id", "id", "first_name", "last_name", "contact_name", "email", "email_lower",
-    "phone", "company_name", "address1", "city", "state", "postal_code", "country", "website",
-    "timezone", "date_of_birth", "dnd", "type", "source", "assigned_to", "fingerprint", "tags",
-    "date_added", "date_updated",
-)  # fmt: skip
+COLUMNS = CONTACT.columns
 # Written by the repository itself, derived from the columns above (contacts/document.py).
 SEARCH_COLUMNS = ("search_text", "search_phone")
 UPDATABLE = frozenset(COLUMNS) - {"location_id", "id", "date_added"}
@@ -28,6 +24,9 @@ _COLUMN_LIST = ", ".join(COLUMNS)
 _SELECT = f"SELECT {_COLUMN_LIST} FROM contacts"
 _INSERTED = (*COLUMNS, *SEARCH_COLUMNS)
 _INSERT = insert_sql("contacts", _INSERTED)
+# The placeholders of the contact's location and id in _INSERT, and of its tag list after them.
+_LOCATION_PARAM = f"${_INSERTED.index('location_id') + 1}"
+_ID_PARAM = f"${_INSERTED.index('id') + 1}"
 _TAGS_PARAM = f"${len(_INSERTED) + 1}"
 
 
@@ -146,7 +145,7 @@ class ContactRepository:
             await self.conn.execute(_INSERT, *row)
             return
         # The contact and its tag rows: one round trip where the database allows.
-        tag_rows = self.tags.insert_from_list("$1", "$2", _TAGS_PARAM)
+        tag_rows = self.tags.insert_from_list(_LOCATION_PARAM, _ID_PARAM, _TAGS_PARAM)
         await self.conn.execute_together(_INSERT, tag_rows, *row, self.conn.dialect.list_arg(tags))
         await self.tags.created(tags)
 

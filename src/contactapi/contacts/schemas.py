@@ -9,31 +9,95 @@ from typing import Any
 import orjson
 
 from contactapi import validation as v
-from contactapi.contacts.tagging import parse_tags
+from contactapi.contacts.tagging import MAX_TAGS_PER_REQUEST, parse_tags
 from contactapi.core import iso_ms
+from contactapi.custom_fields.service import MAX_VALUES_PER_REQUEST
 from contactapi.errors import ValidationFailed
+from contactapi.fields import Field, FieldTable, Schema
 from contactapi.scope import Location
 
 CONTACT_TYPES = ("lead", "customer")
 
-# API key -> (column, validator). Names, email/phone, tags and customField are handled apart.
-Validator = Callable[[str, Any], Any]
-SIMPLE_FIELDS: dict[str, tuple[str, Validator]] = {
-    "companyName": ("company_name", v.text),
-    "address1": ("address1", v.text),
-    "city": ("city", v.text),
-    "state": ("state", v.text),
-    "postalCode": ("postal_code", v.text),
-    "country": ("country", v.country),
-    "website": ("website", v.website),
-    "timezone": ("timezone", v.timezone),
-    "dateOfBirth": ("date_of_birth", v.iso_date),
-    "dnd": ("dnd", v.boolean),
-    "type": ("type", lambda f, x: v.choice(f, x, CONTACT_TYPES)),
-    "source": ("source", v.text),
-    "assignedTo": ("assigned_to", v.text),
-    "fingerprint": ("fingerprint", v.text),
-}
+_STRING: Schema = {"type": ["string", "null"]}
+
+
+def _text_in(max_length: int = v.MAX_TEXT, **extra: Any) -> Schema:
+    return {"type": ["string", "null"], "maxLength": max_length, **extra}
+
+
+def _lower(column: str) -> Callable[[Mapping[str, Any]], str | None]:
+    def lower(row: Mapping[str, Any]) -> str | None:
+        value = row[column]
+        return value.lower() if value else None
+
+    return lower
+
+
+def _text(key: str, column: str, example: str | None, **sent: Any) -> Field:
+    """A text field sent and answered as is (trimmed; empty is no value)."""
+    return Field(key, column, v.text, sent=_text_in(**sent), answered=_STRING, example=example)
+
+
+# The contact: every key a request may send and an answer carries, in the answer's order.
+# Fields read apart (name parts, email, phone, tags, custom values) have `read=None`.
+CONTACT = FieldTable([
+    Field("id", "id", answered={"type": "string"}, example="ocQHyuzHvysMo5N5VsXc"),
+    Field("locationId", "location_id", answered={"type": "string"},
+          example="ve9EPM428h8vShlRW1KT"),
+    Field("contactName", "contact_name", answered=_STRING, example="John Deo"),
+    Field("name", sent=_text_in(description="Split on its first space into first and last name"),
+          sent_example="John Deo"),
+    Field("firstName", "first_name", sent=_text_in(), answered=_STRING, example="John"),
+    Field("lastName", "last_name", sent=_text_in(), answered=_STRING, example="Deo"),
+    Field("firstNameLowerCase", answer=_lower("first_name"), answered=_STRING, example="john"),
+    Field("lastNameLowerCase", answer=_lower("last_name"), answered=_STRING, example="deo"),
+    Field("fullNameLowerCase", answer=_lower("contact_name"), answered=_STRING,
+          example="john deo"),
+    Field("email", "email", sent=_text_in(254, format="email"), answered=_STRING,
+          example="john@deo.com"),
+    Field("emailLowerCase", "email_lower", answered=_STRING, example="john@deo.com"),
+    Field("phone", "phone", sent=_text_in(64, description="Parsed with the location's default "
+          "country"), answered=_STRING, example="+18887324197"),
+    _text("companyName", "company_name", "DGS VolMAX"),
+    _text("address1", "address1", "3535 1st St N"),
+    _text("city", "city", "Dolomite"),
+    _text("state", "state", "AL"),
+    _text("postalCode", "postal_code", "35061"),
+    Field("country", "country", v.country, sent=_text_in(2, description="ISO 3166-1 alpha-2"),
+          answered=_STRING, example="US"),
+    Field("website", "website", v.website, sent=_text_in(2048), answered=_STRING,
+          example="https://www.tesla.com"),
+    Field("timezone", "timezone", v.timezone, sent=_text_in(64, description="IANA time zone"),
+          answered=_STRING, example="America/Chihuahua"),
+    Field("dateOfBirth", "date_of_birth", v.iso_date, sent=_text_in(10, format="date"),
+          answered=_STRING, example="1990-09-25"),
+    Field("dnd", "dnd", v.boolean, answer=lambda row: bool(row["dnd"]),
+          sent={"type": ["boolean", "null"]}, answered={"type": "boolean"}, example=False,
+          default=False),
+    Field("type", "type", lambda key, value: v.choice(key, value, CONTACT_TYPES),
+          sent={"type": ["string", "null"], "enum": [*CONTACT_TYPES, None]},
+          answered={"type": "string", "enum": list(CONTACT_TYPES)}, example="lead",
+          default="lead"),
+    _text("source", "source", "public api"),
+    _text("assignedTo", "assigned_to", None),
+    _text("fingerprint", "fingerprint", None),
+    Field("tags", "tags", answer=lambda row: orjson.loads(row["tags"]),
+          sent={"type": ["array", "null"], "maxItems": MAX_TAGS_PER_REQUEST,
+                "items": {"type": "string", "maxLength": v.MAX_TEXT}},
+          answered={"type": "array", "items": {"type": "string"}},
+          example=["nisi sint commodo amet", "consequat"], default="[]"),
+    Field("customField",
+          sent={"type": ["object", "null"], "maxProperties": MAX_VALUES_PER_REQUEST,
+                "description": "Values keyed by custom field id or fieldKey"},
+          answered={"type": "array", "items": {"type": "object", "properties": {
+              "id": {"type": "string"}, "value": {}}}},
+          example=[{"id": "6dvNaf7VhkQ9snc5vnjJ", "value": "blue"}],
+          sent_example={"6dvNaf7VhkQ9snc5vnjJ": "blue"}),
+    Field("dateAdded", "date_added", answer=lambda row: iso_ms(row["date_added"]),
+          answered=_STRING, example="2020-10-29T09:31:30.255Z"),
+    Field("dateUpdated", "date_updated", answer=lambda row: iso_ms(row["date_updated"]),
+          answered=_STRING, example="2020-10-29T09:31:30.255Z"),
+])  # fmt: skip
 
 EMAIL_OR_PHONE_REQUIRED = ValidationFailed.one(
     "email or phone", "The email or phone field is mandatory.", "required"
@@ -58,12 +122,7 @@ class ContactInput:
 
 def parse_contact(body: Mapping[str, Any], country: str, errors: v.Errors) -> ContactInput:
     """Every sent field, validated; each failure is filed in `errors`, keyed by field."""
-    result = ContactInput()
-    for key, (column, check) in SIMPLE_FIELDS.items():
-        if key in body:
-            value = errors.read(key, check, body[key])
-            if key not in errors.fields:
-                result.columns[column] = value
+    result = ContactInput(columns=CONTACT.read(body, errors))
     if "email" in body:
         result.columns["email"] = errors.read("email", v.email, body["email"])
     if "phone" in body:
@@ -100,35 +159,4 @@ def prepare_contact(body: dict[str, Any], location: Location) -> v.Checked[Conta
 
 
 def contact_to_api(row: Mapping[str, Any], custom_values: list[dict[str, Any]]) -> dict[str, Any]:
-    first, last, full = row["first_name"], row["last_name"], row["contact_name"]
-    return {
-        "id": row["id"],
-        "locationId": row["location_id"],
-        "contactName": full,
-        "firstName": first,
-        "lastName": last,
-        "firstNameLowerCase": first.lower() if first else None,
-        "lastNameLowerCase": last.lower() if last else None,
-        "fullNameLowerCase": full.lower() if full else None,
-        "email": row["email"],
-        "emailLowerCase": row["email_lower"],
-        "phone": row["phone"],
-        "companyName": row["company_name"],
-        "address1": row["address1"],
-        "city": row["city"],
-        "state": row["state"],
-        "postalCode": row["postal_code"],
-        "country": row["country"],
-        "website": row["website"],
-        "timezone": row["timezone"],
-        "dateOfBirth": row["date_of_birth"],
-        "dnd": bool(row["dnd"]),
-        "type": row["type"],
-        "source": row["source"],
-        "assignedTo": row["assigned_to"],
-        "fingerprint": row["fingerprint"],
-        "tags": orjson.loads(row["tags"]),
-        "customField": custom_values,
-        "dateAdded": iso_ms(row["date_added"]),
-        "dateUpdated": iso_ms(row["date_updated"]),
-    }
+    return CONTACT.answer(row, customField=custom_values)

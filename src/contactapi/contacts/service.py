@@ -11,6 +11,7 @@ import orjson
 from contactapi import validation as v
 from contactapi.contacts.repository import ContactRepository
 from contactapi.contacts.schemas import (
+    CONTACT,
     EMAIL_OR_PHONE_REQUIRED,
     ContactInput,
     contact_to_api,
@@ -23,13 +24,8 @@ from contactapi.db.engine import Row
 from contactapi.errors import ValidationFailed, unknown_id
 from contactapi.scope import LocationScope
 
-NEW_CONTACT_DEFAULTS: dict[str, Any] = {
-    "first_name": None, "last_name": None, "contact_name": None, "email": None,
-    "email_lower": None, "phone": None, "company_name": None, "address1": None, "city": None,
-    "state": None, "postal_code": None, "country": None, "website": None, "timezone": None,
-    "date_of_birth": None, "dnd": False, "type": "lead", "source": None, "assigned_to": None,
-    "fingerprint": None, "tags": "[]",
-}  # fmt: skip
+# A new contact's columns before what the request sent (id, dates and tags are set apart).
+NEW_CONTACT_DEFAULTS: dict[str, Any] = dict.fromkeys(CONTACT.columns) | CONTACT.defaults()
 
 
 def _compose(first: str | None, last: str | None) -> str | None:
