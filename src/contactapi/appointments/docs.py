@@ -76,6 +76,81 @@ _EVENTS: Schema = {
     "properties": {"events": {"type": "array", "items": ref("AppointmentEvent")}},
 }
 
+_EVENT_EXAMPLE = {
+    "id": "Xm4GqLs8ZtYd1WvN3bPc",
+    "calendarId": "BqTwX8QFwXzpegMve9EQ",
+    "contactId": "ocQHyuzHvysMo5N5VsXc",
+    "locationId": "ve9EPM428h8vShlRW1KT",
+    "title": "Viewing: 3535 1st St N",
+    "status": "confirmed",
+    "appointmentStatus": "confirmed",
+    "startTime": "2021-06-22T22:00:00.000Z",
+    "endTime": "2021-06-22T22:30:00.000Z",
+    "selectedTimezone": "Asia/Kolkata",
+    "notes": "Buyer is pre-approved; bring the disclosure pack.",
+    "dateAdded": "2021-06-20T11:12:45.391Z",
+    "dateUpdated": "2021-06-20T11:12:45.391Z",
+}
+# The contact as `GET /v1/contacts/{id}` answers it.
+_CONTACT_EXAMPLE = {
+    "id": "ocQHyuzHvysMo5N5VsXc",
+    "locationId": "ve9EPM428h8vShlRW1KT",
+    "contactName": "John Deo",
+    "firstName": "John",
+    "lastName": "Deo",
+    "firstNameLowerCase": "john",
+    "lastNameLowerCase": "deo",
+    "fullNameLowerCase": "john deo",
+    "email": "john@deo.com",
+    "emailLowerCase": "john@deo.com",
+    "phone": "+18887324197",
+    "companyName": "DGS VolMAX",
+    "address1": "3535 1st St N",
+    "city": "Dolomite",
+    "state": "AL",
+    "postalCode": "35061",
+    "country": "US",
+    "website": "https://www.tesla.com",
+    "timezone": "America/Chihuahua",
+    "dateOfBirth": "1990-09-25",
+    "dnd": False,
+    "type": "lead",
+    "source": "public api",
+    "assignedTo": None,
+    "fingerprint": None,
+    "tags": ["buyer", "vip"],
+    "customField": [{"id": "z0R4fWcIjeYSeLQqhBAF", "value": "35061"}],
+    "dateAdded": "2021-06-20T11:12:45.391Z",
+    "dateUpdated": "2021-06-20T11:12:45.391Z",
+}
+_APPOINTMENT_EXAMPLE = {**_EVENT_EXAMPLE, "contact": _CONTACT_EXAMPLE}
+_BOOKING_EXAMPLE = {
+    "calendarId": "BqTwX8QFwXzpegMve9EQ",
+    "selectedSlot": "2021-06-23T03:30:00+05:30",
+    "selectedTimezone": "Asia/Kolkata",
+    "email": "john@deo.com",
+    "phone": "+18887324197",
+    "title": "Viewing: 3535 1st St N",
+    "calendarNotes": "Buyer is pre-approved; bring the disclosure pack.",
+}
+_RESCHEDULE_EXAMPLE = {
+    "selectedSlot": "2021-06-24T10:00:00+05:30",
+    "calendarNotes": "Moved at the buyer's request.",
+}
+_RESCHEDULED_EXAMPLE = {
+    **_APPOINTMENT_EXAMPLE,
+    "startTime": "2021-06-24T04:30:00.000Z",
+    "endTime": "2021-06-24T05:00:00.000Z",
+    "notes": "Moved at the buyer's request.",
+    "dateUpdated": "2021-06-21T08:00:03.774Z",
+}
+_SHOWED_EXAMPLE = {
+    **_APPOINTMENT_EXAMPLE,
+    "status": "showed",
+    "appointmentStatus": "showed",
+    "dateUpdated": "2021-06-22T22:41:09.120Z",
+}
+
 schemas: dict[str, Schema] = {
     "AppointmentEvent": EVENT,
     "Appointment": APPOINTMENT,
@@ -87,28 +162,32 @@ paths: dict[str, dict[str, Any]] = {
     "/v1/appointments/": {
         "post": operation(
             "Book an appointment", "Appointments", ok(ref("Appointment")),
-            body=ref("AppointmentIn"),
+            body=ref("AppointmentIn"), example=_APPOINTMENT_EXAMPLE,
+            body_example=_BOOKING_EXAMPLE,
         ),
     },
     "/v1/appointments/{appointmentId}": {
         "get": operation("Get an appointment", "Appointments", ok(ref("Appointment")),
-                         params=_ID),
+                         params=_ID, example=_APPOINTMENT_EXAMPLE),
         "put": operation(
             "Reschedule an appointment or change its title or notes", "Appointments",
             ok(ref("Appointment")), params=_ID, body=ref("AppointmentChange"),
+            example=_RESCHEDULED_EXAMPLE, body_example=_RESCHEDULE_EXAMPLE,
         ),
         "delete": operation("Delete an appointment", "Appointments", ok(None), params=_ID),
     },
     "/v1/appointments/{appointmentId}/status": {
         "put": operation(
             "Change an appointment's status", "Appointments", ok(ref("Appointment")),
-            params=_ID, body=_STATUS_IN,
+            params=_ID, body=_STATUS_IN, example=_SHOWED_EXAMPLE,
+            body_example={"status": "showed"},
         ),
     },
     "/v1/contacts/{contactId}/appointments/": {
         "get": operation(
             "A contact's appointments, by start time", "Appointments", ok(_EVENTS),
             params=[path_param("contactId", "Contact id")],
+            example={"events": [_EVENT_EXAMPLE]},
         ),
     },
 }  # fmt: skip

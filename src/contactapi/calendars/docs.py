@@ -27,6 +27,14 @@ CALENDAR_IN: Schema = {
     },
 }
 
+_CALENDAR_EXAMPLE = {
+    "id": "BqTwX8QFwXzpegMve9EQ",
+    "locationId": "ve9EPM428h8vShlRW1KT",
+    "name": "Property Viewings",
+    "slotDuration": 30,
+    "dateAdded": "2020-10-29T09:31:30.255Z",
+}
+
 schemas: dict[str, Schema] = {"Calendar": CALENDAR, "CalendarIn": CALENDAR_IN}
 
 paths: dict[str, dict[str, Any]] = {
@@ -41,12 +49,26 @@ paths: dict[str, dict[str, Any]] = {
                 }
             ),
             validation=False,
+            example={
+                "calendars": [
+                    _CALENDAR_EXAMPLE,
+                    {
+                        **_CALENDAR_EXAMPLE,
+                        "id": "Hk3mP9sLq2WvXz7RtY4u",
+                        "name": "Seller Consultations",
+                        "slotDuration": 60,
+                        "dateAdded": "2020-11-02T14:05:12.118Z",
+                    },
+                ]
+            },
         ),
         "post": operation(
             "Create a calendar",
             "Calendars",
             ok({"type": "object", "properties": {"calendar": ref("Calendar")}}),
             body=ref("CalendarIn"),
+            example={"calendar": _CALENDAR_EXAMPLE},
+            body_example={"name": "Property Viewings", "slotDuration": 30},
         ),
     },
 }

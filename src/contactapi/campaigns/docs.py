@@ -39,6 +39,21 @@ _ONE: Schema = {"type": "object", "required": ["campaign"],
 _CONTACT_ID = path_param("contactId", "Contact id")
 _CAMPAIGN_ID = path_param("campaignId", "Campaign id (never the literal remove-all)")
 
+_CAMPAIGN_EXAMPLE = {
+    "id": "ocQHyuzHvysMo5N5VsXc",
+    "name": "New Leads Nurture",
+    "status": "published",
+}
+_LIST_EXAMPLE = {
+    "campaigns": [
+        _CAMPAIGN_EXAMPLE,
+        {"id": "Y2I9XM1Kd8dHqZxwFCtr", "name": "Motivated Sellers Follow-up", "status": "draft"},
+    ]
+}
+_MEMBERSHIPS_EXAMPLE = {
+    "campaigns": [{**_CAMPAIGN_EXAMPLE, "dateAdded": "2020-10-29T09:31:30.255Z"}]
+}
+
 schemas: dict[str, Schema] = {
     "Campaign": CAMPAIGN,
     "CampaignIn": CAMPAIGN_IN,
@@ -52,11 +67,25 @@ paths: dict[str, dict[str, Any]] = {
             "Campaigns",
             ok(_list_of("campaigns", ref("Campaign"))),
             params=[{"name": "status", "in": "query", "schema": _STATUS}],
+            example=_LIST_EXAMPLE,
         ),
-        "post": operation("Create a campaign", "Campaigns", ok(_ONE), body=ref("CampaignIn")),
+        "post": operation(
+            "Create a campaign",
+            "Campaigns",
+            ok(_ONE),
+            body=ref("CampaignIn"),
+            example={"campaign": {**_CAMPAIGN_EXAMPLE, "status": "draft"}},
+            body_example={"name": "New Leads Nurture", "status": "draft"},
+        ),
     },
     "/v1/campaigns/{campaignId}": {
-        "get": operation("Get a campaign", "Campaigns", ok(_ONE), params=[_CAMPAIGN_ID]),
+        "get": operation(
+            "Get a campaign",
+            "Campaigns",
+            ok(_ONE),
+            params=[_CAMPAIGN_ID],
+            example={"campaign": _CAMPAIGN_EXAMPLE},
+        ),
     },
     "/v1/contacts/{contactId}/campaigns/": {
         "get": operation(
@@ -64,6 +93,7 @@ paths: dict[str, dict[str, Any]] = {
             "Campaigns",
             ok(_list_of("campaigns", ref("CampaignMembership"))),
             params=[_CONTACT_ID],
+            example=_MEMBERSHIPS_EXAMPLE,
         ),
     },
     "/v1/contacts/{contactId}/campaigns/{campaignId}": {

@@ -83,6 +83,16 @@ _LIST_PARAMS = [
            {"type": "integer", "minimum": 1}),
 ]  # fmt: skip
 
+_META_EXAMPLE = {
+    "total": 1,
+    "nextPageUrl": None,
+    "startAfterId": "ocQHyuzHvysMo5N5VsXc",
+    "startAfter": 1603963890255,
+    "currentPage": 1,
+    "nextPage": None,
+    "prevPage": None,
+}
+
 schemas: dict[str, Schema] = {"Contact": CONTACT, "ContactIn": CONTACT_IN}
 
 paths: dict[str, dict[str, Any]] = {
@@ -92,12 +102,15 @@ paths: dict[str, dict[str, Any]] = {
             "Contacts",
             ok(_LIST),
             params=_LIST_PARAMS,
+            example={"contacts": [_CONTACT_EXAMPLE], "meta": _META_EXAMPLE},
         ),
         "post": operation(
             "Create or update a contact (dedupe by email, then phone)",
             "Contacts",
             ok(_UPSERTED),
             body=ref("ContactIn"),
+            example={"contact": _CONTACT_EXAMPLE, "new": True},
+            body_example=_CONTACT_IN_EXAMPLE,
         ),
     },
     "/v1/contacts/lookup": {
@@ -105,6 +118,7 @@ paths: dict[str, dict[str, Any]] = {
             "Find contacts by email, else by phone",
             "Contacts",
             ok(_MANY),
+            example={"contacts": [_CONTACT_EXAMPLE]},
             params=[
                 {"name": "email", "in": "query", "schema": {"type": "string"}},
                 {"name": "phone", "in": "query", "schema": {"type": "string"}},
@@ -112,13 +126,17 @@ paths: dict[str, dict[str, Any]] = {
         ),
     },
     "/v1/contacts/{id}": {
-        "get": operation("Get a contact", "Contacts", ok(_ONE), params=_ID),
+        "get": operation(
+            "Get a contact", "Contacts", ok(_ONE), params=_ID, example={"contact": _CONTACT_EXAMPLE}
+        ),
         "put": operation(
             "Update a contact's sent fields",
             "Contacts",
             ok(_ONE),
             params=_ID,
             body=ref("ContactIn"),
+            example={"contact": _CONTACT_EXAMPLE},
+            body_example=_CONTACT_IN_EXAMPLE,
         ),
         "delete": operation("Delete a contact", "Contacts", ok(None), params=_ID),
     },

@@ -49,28 +49,81 @@ _MANY: Schema = {
     "properties": {"customFields": {"type": "array", "items": ref("CustomField")}},
 }
 
+_FIELD_EXAMPLE = {
+    "id": "ocQHyuzHvysMo5N5VsXc",
+    "name": "Favourite Colour",
+    "fieldKey": "contact.favourite_colour",
+    "placeholder": "Pick a colour",
+    "position": 1,
+    "dataType": "SINGLE_OPTIONS",
+    "picklistOptions": ["Red", "Green", "Blue"],
+}
+_FIELD_IN_EXAMPLE = {
+    "name": "Favourite Colour",
+    "dataType": "SINGLE_OPTIONS",
+    "placeholder": "Pick a colour",
+    "position": 1,
+    "options": ["Red", "Green", "Blue"],
+}
+_CHANGES_EXAMPLE = {
+    "placeholder": "Your favourite colour",
+    "options": ["Red", "Green", "Blue", "Yellow"],
+}
+_MANY_EXAMPLE = {
+    "customFields": [
+        {
+            "id": "z0R4fWcIjeYSeLQqhBAF",
+            "name": "Pincode",
+            "fieldKey": "contact.pincode",
+            "placeholder": None,
+            "position": 0,
+            "dataType": "TEXT",
+            "picklistOptions": [],
+        },
+        _FIELD_EXAMPLE,
+    ]
+}
+
 schemas: dict[str, Schema] = {"CustomField": CUSTOM_FIELD, "CustomFieldIn": CUSTOM_FIELD_IN}
 
 paths: dict[str, dict[str, Any]] = {
     "/v1/custom-fields/": {
         "get": operation(
-            "List the location's custom fields", "Custom fields", ok(_MANY), validation=False
+            "List the location's custom fields",
+            "Custom fields",
+            ok(_MANY),
+            validation=False,
+            example=_MANY_EXAMPLE,
         ),
         "post": operation(
             "Create a custom field",
             "Custom fields",
             ok(ref("CustomField")),
             body=ref("CustomFieldIn"),
+            example=_FIELD_EXAMPLE,
+            body_example=_FIELD_IN_EXAMPLE,
         ),
     },
     "/v1/custom-fields/{customFieldId}": {
-        "get": operation("Get a custom field", "Custom fields", ok(ref("CustomField")), params=_ID),
+        "get": operation(
+            "Get a custom field",
+            "Custom fields",
+            ok(ref("CustomField")),
+            params=_ID,
+            example=_FIELD_EXAMPLE,
+        ),
         "put": operation(
             "Update a custom field's sent keys",
             "Custom fields",
             ok(ref("CustomField")),
             params=_ID,
             body=ref("CustomFieldIn"),
+            example={
+                **_FIELD_EXAMPLE,
+                "placeholder": _CHANGES_EXAMPLE["placeholder"],
+                "picklistOptions": _CHANGES_EXAMPLE["options"],
+            },
+            body_example=_CHANGES_EXAMPLE,
         ),
         "delete": operation(
             "Delete a custom field and its values on every contact",

@@ -28,6 +28,13 @@ _TAG_LIST: Schema = {
     "properties": {"tags": {"type": "array", "items": ref("Tag")}},
 }
 _CONTACT_ID = [path_param("contactId", "Contact id")]
+_TAG_LIST_EXAMPLE = {
+    "tags": [
+        {"id": "ocQHyuzHvysMo5N5VsXc", "name": "buyer"},
+        {"id": "3kA9vTqPz1LmW7xYbC2d", "name": "cash offer"},
+        {"id": "Zx8bN4kR2sQeT6uVw0Yh", "name": "vip"},
+    ]
+}
 
 schemas: dict[str, Schema] = {"Tag": TAG, "TagsIn": TAGS_IN}
 
@@ -39,6 +46,8 @@ paths: dict[str, dict[str, Any]] = {
             ok(_CONTACT_TAGS),
             params=_CONTACT_ID,
             body=ref("TagsIn"),
+            example={"tags": ["buyer", "cash offer", "vip"]},
+            body_example={"tags": ["VIP", "cash offer"]},
         ),
         "delete": operation(
             "Remove tags from a contact (case-insensitive); answers all its tags",
@@ -46,9 +55,17 @@ paths: dict[str, dict[str, Any]] = {
             ok(_CONTACT_TAGS),
             params=_CONTACT_ID,
             body=ref("TagsIn"),
+            example={"tags": ["buyer", "vip"]},
+            body_example={"tags": ["Cash Offer"]},
         ),
     },
     "/v1/tags/": {
-        "get": operation("The location's tags in use", "Tags", ok(_TAG_LIST), validation=False),
+        "get": operation(
+            "The location's tags in use",
+            "Tags",
+            ok(_TAG_LIST),
+            validation=False,
+            example=_TAG_LIST_EXAMPLE,
+        ),
     },
 }

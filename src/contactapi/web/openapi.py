@@ -68,6 +68,12 @@ def error_responses(
     return responses
 
 
+def with_example(holder: dict[str, Any], example: Any) -> dict[str, Any]:
+    """A copy of a response or request body whose JSON content carries `example`."""
+    media = holder["content"]["application/json"]
+    return {**holder, "content": {"application/json": {**media, "example": example}}}
+
+
 def ok(schema: Schema | None, description: str = "OK") -> dict[str, Any]:
     if schema is None:
         return {"200": {"description": f"{description} (empty body)"}}
@@ -87,7 +93,20 @@ def operation(
     params: list[dict[str, Any]] | None = None,
     body: Schema | None = None,
     validation: bool = True,
+    example: Any = None,
+    body_example: Any = None,
 ) -> dict[str, Any]:
+    """One operation. `example` is placed on the success answer's JSON body, `body_example` on
+    the request body's; each must be valid against the schema beside it."""
+    if example is not None:
+        success = {
+            status: with_example(response, example) if "content" in response else response
+            for status, response in success.items()
+        }
+        if not any("content" in response for response in success.values()):
+            raise ValueError(f"{summary!r}: an example for a success answer without a body")
+    if body_example is not None and body is None:
+        raise ValueError(f"{summary!r}: a body example without a body")
     op: dict[str, Any] = {
         "summary": summary,
         "tags": [tag],
@@ -103,7 +122,10 @@ def operation(
         },
     }
     if body is not None:
-        op["requestBody"] = {"required": True, **json_content(body)}
+        request_body = {"required": True, **json_content(body)}
+        op["requestBody"] = (
+            request_body if body_example is None else with_example(request_body, body_example)
+        )
     return op
 
 

@@ -69,6 +69,47 @@ _ENROLLMENTS: Schema = {"type": "object", "required": ["workflows"],
 _CONTACT_ID = path_param("contactId", "Contact id")
 _WORKFLOW_ID = path_param("workflowId", "Workflow id (a UUID)")
 
+_WORKFLOW_EXAMPLE = {
+    "id": "78559bb3-b920-461e-b010-7b2a2816d2a9",
+    "name": "First Workflow",
+    "status": "draft",
+    "version": 1,
+    "createdAt": "2020-10-29T09:31:30.255Z",
+    "updatedAt": "2020-10-29T09:31:30.255Z",
+    "locationId": "ve9EPM428h8vShlRW1KT",
+}
+_WORKFLOWS_EXAMPLE = [
+    _WORKFLOW_EXAMPLE,
+    {
+        **_WORKFLOW_EXAMPLE,
+        "id": "3f0c2a9e-5b1d-4e8a-9c7f-1d2e3f4a5b6c",
+        "name": "Appointment Reminder",
+        "status": "published",
+        "createdAt": "2020-11-02T14:05:12.118Z",
+        "updatedAt": "2020-11-02T14:05:12.118Z",
+    },
+]
+_ENROLLMENTS_EXAMPLE = {
+    "workflows": [
+        {
+            "workflowId": "78559bb3-b920-461e-b010-7b2a2816d2a9",
+            "name": "First Workflow",
+            "status": "finished",
+            "eventStartTime": "2021-06-23T02:30:00.000Z",
+            "dateAdded": "2021-06-20T11:12:45.391Z",
+            "dateProcessed": "2021-06-20T11:12:46.002Z",
+        },
+        {
+            "workflowId": "3f0c2a9e-5b1d-4e8a-9c7f-1d2e3f4a5b6c",
+            "name": "Appointment Reminder",
+            "status": "queued",
+            "eventStartTime": None,
+            "dateAdded": "2021-06-21T08:00:03.774Z",
+            "dateProcessed": None,
+        },
+    ]
+}
+
 schemas: dict[str, Schema] = {
     "Workflow": WORKFLOW,
     "WorkflowIn": WORKFLOW_IN,
@@ -79,9 +120,20 @@ schemas: dict[str, Schema] = {
 paths: dict[str, dict[str, Any]] = {
     "/v1/workflows/": {
         "get": operation(
-            "List the location's workflows", "Workflows", ok(_WORKFLOWS), validation=False
+            "List the location's workflows",
+            "Workflows",
+            ok(_WORKFLOWS),
+            validation=False,
+            example={"workflows": _WORKFLOWS_EXAMPLE, "workflow": _WORKFLOWS_EXAMPLE},
         ),
-        "post": operation("Create a workflow", "Workflows", ok(_ONE), body=ref("WorkflowIn")),
+        "post": operation(
+            "Create a workflow",
+            "Workflows",
+            ok(_ONE),
+            body=ref("WorkflowIn"),
+            example={"workflow": _WORKFLOW_EXAMPLE},
+            body_example={"name": "First Workflow", "status": "draft"},
+        ),
     },
     "/v1/contacts/{contactId}/workflow/{workflowId}": {
         "post": operation(
@@ -90,6 +142,7 @@ paths: dict[str, dict[str, Any]] = {
             ok(None),
             params=[_CONTACT_ID, _WORKFLOW_ID],
             body=ref("EnrollIn"),
+            body_example={"eventStartTime": "2021-06-23T03:30:00+01:00"},
         ),
         "delete": operation(
             "Remove a contact from a workflow",
@@ -104,6 +157,7 @@ paths: dict[str, dict[str, Any]] = {
             "Workflows",
             ok(_ENROLLMENTS),
             params=[_CONTACT_ID],
+            example=_ENROLLMENTS_EXAMPLE,
         ),
     },
 }
