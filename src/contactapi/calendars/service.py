@@ -29,5 +29,12 @@ class CalendarService:
     async def create(self, payload: Checked[CalendarInput]) -> dict[str, Any]:
         data = payload.get()
         calendar_id = new_id()
-        await self.repo.insert(calendar_id, data.name, data.slot_duration, now_ms())
+        await self.repo.insert(
+            {
+                "id": calendar_id,
+                "name": data.name,
+                "slot_duration": data.slot_duration,
+                "created_at": now_ms(),
+            }
+        )
         return calendar_to_api(await self.require(calendar_id))

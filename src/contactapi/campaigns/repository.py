@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-from contactapi.db.engine import Connection, Row
+from contactapi.db.engine import Row
+from contactapi.db.rows import LocationRows
 
 
-class CampaignRepository:
-    def __init__(self, conn: Connection, location_id: str) -> None:
-        self.conn = conn
-        self.location_id = location_id
-
-    async def insert(self, campaign_id: str, name: str, status: str, created_at: int) -> None:
-        await self.conn.execute(
-            "INSERT INTO campaigns (location_id, id, name, status, created_at)"
-            " VALUES ($1, $2, $3, $4, $5)",
-            self.location_id,
-            campaign_id,
-            name,
-            status,
-            created_at,
-        )
-
-    async def get(self, campaign_id: str) -> Row | None:
-        return await self.conn.fetch_one(
-            "SELECT id, name, status FROM campaigns WHERE location_id = $1 AND id = $2",
-            self.location_id,
-            campaign_id,
-        )
+class CampaignRepository(LocationRows):
+    table = "campaigns"
+    columns = ("location_id", "id", "name", "status", "created_at")
 
     async def by_status(self, status: str | None) -> list[Row]:
         if status is None:

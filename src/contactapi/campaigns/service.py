@@ -26,7 +26,9 @@ class CampaignService:
     async def create(self, payload: v.Checked[CampaignInput]) -> dict[str, Any]:
         data = payload.get()
         campaign_id = new_id()
-        await self.repo.insert(campaign_id, data.name, data.status, now_ms())
+        await self.repo.insert(
+            {"id": campaign_id, "name": data.name, "status": data.status, "created_at": now_ms()}
+        )
         return {"id": campaign_id, "name": data.name, "status": data.status}
 
     async def find(self, status: str | None) -> list[dict[str, Any]]:

@@ -11,31 +11,26 @@ from typing import Any
 import orjson
 
 from contactapi.db.engine import Connection, Row
-from contactapi.db.rows import insert_sql, update_row
+from contactapi.db.rows import LocationRows
 
 COLUMNS = ("location_id", "id", "name", "field_key", "placeholder", "position", "data_type",
            "options", "created_at")  # fmt: skip
 UPDATABLE = frozenset({"name", "placeholder", "position", "data_type", "options"})
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM custom_fields"
-_INSERT = insert_sql("custom_fields", COLUMNS)
 
 
-class CustomFieldRepository:
-    def __init__(self, conn: Connection, location_id: str) -> None:
-        self.conn = conn
-        self.location_id = location_id
+class CustomFieldRepository(LocationRows):
+    """`delete` takes the field's values on every contact with it (ON DELETE CASCADE)."""
+
+    table = "custom_fields"
+    columns = COLUMNS
+    updatable = UPDATABLE
 
     async def all(self) -> list[Row]:
         return await self.conn.fetch_all(
             f"{_SELECT} WHERE location_id = $1 ORDER BY position, created_at, id",
             self.location_id,
         )
-
-    async def get(self, field_id: str, *, for_update: bool = False) -> Row | None:
-        sql = f"{_SELECT} WHERE location_id = $1 AND id = $2"
-        if for_update:
-            sql += self.conn.dialect.for_update
-        return await self.conn.fetch_one(sql, self.location_id, field_id)
 
     async def by_key(self, key: str) -> Row | None:
         return await self.conn.fetch_one(
@@ -62,22 +57,6 @@ class CustomFieldRepository:
     async def lock_key(self, key: str) -> None:
         """Serialise creators of the same fieldKey (PostgreSQL; SQLite writers already are)."""
         await self.conn.lock([(self.location_id, "field_key", key)])
-
-    async def insert(self, values: dict[str, Any]) -> None:
-        values = {**values, "location_id": self.location_id}
-        await self.conn.execute(_INSERT, *(values[col] for col in COLUMNS))
-
-    async def update(self, field_id: str, values: dict[str, Any]) -> None:
-        await update_row(self.conn, "custom_fields", self.location_id, field_id, values, UPDATABLE)
-
-    async def delete(self, field_id: str) -> bool:
-        """Its values on every contact go with it (ON DELETE CASCADE)."""
-        count = await self.conn.execute(
-            "DELETE FROM custom_fields WHERE location_id = $1 AND id = $2",
-            self.location_id,
-            field_id,
-        )
-        return count > 0
 
     async def has_values(self, field_id: str) -> bool:
         row = await self.conn.fetch_one(

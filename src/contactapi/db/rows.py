@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
-from contactapi.db.engine import Connection
+from contactapi.db.engine import Connection, Row
 
 
 def insert_sql(table: str, columns: Sequence[str]) -> str:
@@ -36,3 +36,63 @@ async def update_row(
         await conn.execute(
             _update_sql(table, columns), location_id, row_id, *(values[c] for c in columns)
         )
+
+
+class LocationRows:
+    """A table's rows of one location, by id: the base of the repositories.
+
+    A subclass names its `table`, the `columns` a row is read and inserted with (`location_id`
+    and `id` among them), and the columns `update` may set. The SQL is built once, when the
+    subclass is defined."""
+
+    table: ClassVar[str]
+    columns: ClassVar[tuple[str, ...]]
+    updatable: ClassVar[frozenset[str]] = frozenset()
+
+    _select_one: ClassVar[str]
+    _insert: ClassVar[str]
+    _inserted: ClassVar[tuple[str, ...]]
+    _delete: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not {"location_id", "id"} <= set(cls.columns) or cls.updatable & {"location_id", "id"}:
+            raise TypeError(f"{cls.__name__}: location_id and id are read, never updated")
+        if not cls.updatable <= set(cls.columns):
+            raise TypeError(f"{cls.__name__}: updatable {set(cls.updatable) - set(cls.columns)}")
+        cls._select_one = (
+            f"SELECT {', '.join(cls.columns)} FROM {cls.table} WHERE location_id = $1 AND id = $2"
+        )
+        cls._inserted = tuple(col for col in cls.columns if col != "location_id")
+        cls._insert = insert_sql(cls.table, ("location_id", *cls._inserted))
+        cls._delete = f"DELETE FROM {cls.table} WHERE location_id = $1 AND id = $2"
+
+    def __init__(self, conn: Connection, location_id: str) -> None:
+        self.conn = conn
+        self.location_id = location_id
+
+    async def get(self, row_id: str, *, for_update: bool = False) -> Row | None:
+        """The row's `columns`; with `for_update`, row-locked until the transaction ends."""
+        sql = self._select_one + self.conn.dialect.for_update if for_update else self._select_one
+        return await self.conn.fetch_one(sql, self.location_id, row_id)
+
+    async def insert(self, values: Mapping[str, Any]) -> None:
+        """A new row: `values` holds every column but `location_id` (other keys are ignored)."""
+        await self.conn.execute(
+            self._insert, self.location_id, *(values[col] for col in self._inserted)
+        )
+
+    async def update(self, row_id: str, values: Mapping[str, Any]) -> None:
+        """Sets the `values` whose keys are `updatable` columns (the rest are ignored)."""
+        columns = tuple(col for col in values if col in self.updatable)
+        if columns:
+            await self.conn.execute(
+                _update_sql(self.table, columns),
+                self.location_id,
+                row_id,
+                *(values[col] for col in columns),
+            )
+
+    async def delete(self, row_id: str) -> bool:
+        """Whether there was such a row."""
+        return await self.conn.execute(self._delete, self.location_id, row_id) > 0

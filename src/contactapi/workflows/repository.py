@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-from contactapi.db.engine import Connection, Row
+from contactapi.db.engine import Row
+from contactapi.db.rows import LocationRows
 
-_WORKFLOW = "SELECT id, location_id, name, status, version, created_at, updated_at FROM workflows"
+COLUMNS = ("id", "location_id", "name", "status", "version", "created_at", "updated_at")
+_WORKFLOW = f"SELECT {', '.join(COLUMNS)} FROM workflows"
 
 
-class WorkflowRepository:
-    def __init__(self, conn: Connection, location_id: str) -> None:
-        self.conn = conn
-        self.location_id = location_id
-
-    async def insert(self, workflow_id: str, name: str, status: str, at: int) -> None:
-        await self.conn.execute(
-            "INSERT INTO workflows (location_id, id, name, status, version, created_at,"
-            " updated_at) VALUES ($1, $2, $3, $4, 1, $5, $5)",
-            self.location_id,
-            workflow_id,
-            name,
-            status,
-            at,
-        )
-
-    async def get(self, workflow_id: str) -> Row | None:
-        return await self.conn.fetch_one(
-            f"{_WORKFLOW} WHERE location_id = $1 AND id = $2", self.location_id, workflow_id
-        )
+class WorkflowRepository(LocationRows):
+    table = "workflows"
+    columns = COLUMNS
 
     async def all(self) -> list[Row]:
         return await self.conn.fetch_all(

@@ -30,7 +30,17 @@ class WorkflowService:
     async def create(self, payload: v.Checked[WorkflowInput]) -> dict[str, Any]:
         data = payload.get()
         workflow_id = str(uuid.uuid4())
-        await self.repo.insert(workflow_id, data.name, data.status, now_ms())
+        at = now_ms()
+        await self.repo.insert(
+            {
+                "id": workflow_id,
+                "name": data.name,
+                "status": data.status,
+                "version": 1,
+                "created_at": at,
+                "updated_at": at,
+            }
+        )
         row = await self.repo.get(workflow_id)
         assert row is not None
         return workflow_to_api(row)
