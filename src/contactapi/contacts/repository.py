@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from contactapi.contacts.document import SOURCE_COLUMNS, search_columns
@@ -59,7 +59,11 @@ class ContactRepository:
     def __init__(self, conn: Connection, location_id: str) -> None:
         self.conn = conn
         self.location_id = location_id
-        self.tags = ContactTags(conn, location_id)
+
+    @cached_property
+    def tags(self) -> ContactTags:
+        # Made when first needed: a contact read does not.
+        return ContactTags(self.conn, self.location_id)
 
     async def get(self, contact_id: str, *, for_update: bool = False) -> Row | None:
         sql = f"{_SELECT} WHERE location_id = $1 AND id = $2"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,12 +25,8 @@ def _text_in(max_length: int = v.MAX_TEXT, **extra: Any) -> Schema:
     return {"type": ["string", "null"], "maxLength": max_length, **extra}
 
 
-def _lower(column: str) -> Callable[[Mapping[str, Any]], str | None]:
-    def lower(row: Mapping[str, Any]) -> str | None:
-        value = row[column]
-        return value.lower() if value else None
-
-    return lower
+def _lower(value: str | None) -> str | None:
+    return value.lower() if value else None
 
 
 def _text(key: str, column: str, example: str | None, **sent: Any) -> Field:
@@ -49,9 +45,9 @@ CONTACT = FieldTable([
           sent_example="John Deo"),
     Field("firstName", "first_name", sent=_text_in(), answered=_STRING, example="John"),
     Field("lastName", "last_name", sent=_text_in(), answered=_STRING, example="Deo"),
-    Field("firstNameLowerCase", answer=_lower("first_name"), answered=_STRING, example="john"),
-    Field("lastNameLowerCase", answer=_lower("last_name"), answered=_STRING, example="deo"),
-    Field("fullNameLowerCase", answer=_lower("contact_name"), answered=_STRING,
+    Field("firstNameLowerCase", "first_name", convert=_lower, answered=_STRING, example="john"),
+    Field("lastNameLowerCase", "last_name", convert=_lower, answered=_STRING, example="deo"),
+    Field("fullNameLowerCase", "contact_name", convert=_lower, answered=_STRING,
           example="john deo"),
     Field("email", "email", sent=_text_in(254, format="email"), answered=_STRING,
           example="john@deo.com"),
@@ -71,7 +67,7 @@ CONTACT = FieldTable([
           answered=_STRING, example="America/Chihuahua"),
     Field("dateOfBirth", "date_of_birth", v.iso_date, sent=_text_in(10, format="date"),
           answered=_STRING, example="1990-09-25"),
-    Field("dnd", "dnd", v.boolean, answer=lambda row: bool(row["dnd"]),
+    Field("dnd", "dnd", v.boolean, convert=bool,
           sent={"type": ["boolean", "null"]}, answered={"type": "boolean"}, example=False,
           default=False),
     Field("type", "type", lambda key, value: v.choice(key, value, CONTACT_TYPES),
@@ -81,7 +77,7 @@ CONTACT = FieldTable([
     _text("source", "source", "public api"),
     _text("assignedTo", "assigned_to", None),
     _text("fingerprint", "fingerprint", None),
-    Field("tags", "tags", answer=lambda row: orjson.loads(row["tags"]),
+    Field("tags", "tags", convert=orjson.loads,
           sent={"type": ["array", "null"], "maxItems": MAX_TAGS_PER_REQUEST,
                 "items": {"type": "string", "maxLength": v.MAX_TEXT}},
           answered={"type": "array", "items": {"type": "string"}},
@@ -93,9 +89,9 @@ CONTACT = FieldTable([
               "id": {"type": "string"}, "value": {}}}},
           example=[{"id": "6dvNaf7VhkQ9snc5vnjJ", "value": "blue"}],
           sent_example={"6dvNaf7VhkQ9snc5vnjJ": "blue"}),
-    Field("dateAdded", "date_added", answer=lambda row: iso_ms(row["date_added"]),
+    Field("dateAdded", "date_added", convert=iso_ms,
           answered=_STRING, example="2020-10-29T09:31:30.255Z"),
-    Field("dateUpdated", "date_updated", answer=lambda row: iso_ms(row["date_updated"]),
+    Field("dateUpdated", "date_updated", convert=iso_ms,
           answered=_STRING, example="2020-10-29T09:31:30.255Z"),
 ])  # fmt: skip
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
+from starlette.datastructures import State
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -41,13 +42,12 @@ def bearer_token(request: Request) -> str:
     return token
 
 
-async def _admit(request: Request, token: str) -> Location:
+async def _admit(request: Request, token: str, app_state: State) -> Location:
     """The caller's location, once the key, the rate limit and the URL's strings pass."""
-    db: Database = request.app.state.db
-    location = await authenticate(db, token)
+    location = await authenticate(app_state.db, token)
     state = request.scope.setdefault("state", {})
     state["location_id"] = location.id
-    limiter = request.app.state.rate_limiter
+    limiter = app_state.rate_limiter
     if limiter is not None:
         state["rate_limit_headers"] = limiter.hit(location.id)
     # Refused before a query sees them: PostgreSQL would fail on them (a 500).
@@ -77,8 +77,9 @@ def endpoint(*, write: bool, snapshot: bool = False) -> Callable[[Handler], Endp
         async def run(request: Request) -> Response:
             token = bearer_token(request)
             refuse_oversized(request)  # the contract's 413 holds for every route
-            location = await _admit(request, token)
-            db: Database = request.app.state.db
+            app_state = request.app.state
+            location = await _admit(request, token, app_state)
+            db: Database = app_state.db
             return await db.run(
                 lambda conn: handler(request, LocationScope(conn, location)),
                 write=write,
@@ -101,9 +102,10 @@ def endpoint_with_body(
             token = bearer_token(request)
             # Read before the transaction, so no lock waits on the network.
             data = await json_object(request, required=required)
-            location = await _admit(request, token)
+            app_state = request.app.state
+            location = await _admit(request, token, app_state)
             payload = parse(data, location)
-            db: Database = request.app.state.db
+            db: Database = app_state.db
             return await db.run(
                 lambda conn: handler(request, LocationScope(conn, location), payload),
                 write=True,
