@@ -8,6 +8,7 @@ modules of their own (`db/search/`).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,7 @@ SearchPlan = Callable[["Connection", str, ListQuery, str], Awaitable[ListResult]
 DUE_JOBS = "run_after <= $1 AND (locked_until IS NULL OR locked_until < $1)"
 
 
-class Dialect:
+class Dialect(ABC):
     """What differs; one instance per database (`SQLITE`, `POSTGRESQL`)."""
 
     name: str
@@ -43,25 +44,27 @@ class Dialect:
     # A page of a location's contacts matching a list query (`db/search/`).
     list_contacts: SearchPlan
 
+    @abstractmethod
     def json(self, text_expression: str) -> str:
         """A JSON document stored as text, read as JSON."""
-        raise NotImplementedError
 
+    @abstractmethod
     def json_object(self, *pairs: str) -> str:
-        raise NotImplementedError
+        """A JSON object of `pairs` (key expression, value expression, ...)."""
 
+    @abstractmethod
     def json_array(self, element: str, source: str, order_by: str) -> str:
         """A scalar subquery: the JSON array, as text, of `element` for each row of `source`
         (`FROM ... WHERE ...`), ordered by `order_by`; `[]` when there is none."""
-        raise NotImplementedError
 
+    @abstractmethod
     def text_list(self, placeholder: str) -> str:
         """A FROM item whose column `name` holds each string of the list parameter
         `placeholder` (passed as `list_arg(values)`)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def list_arg(self, values: Sequence[str]) -> Any:
-        raise NotImplementedError
+        """`values` as the one parameter `text_list` reads."""
 
 
 class SQLiteDialect(Dialect):
