@@ -80,6 +80,19 @@ def _wait_until_healthy(server: LiveServer, scheme_url: str, verify: bool) -> No
     raise TimeoutError(f"contactapi serve did not become healthy:\n{server.log}")
 
 
+def wait_for_processes(server: LiveServer, count: int) -> None:
+    """Until `count` distinct processes have answered /health, each on a new connection: a
+    multi-process server is healthy once its first worker is, the others start a moment later."""
+    seen: set[str] = set()
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while len(seen) < count:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"only {len(seen)} of {count} processes answered:\n{server.log}")
+        answer = httpx.get(f"{server.base_url}/health", timeout=5, verify=False)
+        # A request id carries the id of the process that answered (after a 12-digit prefix).
+        seen.add(answer.headers["x-request-id"][12:18])
+
+
 @contextmanager
 def live_server(
     database_url: str,

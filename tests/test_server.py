@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import orjson
 
-from tests.live import create_location, live_server
+from tests.live import create_location, live_server, wait_for_processes
 
 
 def _hammer(url: str, key: str, seconds: float, threads: int) -> list[httpx.Response]:
@@ -120,7 +120,10 @@ def test_processes_writing_one_database_lose_nothing_and_dedupe_across_them(
     lock = threading.Lock()
 
     def run(thread: int, base_url: str) -> None:
-        with httpx.Client(headers={"Authorization": f"Bearer {key}"}, timeout=30) as client:
+        # A new connection per request, so that the kernel spreads them over the processes.
+        fresh = httpx.Limits(max_keepalive_connections=0)
+        headers = {"Authorization": f"Bearer {key}"}
+        with httpx.Client(headers=headers, timeout=30, limits=fresh) as client:
             for n in range(20):
                 # Every fourth create is the same contact, sent from every thread.
                 email = "same@example.com" if n % 4 == 0 else f"t{thread}-{n}@example.com"
@@ -130,6 +133,7 @@ def test_processes_writing_one_database_lose_nothing_and_dedupe_across_them(
 
     args = ("--workers", "3", "--no-worker", "--rate-limit", "off")
     with live_server(database_url, tmp_path, *args) as server:
+        wait_for_processes(server, 3)
         threads = [threading.Thread(target=run, args=(t, server.base_url)) for t in range(8)]
         for thread in threads:
             thread.start()
