@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import Any
 
 from contactapi.validation import Errors
@@ -44,13 +43,7 @@ class FieldTable:
         self.fields = tuple(fields)
         self._read = tuple(field for field in self.fields if field.read is not None)
         answered = [field for field in self.fields if field.answered is not None]
-        self._keys = tuple(field.key for field in answered)
-        # Answers are built on every read's path: the answered columns are taken in one C call
-        # and zipped with their keys; only the few converted values pass through Python.
-        self._get = itemgetter(*(f.column for f in answered if f.column is not None))
-        # Positions of answered fields without a column (given to `answer` as `extra`).
-        self._gaps = tuple(i for i, f in enumerate(answered) if f.column is None)
-        self._converts = tuple((f.key, f.convert) for f in answered if f.convert is not None)
+        self._answer = _answer_builder(answered)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -74,14 +67,7 @@ class FieldTable:
     def answer(self, row: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
         """The answer's object: its keys in the table's order; `extra` gives the values of
         fields that the row does not hold."""
-        values = list(self._get(row))
-        for gap in self._gaps:
-            values.insert(gap, None)
-        answer = dict(zip(self._keys, values, strict=True))
-        for key, convert in self._converts:
-            answer[key] = convert(answer[key])
-        answer.update(extra)
-        return answer
+        return self._answer(row, extra)
 
     def answer_schema(self) -> Schema:
         answered = [f for f in self.fields if f.answered is not None]
@@ -110,3 +96,27 @@ class FieldTable:
             if f.sent is not None and value is not None:
                 example[f.key] = value
         return example
+
+
+def _answer_builder(
+    answered: list[Field],
+) -> Callable[[Mapping[str, Any], dict[str, Any]], dict[str, Any]]:
+    """A function that builds the answer's dict in one literal, as a hand-written one would.
+    Answers are built on every read's path, where a loop over the fields costs a tenth of the
+    request; the source is generated once per table (as `dataclasses` does for `__init__`)."""
+    converts: dict[str, Callable[[Any], Any]] = {}
+    items = []
+    for n, field in enumerate(answered):
+        if field.column is None:
+            value = f"extra[{field.key!r}]"
+        else:
+            value = f"row[{field.column!r}]"
+        if field.convert is not None:
+            converts[f"_convert{n}"] = field.convert
+            value = f"_convert{n}({value})"
+        items.append(f"{field.key!r}: {value}")
+    source = "def answer(row, extra):\n    return {" + ", ".join(items) + "}\n"
+    namespace: dict[str, Any] = dict(converts)
+    exec(source, namespace)
+    built: Callable[[Mapping[str, Any], dict[str, Any]], dict[str, Any]] = namespace["answer"]
+    return built

@@ -42,9 +42,9 @@ def bearer_token(request: Request) -> str:
     return token
 
 
-async def _admit(request: Request, token: str, app_state: State) -> Location:
-    """The caller's location, once the key, the rate limit and the URL's strings pass."""
-    location = await authenticate(app_state.db, token)
+def _admit(request: Request, location: Location, app_state: State) -> None:
+    """Refuses the request unless the key's location is within its rate limit and the URL's
+    strings can be stored. (Synchronous: it is on every request's path.)"""
     state = request.scope.setdefault("state", {})
     state["location_id"] = location.id
     limiter = app_state.rate_limiter
@@ -60,7 +60,6 @@ async def _admit(request: Request, token: str, app_state: State) -> Location:
                 raise ValidationFailed.one(
                     name, f"The {name} must not contain NUL characters.", "invalid"
                 )
-    return location
 
 
 def _named(run: Endpoint, handler: Callable[..., Any]) -> Endpoint:
@@ -78,8 +77,9 @@ def endpoint(*, write: bool, snapshot: bool = False) -> Callable[[Handler], Endp
             token = bearer_token(request)
             refuse_oversized(request)  # the contract's 413 holds for every route
             app_state = request.app.state
-            location = await _admit(request, token, app_state)
             db: Database = app_state.db
+            location = await authenticate(db, token)
+            _admit(request, location, app_state)
             return await db.run(
                 lambda conn: handler(request, LocationScope(conn, location)),
                 write=write,
@@ -100,12 +100,14 @@ def endpoint_with_body(
     def wrap(handler: BodyHandler[P]) -> Endpoint:
         async def run(request: Request) -> Response:
             token = bearer_token(request)
+            app_state = request.app.state
+            db: Database = app_state.db
+            # The key first: a body costs reading and parsing, which only a caller may spend.
+            location = await authenticate(db, token)
+            _admit(request, location, app_state)
             # Read before the transaction, so no lock waits on the network.
             data = await json_object(request, required=required)
-            app_state = request.app.state
-            location = await _admit(request, token, app_state)
             payload = parse(data, location)
-            db: Database = app_state.db
             return await db.run(
                 lambda conn: handler(request, LocationScope(conn, location), payload),
                 write=True,
