@@ -22,6 +22,9 @@ from bench.common import WrkResult, contactapi_server, create_location, median, 
 _POST_SCRIPT = """
 local counter = 0
 local threads = 0
+-- Phones must be valid numbers: area codes in use, exchanges 200-999 (all valid there).
+local areas = {212, 213, 312, 415, 617, 646, 718, 917, 202, 303,
+               305, 404, 503, 602, 702, 713, 801, 206, 214, 512}
 function setup(thread)
   threads = threads + 1
   thread:set("tid", threads)
@@ -29,10 +32,10 @@ function setup(thread)
 end
 function request()
   counter = counter + 1
-  -- Every request is a new contact: email and phone unique per thread, run and request
-  -- (the phone's last 5 digits count requests, its first 5 come from the run and thread).
-  local phone = string.format("+1%03d%02d%05d", 200 + (run + tid) % 800,
-    math.floor(run / 800) % 100, counter % 100000)
+  -- Every request is a new contact: email and phone unique per thread, run and request.
+  local area = areas[(run + tid) % #areas + 1]
+  local exchange = 200 + (math.floor(run / 20) + math.floor(counter / 10000)) % 800
+  local phone = string.format("+1%03d%03d%04d", area, exchange, counter % 10000)
   local body = '{"email": "bench-' .. run .. '-' .. tid .. '-' .. counter .. '@example.com", '
     .. '"firstName": "Bench", "lastName": "Mark", "phone": "' .. phone .. '", '
     .. '"companyName": "Acme Realty", "tags": ["bench", "wrk"], "source": "wrk"}'

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
+import signal
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -26,12 +28,12 @@ from contactapi.contacts import docs as contact_docs
 from contactapi.contacts import router as contacts
 from contactapi.custom_fields import docs as custom_field_docs
 from contactapi.custom_fields import router as custom_fields
-from contactapi.db.engine import Database, create_database
+from contactapi.db.engine import UNAVAILABLE, Database, create_database
 from contactapi.errors import exception_handlers, json_response
 from contactapi.jobs import JOB_HANDLERS
 from contactapi.logs import configure_logging
 from contactapi.queue.worker import Worker
-from contactapi.ratelimit import RateLimit, SharedRateLimiter, state_file
+from contactapi.ratelimit import RateLimit, SharedRateLimiter, parse_daily_limit, state_file
 from contactapi.settings import Settings
 from contactapi.tags import docs as tag_docs
 from contactapi.tags import router as tags
@@ -62,9 +64,19 @@ def openapi_document() -> dict[str, Any]:
     return build_document(paths, schemas)
 
 
+logger = logging.getLogger("contactapi.health")
+
+
 async def health(request: Request) -> Response:
+    """200 while the database answers; 503 while it does not (the pool reconnects by itself,
+    so the next check after it is back answers 200)."""
     db: Database = request.app.state.db
-    await db.run(lambda conn: conn.fetch_value("SELECT 1"), write=False)
+    try:
+        await db.run(lambda conn: conn.fetch_value("SELECT 1"), write=False)
+    except UNAVAILABLE as exc:
+        # The cause goes to the log, not to an unauthenticated caller.
+        logger.warning("health check: the database is unavailable: %r", exc)
+        return json_response({"status": "unavailable"}, status_code=503)
     return json_response({"status": "ok"})
 
 
@@ -91,6 +103,7 @@ class ContactApi(Starlette):
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     rate_limit = RateLimit.parse(settings.rate_limit)
+    daily_limit = parse_daily_limit(settings.daily_limit)
 
     configure_logging(settings.log_level)
     access_log = AccessLog(fd=1)
@@ -109,9 +122,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             limiter = app.state.rate_limiter = (
                 SharedRateLimiter(
-                    rate_limit, state_file(settings.state_dir, settings.database_url, rate_limit)
+                    rate_limit,
+                    daily_limit,
+                    state_file(settings.state_dir, settings.database_url, rate_limit),
                 )
-                if rate_limit
+                if rate_limit or daily_limit
                 else None
             )
         except BaseException:
@@ -163,3 +178,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.openapi = openapi_document()
     app.state.rate_limiter = None
     return app
+
+
+def create_served_app() -> Starlette:
+    """The app of one `contactapi serve` worker process. The process was forked with the main
+    process's signal handlers, which only set flags in the main process's memory: a SIGTERM
+    arriving now would be lost. Until the server installs its own handlers, SIGTERM stops the
+    worker outright (it serves nothing yet)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    return create_app()

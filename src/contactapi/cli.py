@@ -6,19 +6,34 @@ import asyncio
 import json
 import os
 import signal
+import sys
 from collections.abc import Awaitable, Callable
+from importlib.metadata import version
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from pydantic import ValidationError
 
+from contactapi.core import ConfigurationError
 from contactapi.db.engine import Connection, create_database
-from contactapi.db.migrate import upgrade
+from contactapi.db.migrate import pending, upgrade
 from contactapi.locations import repository as location_repo
 from contactapi.locations import service as locations
 from contactapi.logs import configure_logging
-from contactapi.ratelimit import RateLimit
+from contactapi.ratelimit import RateLimit, parse_daily_limit, state_file
 from contactapi.settings import Settings
+from contactapi.startup import (
+    DATABASE_ERRORS,
+    HEADER_TIMEOUT_MS,
+    MAX_CONNECTIONS_PER_WORKER,
+    WORKER_STOP_SECONDS,
+    check_database_url,
+    check_listen_address,
+    check_tls_files,
+    database_problem,
+    raise_file_limit,
+)
 
 app = typer.Typer(help="A self-hostable server for the REI Software Contact API.",
                   no_args_is_help=True, add_completion=False)  # fmt: skip
@@ -37,14 +52,29 @@ DatabaseOption = Annotated[
 T = TypeVar("T")
 
 
+class Terminated(BaseException):
+    """SIGTERM before the server took over its handling (during migrations, say): unwinds,
+    so an open transaction rolls back, then the command exits."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 def load_settings(database: str | None, **overrides: Any) -> Settings:
     values = {k: v for k, v in overrides.items() if v is not None}
     if database:
         values["database_url"] = database
     try:
-        return Settings(**values)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from exc
+        settings = Settings(**values)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        field = ".".join(str(part) for part in problem["loc"])
+        where = f"--{field.removesuffix('_url').replace('_', '-')}"
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        raise ConfigurationError(f"{where}: {message}") from exc
+    check_database_url(settings)
+    return settings
 
 
 def run_in_transaction(settings: Settings, work: Callable[[Connection], Awaitable[T]]) -> T:
@@ -73,7 +103,7 @@ def default_workers() -> int:
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(help="Port to listen on (1-65535).")] = 8000,
     database: DatabaseOption = None,
     workers: Annotated[
         int | None,
@@ -82,29 +112,41 @@ def serve(
     rate_limit: Annotated[
         str | None, typer.Option(help="Per-location limit, like 100/10s, or off.")
     ] = None,
+    daily_limit: Annotated[
+        str | None, typer.Option(help="Requests per location per day (UTC), or off.")
+    ] = None,
     no_worker: Annotated[bool, typer.Option("--no-worker", help="Run no queue worker.")] = False,
     ssl_certfile: Annotated[str | None, typer.Option(help="TLS certificate (PEM).")] = None,
     ssl_keyfile: Annotated[str | None, typer.Option(help="TLS private key (PEM).")] = None,
 ) -> None:
     """Serve the API (applies pending migrations first)."""
     from granian.constants import Interfaces, Loops, RuntimeModes
+    from granian.http import HTTP1Settings
     from granian.server import Server
 
-    settings = load_settings(database, rate_limit=rate_limit)
+    signal.signal(signal.SIGTERM, _terminate)  # until the server installs its own handler
+    settings = load_settings(database, rate_limit=rate_limit, daily_limit=daily_limit)
     try:
         RateLimit.parse(settings.rate_limit)
     except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--rate-limit") from exc
-    if (ssl_certfile is None) != (ssl_keyfile is None):
-        raise typer.BadParameter("--ssl-certfile and --ssl-keyfile go together")
+        raise ConfigurationError(f"--rate-limit: {exc}") from exc
+    try:
+        parse_daily_limit(settings.daily_limit)
+    except ValueError as exc:
+        raise ConfigurationError(f"--daily-limit: {exc}") from exc
+    check_listen_address(host, port)
+    check_tls_files(ssl_certfile, ssl_keyfile)
+    state_file(settings.state_dir, settings.database_url, None)  # a private state directory
     upgrade(settings)
     # The server processes build their settings from the environment: hand ours over.
     os.environ["CONTACTAPI_DATABASE_URL"] = settings.database_url
     os.environ["CONTACTAPI_RATE_LIMIT"] = settings.rate_limit
+    os.environ["CONTACTAPI_DAILY_LIMIT"] = settings.daily_limit
     os.environ["CONTACTAPI_RUN_WORKER"] = "false" if no_worker else "true"
+    raise_file_limit()
     # Granian: its HTTP layer is written in Rust and costs about half of uvicorn's per request.
     Server(
-        "contactapi.app:create_app",
+        "contactapi.app:create_served_app",
         factory=True,
         address=host,
         port=port,
@@ -118,6 +160,14 @@ def serve(
         ssl_cert=Path(ssl_certfile) if ssl_certfile else None,
         ssl_key=Path(ssl_keyfile) if ssl_keyfile else None,
         log_access=False,
+        # Connections that send nothing are closed after 10 s; the idle ones after a response
+        # wait for that long too (granian's one timeout for both).
+        http1_settings=HTTP1Settings(header_read_timeout=HEADER_TIMEOUT_MS),
+        # Connections each worker serves at once: idle ones count, so room for many.
+        backpressure=MAX_CONNECTIONS_PER_WORKER,
+        # A worker that has not stopped this long after SIGTERM (one that received it while
+        # starting, before it could handle it) is killed: SIGTERM always stops the server.
+        workers_kill_timeout=WORKER_STOP_SECONDS,
     ).serve()
 
 
@@ -134,6 +184,10 @@ def worker(
 
     settings = load_settings(database)
     configure_logging(settings.log_level)
+    if pending(settings):
+        raise ConfigurationError(
+            "the database is not migrated: run `contactapi db upgrade` (or start the server)"
+        )
 
     async def main() -> Worker:
         db = create_database(settings)
@@ -160,8 +214,12 @@ def worker(
 @db_app.command("upgrade")
 def db_upgrade(database: DatabaseOption = None) -> None:
     """Apply pending migrations."""
-    upgrade(load_settings(database))
-    typer.echo("database is up to date")
+    signal.signal(signal.SIGTERM, _terminate)
+    applied = upgrade(load_settings(database))
+    if applied:
+        typer.echo(f"applied migrations: {', '.join(applied)}; the database is up to date")
+    else:
+        typer.echo("the database was already up to date")
 
 
 def _country_option() -> Any:
@@ -277,5 +335,35 @@ def seed(
     typer.echo(f"seeded {report.count} contacts into {location} in {report.seconds:.1f}s")
 
 
+def _version(show: bool) -> None:
+    if show:
+        typer.echo(f"contactapi {version('contactapi')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """A self-hostable server for the REI Software Contact API."""
+
+
 def main() -> None:
-    app()
+    """The command; an operator's mistake (a path, a port, an unreachable database) is one
+    line on stderr and exit status 2, not a traceback."""
+    try:
+        app()
+    except Terminated:
+        sys.exit(128 + signal.SIGTERM)
+    except ConfigurationError as exc:
+        _fail(str(exc))
+    except DATABASE_ERRORS as exc:
+        _fail(f"cannot use the database: {database_problem(exc)}")
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    sys.exit(2)

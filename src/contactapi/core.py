@@ -41,3 +41,7 @@ def iso_ms(epoch_ms: int | None) -> str | None:
         f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:{t.tm_min:02d}:"
         f"{t.tm_sec:02d}.{epoch_ms % 1000:03d}Z"
     )
+
+
+class ConfigurationError(Exception):
+    """Something the operator must fix (a path, a port, a URL): told in one line, no trace."""

@@ -107,10 +107,7 @@ def _answer_builder(
     converts: dict[str, Callable[[Any], Any]] = {}
     items = []
     for n, field in enumerate(answered):
-        if field.column is None:
-            value = f"extra[{field.key!r}]"
-        else:
-            value = f"row[{field.column!r}]"
+        value = f"extra[{field.key!r}]" if field.column is None else f"row[{field.column!r}]"
         if field.convert is not None:
             converts[f"_convert{n}"] = field.convert
             value = f"_convert{n}({value})"

@@ -1,10 +1,20 @@
-"""Per-location rate limit, exact across every server process of one machine.
+"""Per-location limits, exact across every server process of one machine: a sliding window
+(`--rate-limit`, 100 requests per 10 s by default) and a daily quota (`--daily-limit`).
 
-Each location owns a slot in a small memory-mapped file shared by the processes (`--workers N`):
-a ring of the timestamps of its last N accepted requests. A request is accepted when the oldest
-of them is older than the window, so no window of that length ever holds more than N accepted
-requests (a fixed window or a token bucket lets up to 2N through across a boundary). The slot
-is updated under an exclusive `flock` of the file: a few microseconds, no database write.
+Each location owns a slot in a memory-mapped file shared by the processes (`--workers N`): a
+ring of the timestamps of its last N accepted requests, and its count for the day. A request is
+accepted when the oldest of them is older than the window, so no window of that length ever
+holds more than N accepted requests (a fixed window or a token bucket lets up to 2N through
+across a boundary). The slot is updated under an exclusive `flock` of the file: a few
+microseconds, no database write.
+
+The slots form an open-addressing table sized for hundreds of thousands of locations (the
+file is sparse: only slots in use take memory). A slot changes hands only once its owner is
+idle (no request in the window, none counted today), so every count stays exact; when no slot
+is free the request is refused (fail closed), never let through uncounted.
+
+Window timestamps come from the monotonic clock, which every process of a machine shares and
+which never steps back; the file's name carries the boot id, since that clock restarts at boot.
 """
 
 from __future__ import annotations
@@ -15,18 +25,31 @@ import math
 import mmap
 import os
 import re
+import stat
 import struct
 import tempfile
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+from contactapi.core import ConfigurationError
 from contactapi.errors import TooManyRequests
 
 _SPEC = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*s?\s*$")
-SLOTS = 1024
-PROBES = 16
-_HEADER = struct.Struct("<qq")  # location key, position of the oldest timestamp in the ring
+# Slots for this many locations at most; fewer when rings are long (a 16 GiB sparse file).
+MAX_SLOTS = 1 << 18
+_MAX_FILE_BYTES = 1 << 34
+# Location key, position of the oldest timestamp in the ring, day number, requests that day.
+_HEADER = struct.Struct("<qqqq")
+_MS_PER_DAY = 86_400_000
+# Added to the monotonic clock (which starts near 0 at boot), so that an unused ring entry (0)
+# is always older than any window.
+_CLOCK_BASE_MS = 1 << 50
+
+
+class StateDirError(ConfigurationError):
+    """The state directory is not private to this user."""
 
 
 @dataclass(frozen=True)
@@ -50,12 +73,14 @@ class RateLimit:
     def window_ms(self) -> int:
         return self.window_seconds * 1000
 
-    def headers(self, remaining: int) -> list[tuple[bytes, bytes]]:
-        return [
-            (b"x-ratelimit-max", str(self.max_requests).encode()),
-            (b"x-ratelimit-remaining", str(remaining).encode()),
-            (b"x-ratelimit-interval-milliseconds", str(self.window_ms).encode()),
-        ]
+
+def parse_daily_limit(spec: str) -> int | None:
+    """`200000` -> 200000; `off` -> None."""
+    if spec.strip().lower() == "off":
+        return None
+    if not spec.strip().isdigit() or int(spec) < 1:
+        raise ValueError(f"daily limit must be a positive number or off, not {spec!r}")
+    return int(spec)
 
 
 def _location_key(location_id: str) -> int:
@@ -66,12 +91,18 @@ def _location_key(location_id: str) -> int:
 class SharedRateLimiter:
     """The limiter; one instance per process, all processes of a server share `path`."""
 
-    def __init__(self, limit: RateLimit, path: Path) -> None:
+    def __init__(
+        self, limit: RateLimit | None, daily_limit: int | None, path: Path, slots: int = 0
+    ) -> None:
         self.limit = limit
-        self._ring = struct.Struct(f"<{limit.max_requests}q")
+        self.daily_limit = daily_limit
+        self._ring_length = limit.max_requests if limit else 0
+        self._ring = struct.Struct(f"<{self._ring_length}q")
         self._slot_size = _HEADER.size + self._ring.size
-        size = SLOTS * self._slot_size
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        self.slots = slots or min(MAX_SLOTS, _MAX_FILE_BYTES // self._slot_size)
+        size = self.slots * self._slot_size
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+        fd = os.open(path, flags, 0o600)
         try:
             if os.fstat(fd).st_size != size:
                 fcntl.flock(fd, fcntl.LOCK_EX)
@@ -84,6 +115,17 @@ class SharedRateLimiter:
             os.close(fd)
             raise
         self._fd = fd
+        self._window_headers = (
+            [
+                (b"x-ratelimit-max", str(limit.max_requests).encode()),
+                (b"x-ratelimit-interval-milliseconds", str(limit.window_ms).encode()),
+            ]
+            if limit
+            else []
+        )
+        self._daily_header = (
+            [(b"x-ratelimit-limit-daily", str(daily_limit).encode())] if daily_limit else []
+        )
 
     def close(self) -> None:
         self._map.close()
@@ -92,53 +134,109 @@ class SharedRateLimiter:
     def hit(self, location_id: str) -> list[tuple[bytes, bytes]]:
         """Counts one request; returns the headers, or raises TooManyRequests."""
         key = _location_key(location_id)
-        now = time.time_ns() // 1_000_000
-        horizon = now - self.limit.window_ms
+        now = time.monotonic_ns() // 1_000_000 + _CLOCK_BASE_MS
+        today = time.time_ns() // 1_000_000 // _MS_PER_DAY
+        horizon = now - self.limit.window_ms if self.limit else 0
         fcntl.flock(self._fd, fcntl.LOCK_EX)
         try:
-            offset = self._find_slot(key, horizon)
-            if offset is None:  # every probed slot busy with other live locations: let it pass
-                return self.limit.headers(0)
-            position = _HEADER.unpack_from(self._map, offset)[1]
-            ring = offset + _HEADER.size
-            stamps = self._ring.unpack_from(self._map, ring)
-            oldest = stamps[position]
-            if oldest > horizon:
-                retry_ms = oldest - horizon
-                raise TooManyRequests(max(1, math.ceil(retry_ms / 1000)), self.limit.headers(0))
-            struct.pack_into("<q", self._map, ring + 8 * position, now)
-            _HEADER.pack_into(self._map, offset, key, (position + 1) % self.limit.max_requests)
-            used = sum(1 for stamp in stamps if stamp > horizon) + 1
+            offset = self._find_slot(key, horizon, today)
+            if offset is None:  # every slot held by a live location: refuse, never pass
+                raise TooManyRequests(1, self._headers(self._ring_length, self.daily_limit or 0))
+            _, position, day, day_count = _HEADER.unpack_from(self._map, offset)
+            if day != today:
+                day_count = 0
+            window_used = 0
+            if self.limit:
+                ring = offset + _HEADER.size
+                stamps = self._ring.unpack_from(self._map, ring)
+                oldest = stamps[position]
+                window_used = sum(1 for stamp in stamps if stamp > horizon)
+                if oldest > horizon:
+                    retry = max(1, math.ceil((oldest - horizon) / 1000))
+                    raise TooManyRequests(retry, self._headers(window_used, day_count))
+            if self.daily_limit and day_count >= self.daily_limit:
+                until_tomorrow = (today + 1) * _MS_PER_DAY - time.time_ns() // 1_000_000
+                retry = max(1, math.ceil(until_tomorrow / 1000))
+                raise TooManyRequests(retry, self._headers(window_used, day_count))
+            if self.limit:
+                struct.pack_into("<q", self._map, ring + 8 * position, now)
+                position = (position + 1) % self._ring_length
+            _HEADER.pack_into(self._map, offset, key, position, today, day_count + 1)
         finally:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
-        return self.limit.headers(self.limit.max_requests - used)
+        return self._headers(window_used + 1, day_count + 1)
 
-    def _find_slot(self, key: int, horizon: int) -> int | None:
-        start = key % SLOTS
+    def _headers(self, window_used: int, day_count: int) -> list[tuple[bytes, bytes]]:
+        headers = list(self._window_headers)
+        if self.limit:
+            remaining = max(0, self.limit.max_requests - window_used)
+            headers.append((b"x-ratelimit-remaining", str(remaining).encode()))
+        if self.daily_limit:
+            headers.extend(self._daily_header)
+            remaining = max(0, self.daily_limit - day_count)
+            headers.append((b"x-ratelimit-daily-remaining", str(remaining).encode()))
+        return headers
+
+    def _find_slot(self, key: int, horizon: int, today: int) -> int | None:
+        """The key's slot, else a free one (claimed for it), else None. Probing stops at a
+        never-used slot: keys are never removed, so a key sits before the first of them."""
+        start = key % self.slots
         reusable = None
-        for probe in range(PROBES):
-            offset = ((start + probe) % SLOTS) * self._slot_size
-            owner, position = _HEADER.unpack_from(self._map, offset)
+        for probe in range(self.slots):
+            offset = ((start + probe) % self.slots) * self._slot_size
+            owner, position, day, _ = _HEADER.unpack_from(self._map, offset)
             if owner == key:
                 return offset
-            if reusable is None and (owner == 0 or self._idle(offset, position, horizon)):
+            if owner == 0:
+                reusable = offset if reusable is None else reusable
+                break
+            if reusable is None and self._idle(offset, position, horizon, day, today):
                 reusable = offset
         if reusable is not None:
             self._map[reusable : reusable + self._slot_size] = bytes(self._slot_size)
-            _HEADER.pack_into(self._map, reusable, key, 0)
+            _HEADER.pack_into(self._map, reusable, key, 0, today, 0)
         return reusable
 
-    def _idle(self, offset: int, position: int, horizon: int) -> bool:
-        """No request of the slot's owner within the window: the slot can change hands."""
-        newest_index = (position - 1) % self.limit.max_requests
+    def _idle(self, offset: int, position: int, horizon: int, day: int, today: int) -> bool:
+        """Nothing of the owner's counts would be lost: no request in the window, none today
+        (when days are counted)."""
+        if self.daily_limit and day == today:
+            return False
+        if not self.limit:
+            return True
+        newest_index = (position - 1) % self._ring_length
         newest = struct.unpack_from("<q", self._map, offset + _HEADER.size + 8 * newest_index)[0]
         return bool(newest <= horizon)
 
 
-def state_file(state_dir: str, database_url: str, limit: RateLimit) -> Path:
-    """One file per database and limit: the servers of one database share their counts, and
-    a server with another limit (another slot size) never resizes a file others have mapped."""
-    directory = Path(state_dir or tempfile.gettempdir())
-    directory.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256(database_url.encode()).hexdigest()[:16]
-    return directory / f"contactapi-ratelimit-{digest}-{limit.max_requests}.bin"
+def _boot_id() -> str:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""
+
+
+def private_dir(state_dir: str) -> Path:
+    """`state_dir`, or a directory of this user's in the temp directory: created 0700, and
+    refused unless it is a real directory that only this user can enter (in a shared temp
+    directory, another user could have placed it, or a link, first)."""
+    directory = Path(state_dir or Path(tempfile.gettempdir()) / f"contactapi-{os.getuid()}")
+    with suppress(FileExistsError):
+        directory.mkdir(mode=0o700, parents=True)
+    info = os.lstat(directory)
+    if not stat.S_ISDIR(info.st_mode):
+        raise StateDirError(f"state directory {directory} is not a directory (a link?)")
+    if info.st_uid != os.getuid() or info.st_mode & 0o077:
+        raise StateDirError(
+            f"state directory {directory} must belong to this user and be private (chmod 700)"
+        )
+    return directory
+
+
+def state_file(state_dir: str, database_url: str, limit: RateLimit | None) -> Path:
+    """One file per database, limit and boot: the servers of one database share their counts,
+    and a server with another limit (another slot size) never resizes a file others have
+    mapped."""
+    digest = hashlib.sha256(f"{database_url}\n{_boot_id()}".encode()).hexdigest()[:16]
+    length = limit.max_requests if limit else 0
+    return private_dir(state_dir) / f"ratelimit-{digest}-{length}.bin"

@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     # "N/Ss" (requests per seconds, per location) or "off".
     rate_limit: str = "100/10s"
+    # Requests per location per day (UTC), or "off".
+    daily_limit: str = "200000"
     # Run the queue worker inside the API process.
     run_worker: bool = True
     # How long a worker holds a claimed job before another may take it (its worker died).

@@ -24,27 +24,30 @@ SOURCE_COLUMNS = frozenset(
 
 
 def search_text(row: Mapping[str, Any]) -> str:
-    parts: list[str] = []
-    text_so_far = ""
+    """Linear in the number of tags: a contact may carry a thousand."""
     tags = row.get("tags") or "[]"
     tag_list: list[str] = orjson.loads(tags) if isinstance(tags, str | bytes) else list(tags)
-    for value in (
-        row.get("contact_name"),
-        row.get("first_name"),
-        row.get("last_name"),
-        row.get("email"),
-        row.get("company_name"),
-        *tag_list,
-    ):
-        if not value:
-            continue
-        lowered = str(value).lower()
+    parts: list[str] = []
+    names = ""
+    for value in (row.get("contact_name"), row.get("first_name"), row.get("last_name")):
+        lowered = _field(value)
         # First and last name usually sit inside the full name already: index them once.
-        if lowered in text_so_far:
-            continue
-        parts.append(lowered)
-        text_so_far = FIELD_SEPARATOR.join(parts)
-    return text_so_far
+        if lowered and lowered not in names:
+            parts.append(lowered)
+            names += FIELD_SEPARATOR + lowered
+    seen: set[str] = set()
+    for value in (row.get("email"), row.get("company_name"), *tag_list):
+        lowered = _field(value)
+        if lowered and lowered not in seen:
+            seen.add(lowered)
+            parts.append(lowered)
+    return FIELD_SEPARATOR.join(parts)
+
+
+def _field(value: Any) -> str:
+    """A field's searched form; the separator in a value becomes a space, so that no query
+    can match across two fields."""
+    return str(value).lower().replace(FIELD_SEPARATOR, " ") if value else ""
 
 
 def phone_digits(phone: str | None) -> str:

@@ -13,9 +13,10 @@ import re
 from collections.abc import Mapping
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 
+from contactapi.contacts.document import FIELD_SEPARATOR
 from contactapi.contacts.repository import COLUMNS
 from contactapi.db.engine import Connection
-from contactapi.db.search.query import Cursor, ListQuery, ListResult, Order, SortField
+from contactapi.db.search.query import EMPTY, Cursor, ListQuery, ListResult, Order, SortField
 from contactapi.errors import unknown_id
 from contactapi.validation import Errors
 
@@ -26,6 +27,7 @@ ORDERS: tuple[Order, ...] = ("desc", "asc")
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 MAX_QUERY_LENGTH = 255
+_BLANKS = " \t\r\n"
 _PHONE_SHAPED = re.compile(r"[0-9()+\-.\s]*[0-9][0-9()+\-.\s]*")
 _DECIMAL = re.compile(r"[0-9]{1,16}(\.[0-9]{1,6})?")
 _INTEGER = re.compile(r"[0-9]{1,9}")
@@ -88,9 +90,11 @@ def parse_list_query(params: Mapping[str, str]) -> ListQuery:
     start_after_id = (params.get("startAfterId") or "").strip() or None
 
     text: str | None = None
-    raw_query = params.get("query")
-    if raw_query is not None and raw_query.strip():
-        text = raw_query.strip().lower()
+    # Only blanks are trimmed: `str.strip()` would also drop control characters (the search
+    # document's field separator among them), making `?query=%1F` no query at all.
+    raw_query = (params.get("query") or "").strip(_BLANKS)
+    if raw_query:
+        text = raw_query.lower()
         if len(text) > MAX_QUERY_LENGTH:
             errors.add(
                 "query", f"The query may not be greater than {MAX_QUERY_LENGTH} characters.", "max"
@@ -142,4 +146,6 @@ _PAGE_COLUMNS = ", ".join(f"c.{col}" for col in COLUMNS)
 async def list_contacts(conn: Connection, location_id: str, q: ListQuery) -> ListResult:
     """A page of the location's contacts, by the database's own search plan."""
     q = await _resolve_start_after_id(conn, location_id, q)
+    if q.text is not None and FIELD_SEPARATOR in q.text:
+        return EMPTY  # no field holds it: it only separates fields in the search document
     return await conn.dialect.list_contacts(conn, location_id, q, _PAGE_COLUMNS)

@@ -17,7 +17,7 @@ from contactapi.contacts.schemas import (
     contact_to_api,
 )
 from contactapi.contacts.search import ListQuery, ListResult, list_contacts
-from contactapi.contacts.tagging import merge_tags
+from contactapi.contacts.tagging import merge_tags, within_cap
 from contactapi.core import new_id, now_ms
 from contactapi.custom_fields.service import CustomFieldService, ValueChanges
 from contactapi.db.engine import Row
@@ -148,7 +148,7 @@ class ContactService:
         """Writes `values` (the changed columns), the sent tags and custom values."""
         old_tags: list[str] = orjson.loads(current["tags"])
         if data.tags is not None:
-            new_tags = data.tags if replace_tags else merge_tags(old_tags, data.tags)
+            new_tags = data.tags if replace_tags else within_cap(merge_tags(old_tags, data.tags))
             if new_tags != old_tags:
                 values["tags"] = orjson.dumps(new_tags).decode()
                 await self.repo.tags.change(current["id"], old_tags, new_tags)
@@ -211,7 +211,7 @@ class ContactService:
         errors.raise_any()
         assert contact is not None
         before: list[str] = orjson.loads(contact["tags"])
-        after = combine(before, names)
+        after = within_cap(combine(before, names))
         if after != before:
             await self.repo.tags.change(contact_id, before, after)
             await self.repo.update(
@@ -239,7 +239,7 @@ class ContactService:
             raise EMAIL_OR_PHONE_REQUIRED
         rows: list[Row] = []
         if email_value:
-            rows = await self.repo.by_email(email_value.lower())
+            rows = await self.repo.by_email(v.email_key(email_value))
         if not rows and phone_value:
             rows = await self.repo.by_phone(phone_value)
         custom = await self.repo.custom_values(row["id"] for row in rows)

@@ -14,9 +14,12 @@ from typing import Any
 
 from contactapi.core import new_id
 from contactapi.db.engine import Connection
+from contactapi.errors import ValidationFailed
 from contactapi.validation import FieldInvalid, text
 
 MAX_TAGS_PER_REQUEST = 1000
+# Contract section 11: a contact's tags are bounded, so no request can make its writes slow.
+MAX_TAGS_PER_CONTACT = 1000
 
 
 def parse_tags(field: str, value: Any) -> list[str]:
@@ -40,6 +43,15 @@ def merge_tags(existing: Iterable[str], added: Iterable[str]) -> list[str]:
     merged = dict.fromkeys(existing)
     merged.update(dict.fromkeys(added))
     return list(merged)
+
+
+def within_cap(names: list[str]) -> list[str]:
+    """`names`, unless they are more than a contact may carry (a 422)."""
+    if len(names) > MAX_TAGS_PER_CONTACT:
+        raise ValidationFailed.one(
+            "tags", f"A contact may not have more than {MAX_TAGS_PER_CONTACT} tags.", "max"
+        )
+    return names
 
 
 def remove_tags(existing: Iterable[str], removed: Iterable[str]) -> list[str]:

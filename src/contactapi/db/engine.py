@@ -23,6 +23,7 @@ import asyncpg
 
 from contactapi.db.calls import Pending, Ready, drive, run_now
 from contactapi.db.dialects import POSTGRESQL, SQLITE, Dialect
+from contactapi.db.files import prepare_sqlite_file
 from contactapi.db.group_commit import GroupCommitWriter, WriteLock, in_thread
 from contactapi.db.locks import lock_key
 from contactapi.db.search_index import apply_pending
@@ -116,6 +117,16 @@ def _wake_local(channel: str) -> None:
     for callback in list(_local_listeners.get(channel, ())):
         callback()
 
+
+# What a call raises when the database is down or unreachable (not when a statement is wrong).
+UNAVAILABLE = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    sqlite3.OperationalError,
+)
 
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 
@@ -214,6 +225,7 @@ class SQLiteDatabase:
         self._stop_checkpoints = asyncio.Event()
 
     async def connect(self) -> None:
+        prepare_sqlite_file(self.path)
         self._reader = SQLiteConnection(open_sqlite(self.path))
         self._all.append(self._reader)
         writer = SQLiteConnection(open_sqlite(self.path))

@@ -60,7 +60,7 @@ class WriteLock:
     """An exclusive `flock` on `path`, shared by every process that writes the database."""
 
     def __init__(self, path: str) -> None:
-        self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
 
     def try_acquire(self) -> bool:
         try:

@@ -6,7 +6,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine
 
+from contactapi.db.files import prepare_sqlite_file
 from contactapi.settings import Settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -19,8 +23,32 @@ def alembic_config(settings: Settings) -> Config:
     return config
 
 
-def upgrade(settings: Settings) -> None:
-    command.upgrade(alembic_config(settings), "head")
+def current_revision(settings: Settings) -> str | None:
+    """The revision the database is at; None when it was never migrated."""
+    if not settings.is_postgresql:
+        prepare_sqlite_file(settings.sqlite_path)
+    engine = create_engine(settings.sqlalchemy_url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def pending(settings: Settings) -> list[str]:
+    """The revisions `upgrade` would apply, oldest first."""
+    script = ScriptDirectory.from_config(alembic_config(settings))
+    current = current_revision(settings)
+    revisions = script.iterate_revisions("heads", current)
+    return [revision.revision for revision in reversed(list(revisions))]
+
+
+def upgrade(settings: Settings) -> list[str]:
+    """Applies the pending revisions; returns them."""
+    applied = pending(settings)
+    if applied:
+        command.upgrade(alembic_config(settings), "head")
+    return applied
 
 
 def check(settings: Settings) -> None:

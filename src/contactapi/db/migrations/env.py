@@ -36,6 +36,15 @@ def run_migrations_online() -> None:
             cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.close()
+            # The driver would commit before each DDL statement: a migration stopped midway
+            # (a SIGTERM, a crash) would leave half a schema behind. SQLite's DDL is
+            # transactional; the transaction is begun here instead (SQLAlchemy's recipe).
+            dbapi_conn.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Any) -> None:
+            # IMMEDIATE: of several processes starting at once, one migrates, the others wait.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     with engine.connect() as connection:
         if not is_sqlite:

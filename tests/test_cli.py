@@ -1,0 +1,147 @@
+"""The `contactapi` command as an operator meets it: one line per mistake, files only its owner
+can read, migrations that say what they did, SIGTERM honoured at any moment."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.live import CONTACTAPI, create_location, free_port, live_server
+
+
+def run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [CONTACTAPI, *args], capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def assert_one_line_error(done: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert done.returncode == 2, (done.returncode, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("error: "), lines
+    for word in words:
+        assert word in lines[0], (word, lines[0])
+
+
+def test_version() -> None:
+    done = run("--version")
+    assert done.returncode == 0
+    assert done.stdout.startswith("contactapi ") and done.stdout.strip()[-1].isdigit()
+
+
+def test_common_mistakes_are_one_line_each(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path}/ok.db"
+    assert_one_line_error(run("serve", "--port", "99999", "--database", database), "99999")
+    assert_one_line_error(
+        run("serve", "--database", f"sqlite:///{tmp_path}/missing/dir/x.db"), "no directory"
+    )
+    assert not (tmp_path / "missing").exists()
+    assert_one_line_error(run("serve", "--database", "mysql://localhost/x"), "--database")
+    assert_one_line_error(run("db", "upgrade", "--database", "postgresql://u@h:abc/x"), "URL")
+    # Nothing listens on port 1: the database is unreachable.
+    assert_one_line_error(
+        run("serve", "--database", "postgresql://postgres@127.0.0.1:1/x", "--port",
+            str(free_port())),
+        "cannot use the database", "refused",
+    )  # fmt: skip
+    assert_one_line_error(
+        run("serve", "--database", database, "--ssl-certfile", str(tmp_path / "no.pem"),
+            "--ssl-keyfile", str(tmp_path / "no.key")),
+        "--ssl-certfile", "No such file",
+    )  # fmt: skip
+    assert_one_line_error(run("serve", "--database", database, "--rate-limit", "fast"), "rate")
+    assert_one_line_error(run("serve", "--database", database, "--daily-limit", "-3"), "daily")
+
+
+def test_a_second_server_on_a_taken_port_fails_at_once(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path}/a.db"
+    port = free_port()
+    with live_server(database, tmp_path, "--no-worker", "--workers", "1", port=port):
+        started = time.monotonic()
+        done = run("serve", "--port", str(port), "--database", f"sqlite:///{tmp_path}/b.db")
+        assert time.monotonic() - started < 20
+        assert_one_line_error(done, str(port), "in use")
+
+
+def test_database_files_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "private.db"
+    create_location(f"sqlite:///{path}")
+    side_files = [p for p in tmp_path.iterdir() if p.name.startswith("private.db")]
+    assert path in side_files
+    for file in side_files:
+        assert file.stat().st_mode & 0o077 == 0, (file, oct(file.stat().st_mode))
+
+
+def test_upgrade_says_what_it_applied_and_the_worker_refuses_an_unmigrated_database(
+    tmp_path: Path,
+) -> None:
+    database = f"sqlite:///{tmp_path}/fresh.db"
+    started = time.monotonic()
+    refused = run("worker", "--database", database, timeout=30)
+    assert time.monotonic() - started < 20
+    assert_one_line_error(refused, "db upgrade")
+    first = run("db", "upgrade", "--database", database)
+    assert first.returncode == 0 and "applied migrations: 0001, 0002" in first.stdout
+    again = run("db", "upgrade", "--database", database)
+    assert again.returncode == 0 and "already up to date" in again.stdout
+
+
+def test_a_migration_stopped_midway_leaves_no_half_schema(tmp_path: Path) -> None:
+    """SIGTERM while `db upgrade` runs: the database is either not migrated or migrated,
+    and a later upgrade succeeds."""
+    for delay in (0.3, 0.6, 0.9, 1.2):
+        path = tmp_path / f"stopped-{delay}.db"
+        process = subprocess.Popen(
+            [CONTACTAPI, "db", "upgrade", "--database", f"sqlite:///{path}"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        time.sleep(delay)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+        assert b"Traceback" not in stderr
+        again = run("db", "upgrade", "--database", f"sqlite:///{path}")
+        assert again.returncode == 0, again.stderr
+        with sqlite3.connect(path) as conn:
+            assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]
+
+
+@pytest.mark.parametrize("delay", [0.2, 0.4, 0.5, 0.55, 0.6, 0.7, 0.9, 1.2, 2.0])
+def test_sigterm_at_any_moment_of_start_up_stops_the_server(tmp_path: Path, delay: float) -> None:
+    database = f"sqlite:///{tmp_path}/start.db"
+    assert run("db", "upgrade", "--database", database).returncode == 0
+    process = subprocess.Popen(
+        [CONTACTAPI, "serve", "--port", str(free_port()), "--database", database,
+         "--workers", "2"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        time.sleep(delay)
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            pytest.fail(f"SIGTERM {delay}s into start-up was lost")
+    # Its worker processes are gone too (nothing left in its session).
+    left = subprocess.run(["pgrep", "-s", str(process.pid)], capture_output=True, text=True)
+    assert left.stdout.strip() == "", left.stdout
+
+
+def test_sigterm_stops_a_serving_server_cleanly(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path}/serving.db"
+    _, key = create_location(database)
+    with live_server(database, tmp_path, "--no-worker", "--workers", "2") as server:
+        with httpx.Client(headers={"Authorization": f"Bearer {key}"}) as client:
+            assert client.get(f"{server.base_url}/v1/contacts/").status_code == 200
+        server.process.send_signal(signal.SIGTERM)
+        server.process.wait(timeout=20)
+    assert server.process.returncode == 0

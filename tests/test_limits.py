@@ -1,0 +1,128 @@
+"""Contract section 11 and the review's findings, through HTTP: keys before bodies, the daily
+quota, a contact's tag cap, equivalent emails, impossible phones, control characters in a
+query, and a health check that tells a database outage apart."""
+
+from __future__ import annotations
+
+import sqlite3
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from contactapi.app import create_app
+from contactapi.settings import Settings
+from tests.factories import Api, make_location
+
+
+async def test_a_bad_key_is_refused_before_the_body_is_read(api: Api) -> None:
+    headers = {"Authorization": "Bearer capi_not-a-key", "Content-Type": "application/json"}
+    # Not JSON: read first, this was a 400.
+    refused = await api.http.post("/v1/contacts/", content=b"{not json", headers=headers)
+    assert refused.status_code == 401
+    oversized = await api.http.post("/v1/contacts/", content=b"x" * 2_000_000, headers=headers)
+    assert oversized.status_code == 401
+
+
+async def test_the_daily_quota_is_announced_and_enforced(database_url: str, tmp_path: Path) -> None:
+    settings = Settings(database_url=database_url, rate_limit="off", daily_limit="3",
+                        run_worker=False, state_dir=str(tmp_path))  # fmt: skip
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://quota") as client:
+            api = await make_location(app, client)
+            other = await make_location(app, client)
+            answers = [await api.get("/v1/contacts/") for _ in range(4)]
+            assert [a.status_code for a in answers] == [200, 200, 200, 429]
+            remaining = [a.headers["x-ratelimit-daily-remaining"] for a in answers]
+            assert remaining == ["2", "1", "0", "0"]
+            assert {a.headers["x-ratelimit-limit-daily"] for a in answers} == {"3"}
+            assert answers[3].json() == {"msg": "Too Many Requests"}
+            assert (await other.get("/v1/contacts/")).status_code == 200
+
+
+async def test_a_contact_carries_at_most_1000_tags(api: Api) -> None:
+    contact = await api.make_contact(tags=[f"tag-{n}" for n in range(1000)])
+    assert len(contact["tags"]) == 1000
+    more = await api.post(f"/v1/contacts/{contact['id']}/tags/", json={"tags": ["one-more"]})
+    assert more.status_code == 422
+    assert more.json()["tags"]["rule"] == "max"
+    upsert = await api.post("/v1/contacts/", json={"email": contact["email"], "tags": ["x"]})
+    assert upsert.status_code == 422 and upsert.json()["tags"]["rule"] == "max"
+    # Re-sending tags it has already is no change, and removing makes room again.
+    assert (
+        await api.post(f"/v1/contacts/{contact['id']}/tags/", json={"tags": ["tag-1"]})
+    ).status_code == 200
+    removed = await api.delete(f"/v1/contacts/{contact['id']}/tags/", json={"tags": ["tag-0"]})
+    assert removed.status_code == 200
+    again = await api.post(f"/v1/contacts/{contact['id']}/tags/", json={"tags": ["one-more"]})
+    assert again.status_code == 200
+    found = await api.get("/v1/contacts/", params={"query": "one-more"})
+    assert [c["id"] for c in found.json()["contacts"]] == [contact["id"]]
+
+
+# "example" in full-width letters.
+FULL_WIDTH_EXAMPLE = "\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45"
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (unicodedata.normalize("NFC", "josé@example.com"),
+         unicodedata.normalize("NFD", "josé@example.com")),
+        ("ana@example.com", "ana@" + FULL_WIDTH_EXAMPLE + ".com"),
+        ("b@bücher.de", "B@xn--bcher-kva.de"),
+    ],
+)  # fmt: skip
+async def test_equivalent_spellings_of_an_email_are_one_contact(
+    api: Api, first: str, second: str
+) -> None:
+    one = (await api.post("/v1/contacts/", json={"email": first})).json()
+    two = (await api.post("/v1/contacts/", json={"email": second})).json()
+    assert two["new"] is False and two["contact"]["id"] == one["contact"]["id"]
+    found = await api.get("/v1/contacts/lookup", params={"email": second})
+    assert [c["id"] for c in found.json()["contacts"]] == [one["contact"]["id"]]
+
+
+@pytest.mark.parametrize("phone", ["+1 000 000 0000", "+1 555 000 0000", "+44 0000 000000"])
+async def test_phones_that_cannot_exist_are_422(api: Api, phone: str) -> None:
+    response = await api.post("/v1/contacts/", json={"email": "p@example.com", "phone": phone})
+    assert response.status_code == 422
+    assert response.json()["phone"]["rule"] == "invalid"
+
+
+@pytest.mark.parametrize("query", ["\x1f", "a\x1fb", "\x01", "\x1e"])
+async def test_control_characters_in_a_query_match_nothing_special(api: Api, query: str) -> None:
+    await api.make_contact(name="Ann Smith", companyName="Acme")
+    await api.make_contact(name="Bob Jones", tags=["a", "b"])
+    listed = await api.get("/v1/contacts/", params={"query": query})
+    assert listed.status_code == 200
+    assert listed.json()["contacts"] == [] and listed.json()["meta"]["total"] == 0
+
+
+async def test_health_is_503_while_the_database_is_down_and_recovers(
+    app: Starlette, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = app.state.db
+    real_run = db.run
+    failures = {"left": 2}
+
+    async def flaky_run(*args: Any, **kwargs: Any) -> Any:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise (
+                ConnectionRefusedError(111, "Connection refused")
+                if failures["left"]
+                else sqlite3.OperationalError("unable to open database file")
+            )
+        return await real_run(*args, **kwargs)
+
+    monkeypatch.setattr(db, "run", flaky_run)
+    first, second, third = [await http.get("/health") for _ in range(3)]
+    assert first.status_code == second.status_code == 503
+    assert first.json() == {"status": "unavailable"}
+    assert third.status_code == 200 and third.json() == {"status": "ok"}
