@@ -5,6 +5,7 @@ query, and a health check that tells a database outage apart."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -126,3 +127,26 @@ async def test_health_is_503_while_the_database_is_down_and_recovers(
     assert first.status_code == second.status_code == 503
     assert first.json() == {"status": "unavailable"}
     assert third.status_code == 200 and third.json() == {"status": "ok"}
+
+
+async def test_searches_run_off_the_event_loop_thread(
+    api: Api, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A search may scan a location: on SQLite it runs on a slow-read thread, so the event
+    loop's thread goes on serving others (PostgreSQL's driver never holds that thread)."""
+    from contactapi.contacts import service
+
+    threads: list[int] = []
+    real = service.list_contacts
+
+    async def recording(*args: Any) -> Any:
+        threads.append(threading.get_ident())
+        return await real(*args)
+
+    monkeypatch.setattr(service, "list_contacts", recording)
+    await api.make_contact(name="Thread Probe")
+    found = await api.get("/v1/contacts/", params={"query": "p"})
+    assert found.json()["meta"]["total"] == 1
+    assert len(threads) == 1
+    on_loop = threads[0] == threading.get_ident()
+    assert on_loop is (backend == "postgresql")

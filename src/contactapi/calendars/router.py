@@ -15,7 +15,7 @@ from contactapi.web.endpoint import endpoint, endpoint_with_body
 from contactapi.web.http import both_slashes
 
 
-@endpoint(write=False)
+@endpoint(write=False, slow=True)
 async def list_calendars(request: Request, scope: LocationScope) -> Response:
     return json_response({"calendars": await CalendarService(scope).all()})
 

@@ -33,7 +33,7 @@ async def create_campaign(
     return json_response({"campaign": await CampaignService(scope).create(payload)})
 
 
-@endpoint(write=False)
+@endpoint(write=False, slow=True)
 async def list_campaigns(request: Request, scope: LocationScope) -> Response:
     campaigns = await CampaignService(scope).find(request.query_params.get("status"))
     return json_response({"campaigns": campaigns})

@@ -50,7 +50,7 @@ async def delete_contact(request: Request, scope: LocationScope) -> Response:
     return empty_ok()
 
 
-@endpoint(write=False, snapshot=True)
+@endpoint(write=False, snapshot=True, slow=True)
 async def list_contacts(request: Request, scope: LocationScope) -> Response:
     query = parse_list_query(request.query_params)
     contacts, result = await ContactService(scope).list(query)

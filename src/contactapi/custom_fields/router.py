@@ -19,7 +19,7 @@ from contactapi.web.endpoint import endpoint, endpoint_with_body
 from contactapi.web.http import both_slashes, empty_ok
 
 
-@endpoint(write=False)
+@endpoint(write=False, slow=True)
 async def list_fields(request: Request, scope: LocationScope) -> Response:
     return json_response({"customFields": await CustomFieldService(scope).all()})
 

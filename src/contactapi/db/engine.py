@@ -15,7 +15,9 @@ import contextlib
 import logging
 import re
 import sqlite3
+import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Any, Protocol, TypeVar
 
@@ -36,6 +38,8 @@ T = TypeVar("T")
 # How long a SQLite writer waits for another process's write lock before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 WRITER_CACHE_KIB = 32 * 1024
+# Threads (each with its connection) that run slow reads: searches, lists, counts.
+SLOW_READ_THREADS = 4
 # Checkpoints (copying the WAL back into the database file) run in the background, outside the
 # write lock: at a million contacts, run by the committing writer, they held the lock for a
 # third of its time. The writer still checkpoints once the WAL holds this many pages (40 MB):
@@ -89,9 +93,13 @@ class Database(Protocol):
 
     async def close(self) -> None: ...
 
-    async def run(self, work: Work[T], *, write: bool, snapshot: bool = False) -> T:
+    async def run(
+        self, work: Work[T], *, write: bool, snapshot: bool = False, slow: bool = False
+    ) -> T:
         """`work(connection)` in one transaction, committed when it returns. `snapshot`: a
-        read whose statements all see one state of the database."""
+        read whose statements all see one state of the database. `slow`: a read that may take
+        more than a few milliseconds (a search, a list, a count), kept off the event loop's
+        thread so that it delays no one else's requests."""
         ...
 
     async def listen(self, channel: str, callback: Callable[[], None]) -> Listener:
@@ -223,9 +231,13 @@ class SQLiteDatabase:
         self._writer: GroupCommitWriter | None = None
         self._checkpoints: asyncio.Task[None] | None = None
         self._stop_checkpoints = asyncio.Event()
+        self._slow_reads: ThreadPoolExecutor | None = None
+        self._thread_reader = threading.local()
+        self._opened_lock = threading.Lock()
 
     async def connect(self) -> None:
         prepare_sqlite_file(self.path)
+        self._slow_reads = ThreadPoolExecutor(SLOW_READ_THREADS, "contactapi-slow-read")
         self._reader = SQLiteConnection(open_sqlite(self.path))
         self._all.append(self._reader)
         writer = SQLiteConnection(open_sqlite(self.path))
@@ -274,36 +286,61 @@ class SQLiteDatabase:
             self._stop_checkpoints.set()
             await self._checkpoints
             self._checkpoints = None
+        if self._slow_reads is not None:
+            self._slow_reads.shutdown(wait=True)
+            self._slow_reads = None
         for conn in self._all:
             conn.raw.close()
         self._all.clear()
+        self._thread_reader = threading.local()
         writer, self._writer = self._writer, None
         if writer is not None and writer.lock is not None:
             writer.lock.close()
 
-    async def run(self, work: Work[T], *, write: bool, snapshot: bool = False) -> T:
+    async def run(
+        self, work: Work[T], *, write: bool, snapshot: bool = False, slow: bool = False
+    ) -> T:
         """A write runs inside the next write batch, which runs it, back to back with the
-        others; a read runs at once on the reader connection."""
+        others; a read runs at once on the reader connection, or, when `slow`, on a thread of
+        the slow-read pool with a connection of its own (SQLite lets go of the GIL while it
+        steps, so the event loop goes on serving meanwhile)."""
         if write:
             assert self._writer is not None, "database not connected"
             conn = SQLiteConnection(self._writer.raw)
             result = await self._writer.run(lambda raw: work(conn))
             conn._committed()
             return result
-        reader = self._reader
-        assert reader is not None, "database not connected"
-        if not snapshot:
-            # Autocommit: each statement sees one committed state.
-            return run_now(work(reader))
-        reader.raw.execute("BEGIN")
-        try:
-            return run_now(work(reader))
-        finally:
-            if reader.raw.in_transaction:
-                reader.raw.execute("COMMIT")
+        if slow:
+            assert self._slow_reads is not None, "database not connected"
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(
+                self._slow_reads, self._read_in_thread, work, snapshot
+            )
+        assert self._reader is not None, "database not connected"
+        return _read(self._reader, work, snapshot)
+
+    def _read_in_thread(self, work: Work[T], snapshot: bool) -> T:
+        conn: SQLiteConnection | None = getattr(self._thread_reader, "conn", None)
+        if conn is None:
+            conn = self._thread_reader.conn = SQLiteConnection(open_sqlite(self.path))
+            with self._opened_lock:
+                self._all.append(conn)
+        return _read(conn, work, snapshot)
 
     async def listen(self, channel: str, callback: Callable[[], None]) -> Listener:
         return _LocalListener(channel, callback)
+
+
+def _read(reader: SQLiteConnection, work: Work[T], snapshot: bool) -> T:
+    if not snapshot:
+        # Autocommit: each statement sees one committed state.
+        return run_now(work(reader))
+    reader.raw.execute("BEGIN")
+    try:
+        return run_now(work(reader))
+    finally:
+        if reader.raw.in_transaction:
+            reader.raw.execute("COMMIT")
 
 
 def _checkpoint(conn: sqlite3.Connection) -> None:
@@ -388,8 +425,11 @@ class PostgresDatabase:
             await self._pool.close()
             self._pool = None
 
-    async def run(self, work: Work[T], *, write: bool, snapshot: bool = False) -> T:
-        """`snapshot`: every statement sees the state of the first (REPEATABLE READ)."""
+    async def run(
+        self, work: Work[T], *, write: bool, snapshot: bool = False, slow: bool = False
+    ) -> T:
+        """`snapshot`: every statement sees the state of the first (REPEATABLE READ). `slow`
+        needs nothing here: the driver waits for the server without holding the loop."""
         assert self._pool is not None, "database not connected"
         isolation = "repeatable_read" if snapshot else "read_committed"
         async with self._pool.acquire() as raw:

@@ -30,7 +30,7 @@ async def remove_contact_tags(
     return json_response({"tags": tags})
 
 
-@endpoint(write=False)
+@endpoint(write=False, slow=True)
 async def list_tags(request: Request, scope: LocationScope) -> Response:
     return json_response({"tags": await ContactTagService(scope).in_use()})
 

@@ -68,9 +68,12 @@ def _named(run: Endpoint, handler: Callable[..., Any]) -> Endpoint:
     return run
 
 
-def endpoint(*, write: bool, snapshot: bool = False) -> Callable[[Handler], Endpoint]:
+def endpoint(
+    *, write: bool, snapshot: bool = False, slow: bool = False
+) -> Callable[[Handler], Endpoint]:
     """A route without a body. `snapshot`: a read whose several statements (a page and its
-    total) must see one state of the database."""
+    total) must see one state of the database. `slow`: a read that may take more than a few
+    milliseconds (a search, a list), run off the event loop (`Database.run`)."""
 
     def wrap(handler: Handler) -> Endpoint:
         async def run(request: Request) -> Response:
@@ -84,6 +87,7 @@ def endpoint(*, write: bool, snapshot: bool = False) -> Callable[[Handler], Endp
                 lambda conn: handler(request, LocationScope(conn, location)),
                 write=write,
                 snapshot=snapshot,
+                slow=slow,
             )
 
         return _named(run, handler)

@@ -15,7 +15,7 @@ from contactapi.workflows.schemas import WorkflowInput, parse_enrollment, parse_
 from contactapi.workflows.service import WorkflowService
 
 
-@endpoint(write=False)
+@endpoint(write=False, slow=True)
 async def list_workflows(request: Request, scope: LocationScope) -> Response:
     workflows = await WorkflowService(scope).all()
     # `workflows` is the contract's key; v1's documented example reads `workflow`, so

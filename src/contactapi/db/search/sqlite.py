@@ -1,10 +1,14 @@
 """SQLite's search plan: the FTS5 trigram index, which holds each contact's location as a token.
 
-A query of 3+ characters: the index counts the matches (filtering by location inside the
-index, `loc AND term`, when other locations hold most matches). The page then either reads the
-few matches and sorts them, or, when matches are many, walks the sort index keeping the rowids
-the index matched: whichever reads fewer rows. A shorter query (no trigram to look up) scans
-the location, testing each search document. The choice never changes an answer, only its cost.
+The index is shared by every location, so a search only ever asks it about the caller's own
+location (`loc AND term`): what other locations hold must not change a search's cost, or its
+timing would tell whether an address exists elsewhere on the server. A location of up to
+`SMALL_LOCATION` contacts is scanned instead, testing each search document, as is any location
+for a query under three characters (no trigram to look up): that costs what the location
+holds, and nothing else. For a query of 3+ characters in a larger location, the page either
+reads the matches and sorts them, or, when matches are many, walks the sort index keeping the
+rowids the index matched: whichever reads fewer rows. The choice never changes an answer,
+only its cost.
 """
 
 from __future__ import annotations
@@ -18,9 +22,8 @@ if TYPE_CHECKING:
 
 # Reading a match's row costs about as much as stepping this many index entries.
 ROW_READ_IN_INDEX_STEPS = 6
-# Past this many matches per contact of the location, the location is tested inside the FTS
-# index rather than by reading each match's row.
-LOCATION_IN_INDEX_FACTOR = 4
+# Up to this many contacts a location is scanned (a few milliseconds, in a slow-read thread).
+SMALL_LOCATION = 20_000
 # The location's token is three characters from this block (CJK ideographs).
 TOKEN_BASE = 0x4E00
 TOKEN_RADIX = 20_000
@@ -51,7 +54,7 @@ async def list_contacts(
     size, sql, args = int(location["contacts"]), PlanSql(q, columns), Args(location_id)
     if q.text is None:
         return page(q, await conn.fetch_all(sql.walk(args), *args.values), size)
-    if not indexable(q):
+    if not indexable(q) or size <= SMALL_LOCATION:
         test = f"instr(c.search_text, {args.add(q.text)}) > 0"
         if q.digits:
             test += f" OR instr(c.search_phone, {args.add(q.digits)}) > 0"
@@ -65,35 +68,17 @@ async def list_contacts(
     term = f"search_text : {_fts_phrase(q.text)}"
     if q.digits:
         term += f" OR search_phone : {_fts_phrase(q.digits)}"
-    count_sql = "SELECT count(*) FROM contacts_fts WHERE contacts_fts MATCH $1"
-    # The term alone is counted inside the index, without reading a contact. That is the
-    # total when this location holds every contact. Otherwise each match's location is read
-    # from its row; or, when other locations hold far more matches than this one has
-    # contacts, tested inside the index (`loc AND term`), which then costs less.
-    everywhere = int(await conn.fetch_value(count_sql, term))
-    if everywhere == 0:
-        return EMPTY
-    match, matched_rows = term, everywhere
-    all_contacts = await conn.fetch_value("SELECT sum(contacts) FROM contacts_fts_locations")
-    if int(all_contacts) == size:
-        total = everywhere
-    elif everywhere <= LOCATION_IN_INDEX_FACTOR * size:
-        total = int(
-            await conn.fetch_value(
-                "SELECT count(*) FROM contacts_fts f CROSS JOIN contacts c ON c.rowid = f.rowid"
-                " WHERE contacts_fts MATCH $1 AND c.location_id = $2",
-                term,
-                location_id,
-            )
+    match = f"loc : {_fts_phrase(location_token(int(location['k'])))} AND ({term})"
+    total = int(
+        await conn.fetch_value(
+            "SELECT count(*) FROM contacts_fts WHERE contacts_fts MATCH $1", match
         )
-    else:
-        match = f"loc : {_fts_phrase(location_token(int(location['k'])))} AND ({term})"
-        total = matched_rows = int(await conn.fetch_value(count_sql, match))
+    )
     if total == 0:
         return EMPTY
     # Walking the sort index steps about (limit + 1) * size / total entries to fill a page;
-    # reading the matches reads `matched_rows` rows. Take the cheaper.
-    if matched_rows * total * ROW_READ_IN_INDEX_STEPS > (q.limit + 1) * size:
+    # reading the matches reads `total` rows. Take the cheaper.
+    if total * total * ROW_READ_IN_INDEX_STEPS > (q.limit + 1) * size:
         # `+` keeps the IN list from driving the loop: the sort index does, index-only.
         matched = (
             " AND +c.rowid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH"
