@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import resource
+import socket
 import subprocess
 import threading
 import time
@@ -149,3 +151,34 @@ def test_processes_writing_one_database_lose_nothing_and_dedupe_across_them(
     same = {c["id"] for c in contacts if c["email"] == "same@example.com"}
     assert len(same) == 1
     assert listed.json()["meta"]["total"] == 8 * 15 + 1
+
+
+def test_ten_thousand_idle_connections_neither_block_others_nor_stay_open(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Connections that send nothing are closed after 10 s; meanwhile the server answers."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 20_000)), hard))
+    with live_server(database_url, tmp_path, "--no-worker", "--workers", "2") as server:
+        port = int(server.base_url.rsplit(":", 1)[1])
+        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(10_000)]
+        try:
+            for _ in range(5):
+                started = time.monotonic()
+                assert httpx.get(f"{server.base_url}/health", timeout=5).status_code == 200
+                assert time.monotonic() - started < 1.0
+            time.sleep(11)
+            still_open = 0
+            for connection in idle:
+                connection.setblocking(False)
+                try:
+                    closed = connection.recv(1) == b""
+                except BlockingIOError:
+                    closed = False
+                except OSError:
+                    closed = True
+                still_open += not closed
+            assert still_open == 0, f"{still_open} idle connections outlived the 10 s timeout"
+        finally:
+            for connection in idle:
+                connection.close()

@@ -120,7 +120,7 @@ def serve(
     ssl_keyfile: Annotated[str | None, typer.Option(help="TLS private key (PEM).")] = None,
 ) -> None:
     """Serve the API (applies pending migrations first)."""
-    from granian.constants import Interfaces, Loops, RuntimeModes
+    from granian.constants import HTTPModes, Interfaces, Loops, RuntimeModes
     from granian.http import HTTP1Settings
     from granian.server import Server
 
@@ -163,6 +163,9 @@ def serve(
         # Connections that send nothing are closed after 10 s; the idle ones after a response
         # wait for that long too (granian's one timeout for both).
         http1_settings=HTTP1Settings(header_read_timeout=HEADER_TIMEOUT_MS),
+        # HTTP/1.1 only: in `auto` mode the connection waits to learn its protocol before the
+        # timeout starts, so a connection that sends nothing would be held for ever.
+        http=HTTPModes.http1,
         # Connections each worker serves at once: idle ones count, so room for many.
         backpressure=MAX_CONNECTIONS_PER_WORKER,
         # A worker that has not stopped this long after SIGTERM (one that received it while
