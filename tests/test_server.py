@@ -182,3 +182,27 @@ def test_ten_thousand_idle_connections_neither_block_others_nor_stay_open(
         finally:
             for connection in idle:
                 connection.close()
+
+
+def test_malformed_chunks_and_disconnects_are_400_without_a_traceback(
+    database_url: str, tmp_path: Path
+) -> None:
+    _, key = create_location(database_url)
+    head = (
+        "POST /v1/contacts/ HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        f"Authorization: Bearer {key}\r\n"
+    ).encode()
+    with live_server(database_url, tmp_path, "--no-worker", "--workers", "1") as server:
+        port = int(server.base_url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as malformed:
+            malformed.sendall(head + b"Transfer-Encoding: chunked\r\n\r\nZZ\r\nabc\r\n0\r\n\r\n")
+            answer = malformed.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 400"), answer[:100]
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as gone:
+            gone.sendall(head + b'Content-Length: 100\r\n\r\n{"email": "half')
+            time.sleep(0.3)
+        time.sleep(0.5)
+        log = server.log
+    assert "Traceback" not in log and "ERROR" not in log, log[-2000:]
+    entries = [orjson.loads(line) for line in log.splitlines() if line.startswith("{")]
+    assert [e["status"] for e in entries if e["route"] == "/v1/contacts"] == [400, 400]

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -51,7 +51,9 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     while True:
         message = await request.receive()
         if message["type"] == "http.disconnect":
-            raise ClientDisconnect()
+            # The client went away, or sent a body the server could not frame (a malformed
+            # chunk): either way the body is incomplete, which is the client's doing.
+            raise BadRequest("the body ended before it was complete")
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
