@@ -9,11 +9,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
+import pytest
 from starlette.applications import Starlette
 
 from contactapi.app import create_app
 from contactapi.db.engine import Connection
 from contactapi.jobs import JOB_HANDLERS
+from contactapi.queue import worker as worker_module
 from contactapi.queue.outbox import enqueue
 from contactapi.queue.worker import Worker, retry_delay_ms
 from contactapi.scope import WorkScope
@@ -108,6 +110,23 @@ async def test_a_job_run_twice_has_the_effect_of_one(app: Starlette, api: Api) -
     [after] = await enrollments(api, contact_id)
     assert after == first  # same dateProcessed: the second run changed nothing
     assert await jobs_of(app, api.location_id) == 0
+
+
+async def test_a_dead_workers_job_is_taken_again_once_its_heartbeat_stops(
+    app: Starlette, api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(worker_module, "DEAD_AFTER_MS", 300)
+    await drain_all(app)
+    contact_id, _ = await enroll(api)
+    dead = Worker(app.state.db, JOB_HANDLERS, lease_seconds=600)
+    [held] = await dead.claim()  # ... and its process is killed: no heartbeat after this
+    other = Worker(app.state.db, JOB_HANDLERS)
+    assert await other.claim() == [], "a live holder keeps its job"
+    await asyncio.sleep(0.4)
+    [retaken] = await other.claim()
+    assert retaken.id == held.id
+    await other.process(retaken)
+    assert (await enrollments(api, contact_id))[0]["status"] == "active"
 
 
 async def test_a_claimed_job_is_taken_again_only_after_its_lease(app: Starlette, api: Api) -> None:

@@ -25,7 +25,12 @@ if TYPE_CHECKING:
 SearchPlan = Callable[["Connection", str, ListQuery, str], Awaitable[ListResult]]
 
 # Jobs due at `$1`: never claimed, or their lease ran out.
-DUE_JOBS = "run_after <= $1 AND (locked_until IS NULL OR locked_until < $1)"
+# Due: its time has come and no live worker holds it: the lease ran out, or the holder's last
+# heartbeat is older than $2. ($1: now.)
+DUE_JOBS = (
+    "run_after <= $1 AND (locked_until IS NULL OR locked_until < $1 OR locked_by NOT IN"
+    " (SELECT id FROM queue_workers WHERE heartbeat_at >= $2))"
+)
 
 
 class Dialect(ABC):
@@ -37,7 +42,8 @@ class Dialect(ABC):
     for_share: str
     # The lock a foreign key takes: the row can't be deleted, but may be updated.
     for_key_share: str
-    # The claim of due jobs, stamping `locked_until`: `$1` now, `$2` batch size, `$3` lease.
+    # The claim of due jobs, stamping `locked_until` and `locked_by`: `$1` now, `$2` the
+    # oldest heartbeat of a live worker, `$3` batch size, `$4` lease, `$5` the worker's id.
     claim_jobs: str
     # How often an idle queue worker looks for jobs another process may have queued.
     job_poll_seconds: float
@@ -72,8 +78,8 @@ class SQLiteDialect(Dialect):
     # No row locks to take: SQLite's write transactions run one at a time (BEGIN IMMEDIATE).
     for_update = for_share = for_key_share = ""
     claim_jobs = (
-        "UPDATE jobs SET locked_until = $3, attempts = attempts + 1 WHERE id IN"
-        f" (SELECT id FROM jobs WHERE {DUE_JOBS} ORDER BY run_after, id LIMIT $2)"
+        "UPDATE jobs SET locked_until = $4, locked_by = $5, attempts = attempts + 1 WHERE id IN"
+        f" (SELECT id FROM jobs WHERE {DUE_JOBS} ORDER BY run_after, id LIMIT $3)"
         " RETURNING id, location_id, kind, payload, attempts"
     )
     # Other processes can't signal a SQLite worker: it polls often (a cheap read).
@@ -108,8 +114,9 @@ class PostgresDialect(Dialect):
     for_key_share = " FOR KEY SHARE"
     claim_jobs = (
         "WITH next AS (SELECT id FROM jobs WHERE"
-        f" {DUE_JOBS} ORDER BY run_after, id LIMIT $2 FOR UPDATE SKIP LOCKED)"
-        " UPDATE jobs SET locked_until = $3, attempts = jobs.attempts + 1 FROM next"
+        f" {DUE_JOBS} ORDER BY run_after, id LIMIT $3 FOR UPDATE SKIP LOCKED)"
+        " UPDATE jobs SET locked_until = $4, locked_by = $5, attempts = jobs.attempts + 1"
+        " FROM next"
         " WHERE jobs.id = next.id"
         " RETURNING jobs.id, jobs.location_id, jobs.kind, jobs.payload, jobs.attempts"
     )

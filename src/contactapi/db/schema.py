@@ -211,9 +211,20 @@ jobs = Table(
     Column("run_after", BigInteger, nullable=False),
     # Set while a worker holds the job; a job whose lease ran out is taken again.
     Column("locked_until", BigInteger),
+    # The worker (`queue_workers.id`) holding it: once that worker's heartbeat stops, the
+    # job is due again without waiting for `locked_until`.
+    Column("locked_by", String(40)),
     Column("attempts", Integer, nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Index(None, "run_after"),
+)
+
+# Running queue workers: each writes its heartbeat every second while it runs.
+queue_workers = Table(
+    "queue_workers",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("heartbeat_at", BigInteger, nullable=False),
 )
 
 custom_fields = Table(

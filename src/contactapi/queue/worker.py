@@ -12,6 +12,11 @@ releases the rest of the batch.
 
 The stamped `locked_until` doubles as the claim's fencing token: a later claim of the same job
 always stamps a later time, so a worker releases or reschedules only what it still holds.
+
+A claim also records the worker (`locked_by`), which writes a heartbeat every second: when a
+worker dies (SIGKILL), its jobs are due again once its heartbeat is DEAD_AFTER_MS old, not
+when their lease runs out. A worker merely stalled that long may then see a job run twice,
+as with an expired lease.
 """
 
 from __future__ import annotations
@@ -19,13 +24,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
-from contactapi.core import now_ms
+from contactapi.core import new_id, now_ms
 from contactapi.db.dialects import DUE_JOBS
 from contactapi.db.engine import Connection, Database, Listener, Row
 from contactapi.queue import outbox
@@ -36,6 +43,8 @@ log = logging.getLogger("contactapi.queue")
 # A handler applies a job's effect inside the job's transaction; True when it changed something.
 JobHandler = Callable[[WorkScope, dict[str, Any]], Awaitable[bool]]
 
+HEARTBEAT_SECONDS = 1.0
+DEAD_AFTER_MS = 4_000
 FIRST_RETRY_MS = 500
 MAX_RETRY_MS = 5 * 60 * 1000
 
@@ -78,6 +87,9 @@ class Worker:
         self.failed = 0
         self._wake = asyncio.Event()
         self._stopping = False
+        # Unique per run: what `jobs.locked_by` and `queue_workers` know this worker by.
+        self.id = f"{socket.gethostname()[:19]}-{os.getpid()}-{new_id(8)}"
+        self._registered = False
         # Set once `run()` listens for new jobs: from then on an enqueue wakes it at once.
         self.ready = asyncio.Event()
 
@@ -89,6 +101,7 @@ class Worker:
     async def run(self) -> None:
         """Process jobs until `stop()`; database faults are logged and waited out."""
         listener = await self._listen()
+        heartbeat = asyncio.create_task(self._beat(), name="contactapi-queue-heartbeat")
         self.ready.set()
         log.info("queue worker ready")
         try:
@@ -104,8 +117,50 @@ class Worker:
                 if claimed == 0 and not self._stopping:
                     await self._idle(self.idle_poll_seconds)
         finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+            await self._sign_off()
             if listener is not None:
                 await listener.close()
+
+    async def _beat(self) -> None:
+        """Every HEARTBEAT_SECONDS, this worker's `queue_workers.heartbeat_at` says it lives;
+        once it stops (the process died), others take the jobs it held within DEAD_AFTER."""
+        while True:
+            try:
+                await self.beat()
+            except Exception:
+                log.exception("queue worker: heartbeat failed")
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+
+    async def beat(self) -> None:
+        now = now_ms()
+
+        first = not self._registered
+
+        async def beat(conn: Connection) -> None:
+            await conn.execute(
+                "INSERT INTO queue_workers (id, heartbeat_at) VALUES ($1, $2)"
+                " ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
+                self.id,
+                now,
+            )
+            if first:
+                # The rows of workers gone for a day: nothing refers to them any more.
+                await conn.execute(
+                    "DELETE FROM queue_workers WHERE heartbeat_at < $1", now - 86_400_000
+                )
+
+        await self.db.run(beat, write=True)
+        self._registered = True
+
+    async def _sign_off(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.db.run(
+                lambda conn: conn.execute("DELETE FROM queue_workers WHERE id = $1", self.id),
+                write=True,
+            )
 
     async def run_until_idle(self) -> int:
         """Process every due job, then return how many ran (tests, benchmarks)."""
@@ -130,10 +185,16 @@ class Worker:
         now = now_ms()
         if not await self._any_due(now):
             return []
+        if not self._registered:
+            await self.beat()  # a holder without a heartbeat would count as dead
         lease = now + self.lease_ms
 
+        alive_after = now - DEAD_AFTER_MS
+
         def claim(conn: Connection) -> Awaitable[list[Row]]:
-            return conn.fetch_all(conn.dialect.claim_jobs, now, self.batch_size, lease)
+            return conn.fetch_all(
+                conn.dialect.claim_jobs, now, alive_after, self.batch_size, lease, self.id
+            )
 
         rows = await self.db.run(claim, write=True)
         jobs = [
@@ -154,7 +215,9 @@ class Worker:
         """A read, which never waits for SQLite's write lock: idle polling stays cheap."""
 
         def due(conn: Connection) -> Awaitable[Row | None]:
-            return conn.fetch_one(f"SELECT 1 AS one FROM jobs WHERE {DUE_JOBS} LIMIT 1", now)
+            return conn.fetch_one(
+                f"SELECT 1 AS one FROM jobs WHERE {DUE_JOBS} LIMIT 1", now, now - DEAD_AFTER_MS
+            )
 
         return await self.db.run(due, write=False) is not None
 
