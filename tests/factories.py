@@ -25,6 +25,7 @@ class Api:
     http: httpx.AsyncClient
     location_id: str
     key: str
+    key_id: str = ""
 
     @property
     def headers(self) -> dict[str, str]:
@@ -60,7 +61,7 @@ async def make_location(
     created = await app.state.db.run(
         lambda conn: create_location(conn, "Test location", allow_duplicates, country), write=True
     )
-    return Api(http, created.id, created.api_key)
+    return Api(http, created.id, created.api_key, created.api_key_id)
 
 
 @asynccontextmanager

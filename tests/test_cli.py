@@ -3,6 +3,7 @@ can read, migrations that say what they did, SIGTERM honoured at any moment."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -145,3 +146,35 @@ def test_sigterm_stops_a_serving_server_cleanly(tmp_path: Path) -> None:
         server.process.send_signal(signal.SIGTERM)
         server.process.wait(timeout=20)
     assert server.process.returncode == 0
+
+
+def test_keys_have_ids_and_labels_are_listed_and_revoked_by_id(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path}/keys.db"
+    location, first_key = create_location(database)
+    created = run("keys", "create", "--location", location, "--label", "zapier sync",
+                  "--database", database)  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    key_id, secret = created.stdout.split()[2], created.stdout.split()[-1]
+    assert secret.startswith("capi_") and key_id not in secret
+    with live_server(database, tmp_path, "--no-worker", "--workers", "1") as server:
+        used = httpx.get(f"{server.base_url}/v1/contacts/",
+                         headers={"Authorization": f"Bearer {secret}"})  # fmt: skip
+        assert used.status_code == 200
+        listed = [json.loads(line) for line in run(
+            "keys", "list", "--location", location, "--json", "--database", database
+        ).stdout.splitlines()]  # fmt: skip
+        assert len(listed) == 2 and first_key not in json.dumps(listed)
+        mine = next(k for k in listed if k["id"] == key_id)
+        assert mine["label"] == "zapier sync" and mine["revoked"] is None
+        assert mine["lastUsed"] is not None and mine["created"] is not None
+        assert secret not in json.dumps(listed)
+
+        revoked = run("keys", "revoke", key_id, "--database", database)
+        assert revoked.returncode == 0, revoked.stderr
+        time.sleep(1.2)  # the server's key cache forgets within a second
+        refused = httpx.get(f"{server.base_url}/v1/contacts/",
+                            headers={"Authorization": f"Bearer {secret}"})  # fmt: skip
+        assert refused.status_code == 401
+    assert_one_line_error(run("keys", "revoke", key_id, "--database", database), key_id)
+    after = run("keys", "list", "--location", location, "--json", "--database", database)
+    assert next(json.loads(x) for x in after.stdout.splitlines() if key_id in x)["revoked"]

@@ -31,9 +31,9 @@ async def test_revoked_key_is_401(app: Starlette, api: Api) -> None:
     from contactapi.locations.service import create_key, revoke_key
 
     second = await app.state.db.run(lambda conn: create_key(conn, api.location_id), write=True)
-    rotated = Api(api.http, api.location_id, second)
+    rotated = Api(api.http, api.location_id, second.secret, second.id)
     assert (await rotated.get("/v1/contacts/lookup?email=a@b.co")).status_code == 200
-    assert await app.state.db.run(lambda conn: revoke_key(conn, api.key), write=True)
+    assert await app.state.db.run(lambda conn: revoke_key(conn, api.key_id), write=True)
     assert (await api.get("/v1/contacts/lookup?email=a@b.co")).status_code == 401
     assert (await rotated.get("/v1/contacts/lookup?email=a@b.co")).status_code == 200
 

@@ -6,17 +6,21 @@ key be found by an index lookup; the stored hash is still compared in constant t
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import logging
 import time
 from collections.abc import Awaitable
 
-from contactapi.core import random_base62
+from contactapi.core import now_ms, random_base62
 from contactapi.db.engine import Connection, Database, Row
 from contactapi.errors import Unauthorized
 from contactapi.scope import Location
 
 __all__ = ["KeyCache", "Location", "authenticate", "generate_key", "hash_key", "key_cache"]
+
+log = logging.getLogger("contactapi.auth")
 
 KEY_PREFIX = "capi_"
 _KEY_BODY_LENGTH = 32  # 32 * log2(62) = 190 bits
@@ -30,8 +34,11 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+# How stale `api_keys.last_used_at` may be: it is written at most this often per process.
+LAST_USED_PRECISION_MS = 60_000
+
 _LOOKUP = """
-SELECT k.key_hash, l.id, l.allow_duplicate_contacts, l.country
+SELECT k.key_hash, k.id AS key_id, k.last_used_at, l.id, l.allow_duplicate_contacts, l.country
 FROM api_keys k JOIN locations l ON l.id = k.location_id
 WHERE k.key_hash = $1 AND k.revoked_at IS NULL
 """
@@ -91,5 +98,32 @@ async def authenticate(db: Database, token: str) -> Location:
     if row is None or not hmac.compare_digest(row["key_hash"], digest):
         raise Unauthorized()
     location = Location(row["id"], bool(row["allow_duplicate_contacts"]), row["country"])
+    now = now_ms()
+    if (row["last_used_at"] or 0) < now - LAST_USED_PRECISION_MS:
+        # In the background: a request never waits for this write (nor for a write lock).
+        touch = asyncio.create_task(_touch(db, location.id, row["key_id"], now))
+        _touches.add(touch)
+        touch.add_done_callback(_touches.discard)
     key_cache.put(token, location)
     return location
+
+
+_touches: set[asyncio.Task[None]] = set()
+
+
+async def _touch(db: Database, location_id: str, key_id: str, now: int) -> None:
+    """Records that the key was used (for `keys list`): at most once a minute, after the
+    lookup that follows the key cache's expiry. Best effort: a failure is logged only."""
+
+    def touch(conn: Connection) -> Awaitable[int]:
+        return conn.execute(
+            "UPDATE api_keys SET last_used_at = $3 WHERE location_id = $1 AND id = $2",
+            location_id,
+            key_id,
+            now,
+        )
+
+    try:
+        await db.run(touch, write=True)
+    except Exception:
+        log.warning("could not record the use of key %s", key_id, exc_info=True)

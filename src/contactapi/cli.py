@@ -15,7 +15,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from pydantic import ValidationError
 
-from contactapi.core import ConfigurationError
+from contactapi.core import ConfigurationError, iso_ms
 from contactapi.db.engine import Connection, create_database
 from contactapi.db.migrate import pending, upgrade
 from contactapi.locations import repository as location_repo
@@ -247,10 +247,11 @@ def locations_create(
         lambda conn: locations.create_location(conn, name, allow_duplicate_contacts, country),
     )
     if as_json:
-        typer.echo(json.dumps({"id": created.id, "name": created.name, "apiKey": created.api_key}))
+        typer.echo(json.dumps({"id": created.id, "name": created.name, "apiKey": created.api_key,
+                               "apiKeyId": created.api_key_id}))  # fmt: skip
     else:
         typer.echo(f"location {created.id} ({created.name})")
-        typer.echo(f"API key (shown once): {created.api_key}")
+        typer.echo(f"API key {created.api_key_id} (shown once): {created.api_key}")
 
 
 @locations_app.command("list")
@@ -293,26 +294,46 @@ def locations_update(
 @keys_app.command("create")
 def keys_create(
     location: Annotated[str, typer.Option("--location", help="The location's id.")],
+    label: Annotated[str | None, typer.Option(help="What the key is for (shown by list).")] = None,
     database: DatabaseOption = None,
 ) -> None:
-    """Create another API key for a location (for rotation); printed once."""
+    """Create another API key for a location (for rotation); its secret is printed once."""
     settings = load_settings(database)
     upgrade(settings)
-    typer.echo(run_in_transaction(settings, lambda conn: locations.create_key(conn, location)))
+    key = run_in_transaction(settings, lambda conn: locations.create_key(conn, location, label))
+    typer.echo(f"API key {key.id} (shown once): {key.secret}")
+
+
+@keys_app.command("list")
+def keys_list(
+    location: Annotated[str, typer.Option("--location", help="The location's id.")],
+    database: DatabaseOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+) -> None:
+    """A location's keys: id, label, created, last used (to the minute), revoked. Never the
+    secrets, which are not stored."""
+    settings = load_settings(database)
+    upgrade(settings)
+    rows = run_in_transaction(settings, lambda conn: locations.list_keys(conn, location))
+    for row in rows:
+        item = {"id": row["id"], "label": row["label"], "prefix": row["key_prefix"],
+                "created": iso_ms(row["created_at"]), "lastUsed": iso_ms(row["last_used_at"]),
+                "revoked": iso_ms(row["revoked_at"])}  # fmt: skip
+        typer.echo(json.dumps(item) if as_json else "\t".join(str(v or "-") for v in item.values()))
 
 
 @keys_app.command("revoke")
 def keys_revoke(
-    key: Annotated[str, typer.Argument(help="The API key to revoke.")],
+    key_id: Annotated[str, typer.Argument(help="The key's id (from `keys list`).")],
     database: DatabaseOption = None,
 ) -> None:
-    """Revoke an API key: running servers refuse it within a second (their key cache)."""
+    """Revoke an API key by its id: running servers refuse it within a second (their key
+    cache)."""
     settings = load_settings(database)
     upgrade(settings)
-    if not run_in_transaction(settings, lambda conn: locations.revoke_key(conn, key)):
-        typer.echo("error: no such active key", err=True)
-        raise typer.Exit(2)
-    typer.echo("key revoked")
+    if not run_in_transaction(settings, lambda conn: locations.revoke_key(conn, key_id)):
+        raise ConfigurationError(f"no active key {key_id!r}")
+    typer.echo(f"key {key_id} revoked")
 
 
 @app.command()

@@ -54,6 +54,10 @@ api_keys = Table(
     Column("key_prefix", String(16), nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("revoked_at", BigInteger, nullable=True),
+    # Free text the operator gives the key ("zapier", "billing sync").
+    Column("label", String(100)),
+    # When a server last verified it, to the minute (written at most once a minute).
+    Column("last_used_at", BigInteger),
     PrimaryKeyConstraint("location_id", "id"),
     ForeignKeyConstraint(["location_id"], ["locations.id"], ondelete="CASCADE"),
 )

@@ -41,22 +41,35 @@ async def update_location(
 
 
 async def insert_key(
-    conn: Connection, location_id: str, key_id: str, key_hash: str, prefix: str, at: int
+    conn: Connection,
+    location_id: str,
+    key_id: str,
+    key_hash: str,
+    prefix: str,
+    label: str | None,
+    at: int,
 ) -> None:
     await conn.execute(
-        "INSERT INTO api_keys (location_id, id, key_hash, key_prefix, created_at)"
-        " VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO api_keys (location_id, id, key_hash, key_prefix, label, created_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6)",
         location_id,
         key_id,
         key_hash,
         prefix,
+        label,
         at,
     )
 
 
-async def revoke_key(conn: Connection, key_hash: str, at: int) -> int:
+async def list_keys(conn: Connection, location_id: str) -> list[Row]:
+    return await conn.fetch_all(
+        "SELECT id, label, key_prefix, created_at, last_used_at, revoked_at FROM api_keys"
+        " WHERE location_id = $1 ORDER BY created_at, id",
+        location_id,
+    )
+
+
+async def revoke_key(conn: Connection, key_id: str, at: int) -> int:
     return await conn.execute(
-        "UPDATE api_keys SET revoked_at = $2 WHERE key_hash = $1 AND revoked_at IS NULL",
-        key_hash,
-        at,
+        "UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL", key_id, at
     )

@@ -8,7 +8,7 @@ import pycountry
 
 from contactapi.auth import generate_key, hash_key, key_cache
 from contactapi.core import new_id, now_ms
-from contactapi.db.engine import Connection
+from contactapi.db.engine import Connection, Row
 from contactapi.locations import repository
 
 
@@ -17,10 +17,17 @@ class LocationError(ValueError):
 
 
 @dataclass(frozen=True)
+class NewKey:
+    id: str
+    secret: str
+
+
+@dataclass(frozen=True)
 class NewLocation:
     id: str
     name: str
     api_key: str
+    api_key_id: str
 
 
 def normalise_country(code: str) -> str:
@@ -40,14 +47,20 @@ async def create_location(
         conn, location_id, name.strip(), allow_duplicates, normalise_country(country), now_ms()
     )
     key = await create_key(conn, location_id)
-    return NewLocation(location_id, name.strip(), key)
+    return NewLocation(location_id, name.strip(), key.secret, key.id)
 
 
-async def create_key(conn: Connection, location_id: str) -> str:
+async def create_key(conn: Connection, location_id: str, label: str | None = None) -> NewKey:
     if await repository.get_location(conn, location_id) is None:
         raise LocationError(f"no location {location_id!r}")
-    key = generate_key()
-    await repository.insert_key(conn, location_id, new_id(), hash_key(key), key[:9], now_ms())
+    if label is not None and len(label.strip()) > 100:
+        raise LocationError("the label may be at most 100 characters")
+    key = NewKey(new_id(), generate_key())
+    label = (label or "").strip() or None
+    prefix = key.secret[:9]
+    await repository.insert_key(
+        conn, location_id, key.id, hash_key(key.secret), prefix, label, now_ms()
+    )
     return key
 
 
@@ -62,6 +75,13 @@ async def update_location(
     )
 
 
-async def revoke_key(conn: Connection, key: str) -> bool:
-    key_cache.forget(key)
-    return await repository.revoke_key(conn, hash_key(key), now_ms()) > 0
+async def list_keys(conn: Connection, location_id: str) -> list[Row]:
+    if await repository.get_location(conn, location_id) is None:
+        raise LocationError(f"no location {location_id!r}")
+    return await repository.list_keys(conn, location_id)
+
+
+async def revoke_key(conn: Connection, key_id: str) -> bool:
+    """By the key's public id: the secret never needs to be typed again (or seen in `ps`)."""
+    key_cache.clear()
+    return await repository.revoke_key(conn, key_id, now_ms()) > 0

@@ -1,7 +1,10 @@
-"""queue workers: each running worker's heartbeat, and which worker holds a job
+"""queue workers and key labels
 
-A job held by a worker whose heartbeat stopped (a SIGKILL, a crash) is due again within
-seconds, instead of after its whole lease.
+Queue workers: each running worker's heartbeat, and which worker holds a job. A job held by a
+worker whose heartbeat stopped (a SIGKILL, a crash) is due again within seconds, instead of
+after its whole lease.
+
+API keys: a label, and when each was last used (to the minute), for `contactapi keys list`.
 
 Revision ID: 0003
 Revises: 0002
@@ -27,9 +30,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_queue_workers")),
     )
     op.add_column("jobs", sa.Column("locked_by", sa.String(length=40), nullable=True))
+    op.add_column("api_keys", sa.Column("label", sa.String(length=100), nullable=True))
+    op.add_column("api_keys", sa.Column("last_used_at", sa.BigInteger(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("api_keys") as batch:
+        batch.drop_column("last_used_at")
+        batch.drop_column("label")
     with op.batch_alter_table("jobs") as batch:
         batch.drop_column("locked_by")
     op.drop_table("queue_workers")
