@@ -150,3 +150,91 @@ async def test_searches_run_off_the_event_loop_thread(
     assert len(threads) == 1
     on_loop = threads[0] == threading.get_ident()
     assert on_loop is (backend == "postgresql")
+
+
+async def _walk(api: Api, path: str, key: str, limit: int) -> list[dict[str, Any]]:
+    """Every item of a list, page by page."""
+    items: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"limit": limit}
+    while True:
+        response = await api.get(path, params=params)
+        assert response.status_code == 200, response.text
+        page = response.json()[key]
+        assert len(page) <= limit
+        items.extend(page)
+        if len(page) < limit:
+            return items
+        params["startAfterId"] = page[-1]["id"]
+
+
+@pytest.mark.parametrize(
+    ("path", "key", "body"),
+    [
+        ("/v1/custom-fields/", "customFields", lambda n: {"name": f"Field {n}",
+                                                          "dataType": "TEXT"}),
+        ("/v1/calendars/", "calendars", lambda n: {"name": f"Calendar {n}"}),
+        ("/v1/workflows/", "workflows", lambda n: {"name": f"Workflow {n}"}),
+        ("/v1/campaigns/", "campaigns", lambda n: {"name": f"Campaign {n}"}),
+    ],
+)  # fmt: skip
+async def test_whole_lists_page_with_limit_and_start_after_id(
+    api: Api, path: str, key: str, body: Any
+) -> None:
+    for n in range(7):
+        assert (await api.post(path, json=body(n))).status_code == 200
+    whole = (await api.get(path)).json()[key]
+    assert len(whole) == 7
+    walked = await _walk(api, path, key, limit=3)
+    assert [item["id"] for item in walked] == [item["id"] for item in whole]
+    bad = await api.get(path, params={"limit": "1001"})
+    assert bad.status_code == 422 and bad.json()["limit"]["rule"] == "invalid"
+    unknown = await api.get(path, params={"startAfterId": "nosuchid"})
+    assert unknown.status_code == 422 and "startAfterId" in unknown.json()
+
+
+async def test_tags_in_use_page_by_name(api: Api) -> None:
+    await api.make_contact(tags=[f"t{n:02d}" for n in range(25)])
+    whole = (await api.get("/v1/tags/")).json()["tags"]
+    assert [t["name"] for t in whole] == [f"t{n:02d}" for n in range(25)]
+    walked = await _walk(api, "/v1/tags/", "tags", limit=10)
+    assert walked == whole
+
+
+async def test_a_location_holds_at_most_1000_custom_fields(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from contactapi.custom_fields import service
+
+    monkeypatch.setattr(service, "MAX_CUSTOM_FIELDS", 3)
+    for n in range(3):
+        body = {"name": f"Capped {n}", "dataType": "TEXT"}
+        assert (await api.post("/v1/custom-fields/", json=body)).status_code == 200
+    refused = await api.post("/v1/custom-fields/", json={"name": "One more", "dataType": "TEXT"})
+    assert refused.status_code == 422 and refused.json()["customField"]["rule"] == "max"
+    assert len((await api.get("/v1/custom-fields/")).json()["customFields"]) == 3
+
+
+async def test_custom_field_values_and_options_are_at_most_64_kib(api: Api) -> None:
+    field = (
+        await api.post("/v1/custom-fields/", json={"name": "Notes blob", "dataType": "LARGE_TEXT"})
+    ).json()
+    listed = await api.post("/v1/custom-fields/", json={"name": "Many", "dataType": "TEXTBOX_LIST"})
+    many = listed.json()
+    fits = await api.post(
+        "/v1/contacts/", json={"email": "v@example.com", "customField": {field["id"]: "x" * 60_000}}
+    )
+    assert fits.status_code == 200
+    too_big = await api.post(
+        "/v1/contacts/",
+        json={"email": "w@example.com", "customField": {many["id"]: ["y" * 2000] * 40}},
+    )
+    assert too_big.status_code == 422, too_big.text
+    options = await api.post(
+        "/v1/custom-fields/",
+        json={
+            "name": "Huge picklist",
+            "dataType": "SINGLE_OPTIONS",
+            "options": [f"{n:03d}" + "z" * 250 for n in range(300)],
+        },
+    )
+    assert options.status_code == 422 and options.json()["options"]["rule"] == "max"

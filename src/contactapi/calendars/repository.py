@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contactapi.db.engine import Row
 from contactapi.db.rows import LocationRows
 
 COLUMNS = ("location_id", "id", "name", "slot_duration", "created_at")
@@ -12,8 +11,3 @@ _SELECT = f"SELECT {', '.join(COLUMNS)} FROM calendars"
 class CalendarRepository(LocationRows):
     table = "calendars"
     columns = COLUMNS
-
-    async def all(self) -> list[Row]:
-        return await self.conn.fetch_all(
-            f"{_SELECT} WHERE location_id = $1 ORDER BY created_at, id", self.location_id
-        )

@@ -9,6 +9,7 @@ from starlette.routing import BaseRoute
 from contactapi.calendars.schemas import CalendarInput, parse_calendar
 from contactapi.calendars.service import CalendarService
 from contactapi.errors import json_response
+from contactapi.limits import parse_page
 from contactapi.scope import LocationScope
 from contactapi.validation import Checked
 from contactapi.web.endpoint import endpoint, endpoint_with_body
@@ -17,7 +18,8 @@ from contactapi.web.http import both_slashes
 
 @endpoint(write=False, slow=True)
 async def list_calendars(request: Request, scope: LocationScope) -> Response:
-    return json_response({"calendars": await CalendarService(scope).all()})
+    page = parse_page(request.query_params)
+    return json_response({"calendars": await CalendarService(scope).all(page)})
 
 
 @endpoint_with_body(parse_calendar)

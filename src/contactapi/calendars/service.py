@@ -9,6 +9,7 @@ from contactapi.calendars.schemas import CalendarInput, calendar_to_api
 from contactapi.core import new_id, now_ms
 from contactapi.db.engine import Row
 from contactapi.errors import unknown_id
+from contactapi.limits import MAX_CALENDARS, Page, page_of, require_room
 from contactapi.scope import LocationScope
 from contactapi.validation import Checked
 
@@ -23,11 +24,13 @@ class CalendarService:
             raise unknown_id("calendarId", "calendar")
         return row
 
-    async def all(self) -> list[dict[str, Any]]:
-        return [calendar_to_api(row) for row in await self.repo.all()]
+    async def all(self, page: Page) -> list[dict[str, Any]]:
+        rows = await page_of(self.repo, ("created_at", "id"), page, "calendar")
+        return [calendar_to_api(row) for row in rows]
 
     async def create(self, payload: Checked[CalendarInput]) -> dict[str, Any]:
         data = payload.get()
+        await require_room(self.repo, MAX_CALENDARS, "calendar", "calendars")
         calendar_id = new_id()
         await self.repo.insert(
             {

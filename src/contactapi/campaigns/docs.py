@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from contactapi.campaigns.schemas import CAMPAIGN_STATUSES
-from contactapi.web.openapi import Schema, ok, operation, path_param, ref
+from contactapi.web.openapi import PAGE_PARAMS, Schema, ok, operation, path_param, ref
 
 _STATUS: Schema = {"type": "string", "enum": list(CAMPAIGN_STATUSES)}
 
@@ -66,7 +66,7 @@ paths: dict[str, dict[str, Any]] = {
             "List the location's campaigns",
             "Campaigns",
             ok(_list_of("campaigns", ref("Campaign"))),
-            params=[{"name": "status", "in": "query", "schema": _STATUS}],
+            params=[{"name": "status", "in": "query", "schema": _STATUS}, *PAGE_PARAMS],
             example=_LIST_EXAMPLE,
         ),
         "post": operation(

@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from contactapi.db.engine import Row
 from contactapi.db.rows import LocationRows
+from contactapi.limits import Page
 
 
 class CampaignRepository(LocationRows):
     table = "campaigns"
     columns = ("location_id", "id", "name", "status", "created_at")
 
-    async def by_status(self, status: str | None) -> list[Row]:
-        if status is None:
-            return await self.conn.fetch_all(
-                "SELECT id, name, status FROM campaigns WHERE location_id = $1"
-                " ORDER BY created_at, id",
-                self.location_id,
+    async def by_status(self, status: str | None, page: Page) -> list[Row] | None:
+        """A page of the campaigns (with `status`, when given), oldest first; None when
+        `page.start_after_id` names no campaign."""
+        sql = "SELECT id, name, status FROM campaigns WHERE location_id = $1"
+        args: list[Any] = [self.location_id]
+        if status is not None:
+            args.append(status)
+            sql += f" AND status = ${len(args)}"
+        if page.start_after_id is not None:
+            if await self.get(page.start_after_id) is None:
+                return None
+            args.append(page.start_after_id)
+            sql += (
+                " AND (created_at, id) > (SELECT created_at, id FROM campaigns"
+                f" WHERE location_id = $1 AND id = ${len(args)})"
             )
-        return await self.conn.fetch_all(
-            "SELECT id, name, status FROM campaigns WHERE location_id = $1 AND status = $2"
-            " ORDER BY created_at, id",
-            self.location_id,
-            status,
-        )
+        sql += f" ORDER BY created_at, id LIMIT {int(page.limit)}"
+        return await self.conn.fetch_all(sql, *args)
 
     async def add_member(self, contact_id: str, campaign_id: str, date_added: int) -> None:
         """Idempotent: a contact already in the campaign keeps its first `date_added`."""

@@ -10,6 +10,7 @@ from starlette.routing import BaseRoute
 from contactapi.campaigns.schemas import CampaignInput, parse_campaign
 from contactapi.campaigns.service import CampaignService
 from contactapi.errors import json_response
+from contactapi.limits import parse_page
 from contactapi.scope import LocationScope
 from contactapi.validation import Checked
 from contactapi.web.endpoint import endpoint, endpoint_with_body
@@ -35,7 +36,8 @@ async def create_campaign(
 
 @endpoint(write=False, slow=True)
 async def list_campaigns(request: Request, scope: LocationScope) -> Response:
-    campaigns = await CampaignService(scope).find(request.query_params.get("status"))
+    params = request.query_params
+    campaigns = await CampaignService(scope).find(params.get("status"), parse_page(params))
     return json_response({"campaigns": campaigns})
 
 

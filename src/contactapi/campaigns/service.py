@@ -15,6 +15,7 @@ from contactapi.campaigns.schemas import (
 from contactapi.contacts.repository import ContactRepository
 from contactapi.core import new_id, now_ms
 from contactapi.errors import unknown_id
+from contactapi.limits import MAX_CAMPAIGNS, Page, require_room
 from contactapi.scope import LocationScope
 
 
@@ -25,14 +26,18 @@ class CampaignService:
 
     async def create(self, payload: v.Checked[CampaignInput]) -> dict[str, Any]:
         data = payload.get()
+        await require_room(self.repo, MAX_CAMPAIGNS, "campaign", "campaigns")
         campaign_id = new_id()
         await self.repo.insert(
             {"id": campaign_id, "name": data.name, "status": data.status, "created_at": now_ms()}
         )
         return {"id": campaign_id, "name": data.name, "status": data.status}
 
-    async def find(self, status: str | None) -> list[dict[str, Any]]:
-        return [campaign_to_api(row) for row in await self.repo.by_status(parse_status(status))]
+    async def find(self, status: str | None, page: Page) -> list[dict[str, Any]]:
+        rows = await self.repo.by_status(parse_status(status), page)
+        if rows is None:
+            raise unknown_id("startAfterId", "campaign")
+        return [campaign_to_api(row) for row in rows]
 
     async def get(self, campaign_id: str) -> dict[str, Any]:
         row = await self.repo.get(campaign_id)

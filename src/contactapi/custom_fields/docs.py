@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from contactapi.custom_fields.values import DATA_TYPES
-from contactapi.web.openapi import NULLABLE_STRING, Schema, ok, operation, path_param, ref
+from contactapi.web.openapi import (
+    NULLABLE_STRING,
+    PAGE_PARAMS,
+    Schema,
+    ok,
+    operation,
+    path_param,
+    ref,
+)
 
 CUSTOM_FIELD: Schema = {
     "type": "object",
@@ -92,7 +100,7 @@ paths: dict[str, dict[str, Any]] = {
             "List the location's custom fields",
             "Custom fields",
             ok(_MANY),
-            validation=False,
+            params=PAGE_PARAMS,
             example=_MANY_EXAMPLE,
         ),
         "post": operation(

@@ -19,18 +19,16 @@ UPDATABLE = frozenset({"name", "placeholder", "position", "data_type", "options"
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM custom_fields"
 
 
+# The order lists answer fields in (as the app shows them).
+FIELD_ORDER = ("position", "created_at", "id")
+
+
 class CustomFieldRepository(LocationRows):
     """`delete` takes the field's values on every contact with it (ON DELETE CASCADE)."""
 
     table = "custom_fields"
     columns = COLUMNS
     updatable = UPDATABLE
-
-    async def all(self) -> list[Row]:
-        return await self.conn.fetch_all(
-            f"{_SELECT} WHERE location_id = $1 ORDER BY position, created_at, id",
-            self.location_id,
-        )
 
     async def by_key(self, key: str) -> Row | None:
         return await self.conn.fetch_one(

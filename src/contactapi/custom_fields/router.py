@@ -13,6 +13,7 @@ from contactapi.custom_fields.schemas import (
 )
 from contactapi.custom_fields.service import CustomFieldService
 from contactapi.errors import json_response
+from contactapi.limits import parse_page
 from contactapi.scope import LocationScope
 from contactapi.validation import Checked
 from contactapi.web.endpoint import endpoint, endpoint_with_body
@@ -21,7 +22,8 @@ from contactapi.web.http import both_slashes, empty_ok
 
 @endpoint(write=False, slow=True)
 async def list_fields(request: Request, scope: LocationScope) -> Response:
-    return json_response({"customFields": await CustomFieldService(scope).all()})
+    page = parse_page(request.query_params)
+    return json_response({"customFields": await CustomFieldService(scope).all(page)})
 
 
 @endpoint_with_body(prepare_new_field)

@@ -12,6 +12,7 @@ import orjson
 from contactapi import validation as v
 from contactapi.custom_fields.values import DATA_TYPES, OPTION_TYPES
 from contactapi.errors import FieldErrors
+from contactapi.limits import MAX_VALUE_BYTES
 from contactapi.scope import Location
 
 MAX_OPTIONS = 1000
@@ -77,7 +78,12 @@ def _options(field: str, value: Any) -> list[str] | None:
         option = v.text(field, item)
         if option is not None:
             kept.setdefault(option.lower(), option)
-    return list(kept.values())
+    options = list(kept.values())
+    if len(orjson.dumps(options)) > MAX_VALUE_BYTES:
+        raise v.FieldInvalid(
+            f"The options may not be larger than {MAX_VALUE_BYTES // 1024} KiB together.", "max"
+        )
+    return options
 
 
 def parse_field(body: Mapping[str, Any], errors: v.Errors, *, creating: bool) -> FieldInput:

@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 
 from contactapi.core import new_id, now_ms
-from contactapi.custom_fields.repository import CustomFieldRepository
+from contactapi.custom_fields.repository import FIELD_ORDER, CustomFieldRepository
 from contactapi.custom_fields.schemas import (
     OPTIONS_REQUIRED,
     FieldInput,
@@ -29,6 +29,7 @@ from contactapi.custom_fields.schemas import (
 from contactapi.custom_fields.values import OPTION_TYPES, normalise
 from contactapi.db.engine import Row
 from contactapi.errors import ValidationFailed, unknown_id
+from contactapi.limits import MAX_CUSTOM_FIELDS, Page, page_of, require_room
 from contactapi.scope import LocationScope
 from contactapi.validation import Checked, Errors, storable
 
@@ -50,8 +51,9 @@ class CustomFieldService:
             raise unknown_id("customFieldId", "custom field")
         return row
 
-    async def all(self) -> list[dict[str, Any]]:
-        return [field_to_api(row) for row in await self.repo.all()]
+    async def all(self, page: Page) -> list[dict[str, Any]]:
+        rows = await page_of(self.repo, FIELD_ORDER, page, "custom field")
+        return [field_to_api(row) for row in rows]
 
     async def get(self, field_id: str) -> dict[str, Any]:
         return field_to_api(await self.require(field_id))
@@ -60,6 +62,7 @@ class CustomFieldService:
         data = payload.get()
         assert data.name is not None and data.data_type is not None
         key = field_key(data.name)
+        await require_room(self.repo, MAX_CUSTOM_FIELDS, "customField", "custom fields")
         await self.repo.lock_key(key)
         if await self.repo.by_key(key) is not None:
             raise ValidationFailed.one(

@@ -12,7 +12,10 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
+
 from contactapi import validation as v
+from contactapi.limits import MAX_VALUE_BYTES
 from contactapi.validation import FieldInvalid
 
 DATA_TYPES = (
@@ -164,4 +167,9 @@ def normalise(data_type: str, options: Sequence[str], value: Any, country: str) 
     """The value to store for a field of `data_type`, or None to clear it."""
     if value is None:
         return None
-    return _NORMALISERS[data_type](value, options, country)
+    normalised = _NORMALISERS[data_type](value, options, country)
+    if len(orjson.dumps(normalised)) > MAX_VALUE_BYTES:
+        raise FieldInvalid(
+            f"The value may not be larger than {MAX_VALUE_BYTES // 1024} KiB.", "max"
+        )
+    return normalised

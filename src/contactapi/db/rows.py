@@ -71,6 +71,37 @@ class LocationRows:
         self.conn = conn
         self.location_id = location_id
 
+    async def page(
+        self, order: Sequence[str], limit: int, start_after_id: str | None
+    ) -> list[Row] | None:
+        """Up to `limit` rows in `order` (columns ending with `id`), after the row
+        `start_after_id` when given; None when no row has that id."""
+        keys = ", ".join(order)
+        sql = f"SELECT {', '.join(self.columns)} FROM {self.table} WHERE location_id = $1"
+        args: list[Any] = [self.location_id]
+        if start_after_id is not None:
+            if await self.get(start_after_id) is None:
+                return None
+            sql += (
+                f" AND ({keys}) > (SELECT {keys} FROM {self.table}"
+                " WHERE location_id = $1 AND id = $2)"
+            )
+            args.append(start_after_id)
+        sql += f" ORDER BY {keys} LIMIT {int(limit)}"
+        return await self.conn.fetch_all(sql, *args)
+
+    async def count_within(self, cap: int) -> int:
+        """How many rows the location holds, counting no further than `cap`; the count stays
+        true until the transaction ends (PostgreSQL: a lock per location and table), so that
+        a cap is never passed by two creates at once."""
+        await self.conn.lock([(self.location_id, "count", self.table)])
+        value = await self.conn.fetch_value(
+            f"SELECT count(*) FROM (SELECT 1 FROM {self.table} WHERE location_id = $1"
+            f" LIMIT {int(cap)}) capped",
+            self.location_id,
+        )
+        return int(value)
+
     async def get(self, row_id: str, *, for_update: bool = False) -> Row | None:
         """The row's `columns`; with `for_update`, row-locked until the transaction ends."""
         sql = self._select_one + self.conn.dialect.for_update if for_update else self._select_one

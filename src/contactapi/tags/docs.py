@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from contactapi.web.openapi import Schema, ok, operation, path_param, ref
+from contactapi.web.openapi import PAGE_PARAMS, Schema, ok, operation, path_param, ref
 
 TAGS_IN: Schema = {
     "type": "object",
@@ -64,7 +64,7 @@ paths: dict[str, dict[str, Any]] = {
             "The location's tags in use",
             "Tags",
             ok(_TAG_LIST),
-            validation=False,
+            params=PAGE_PARAMS,
             example=_TAG_LIST_EXAMPLE,
         ),
     },

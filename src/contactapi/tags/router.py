@@ -7,6 +7,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from contactapi.errors import json_response
+from contactapi.limits import parse_page
 from contactapi.scope import LocationScope
 from contactapi.tags.service import ContactTagService, parse_tag_body
 from contactapi.validation import Checked
@@ -32,7 +33,8 @@ async def remove_contact_tags(
 
 @endpoint(write=False, slow=True)
 async def list_tags(request: Request, scope: LocationScope) -> Response:
-    return json_response({"tags": await ContactTagService(scope).in_use()})
+    page = parse_page(request.query_params)
+    return json_response({"tags": await ContactTagService(scope).in_use(page)})
 
 
 routes: list[BaseRoute] = [

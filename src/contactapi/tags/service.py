@@ -6,6 +6,8 @@ from typing import Any
 
 from contactapi.contacts.service import ContactService
 from contactapi.contacts.tagging import merge_tags, parse_tags, remove_tags
+from contactapi.errors import unknown_id
+from contactapi.limits import Page
 from contactapi.scope import Location, LocationScope
 from contactapi.tags import repository
 from contactapi.validation import Checked, Errors, checked
@@ -45,6 +47,10 @@ class ContactTagService:
         combine = merge_tags if add else remove_tags
         return await self.contacts.change_tags(contact_id, names.value, combine, errors)
 
-    async def in_use(self) -> list[dict[str, str]]:
-        rows = await repository.tags_in_use(self.conn, self.location_id)
+    async def in_use(self, page: Page) -> list[dict[str, str]]:
+        rows = await repository.tags_in_use(
+            self.conn, self.location_id, page.limit, page.start_after_id
+        )
+        if rows is None:
+            raise unknown_id("startAfterId", "tag")
         return [{"id": row["id"], "name": row["name"]} for row in rows]

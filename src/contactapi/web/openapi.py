@@ -85,6 +85,15 @@ def path_param(name: str, description: str) -> dict[str, Any]:
             "schema": {"type": "string"}}  # fmt: skip
 
 
+# The paging parameters of the lists v1 answers whole (contract section 11).
+PAGE_PARAMS: list[dict[str, Any]] = [
+    {"name": "limit", "in": "query", "description": "At most this many items (1-1000, default"
+     " 1000).", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
+    {"name": "startAfterId", "in": "query", "description": "Continue after the item with this"
+     " id (the last of the previous page).", "schema": {"type": "string"}},
+]  # fmt: skip
+
+
 def operation(
     summary: str,
     tag: str,

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from contactapi.web.openapi import NULLABLE_STRING, Schema, ok, operation, path_param, ref
+from contactapi.web.openapi import (
+    NULLABLE_STRING,
+    PAGE_PARAMS,
+    Schema,
+    ok,
+    operation,
+    path_param,
+    ref,
+)
 from contactapi.workflows.schemas import ENROLLMENT_STATUSES, WORKFLOW_STATUSES
 
 _STATUS: Schema = {"type": "string", "enum": list(WORKFLOW_STATUSES)}
@@ -123,7 +131,7 @@ paths: dict[str, dict[str, Any]] = {
             "List the location's workflows",
             "Workflows",
             ok(_WORKFLOWS),
-            validation=False,
+            params=PAGE_PARAMS,
             example={"workflows": _WORKFLOWS_EXAMPLE, "workflow": _WORKFLOWS_EXAMPLE},
         ),
         "post": operation(

@@ -13,11 +13,6 @@ class WorkflowRepository(LocationRows):
     table = "workflows"
     columns = COLUMNS
 
-    async def all(self) -> list[Row]:
-        return await self.conn.fetch_all(
-            f"{_WORKFLOW} WHERE location_id = $1 ORDER BY created_at, id", self.location_id
-        )
-
     async def insert_enrollment(
         self, contact_id: str, workflow_id: str, event_start_time: int | None, at: int
     ) -> bool:

@@ -7,6 +7,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from contactapi.errors import json_response
+from contactapi.limits import parse_page
 from contactapi.scope import LocationScope
 from contactapi.validation import Checked
 from contactapi.web.endpoint import endpoint, endpoint_with_body
@@ -17,7 +18,7 @@ from contactapi.workflows.service import WorkflowService
 
 @endpoint(write=False, slow=True)
 async def list_workflows(request: Request, scope: LocationScope) -> Response:
-    workflows = await WorkflowService(scope).all()
+    workflows = await WorkflowService(scope).all(parse_page(request.query_params))
     # `workflows` is the contract's key; v1's documented example reads `workflow`, so
     # integrations written against either find the list.
     return json_response({"workflows": workflows, "workflow": workflows})

@@ -12,6 +12,7 @@ from typing import Any
 from contactapi import validation as v
 from contactapi.contacts.repository import ContactRepository
 from contactapi.core import now_ms
+from contactapi.limits import MAX_WORKFLOWS, Page, page_of, require_room
 from contactapi.queue.outbox import enqueue
 from contactapi.scope import LocationScope, WorkScope
 from contactapi.workflows.repository import WorkflowRepository
@@ -29,6 +30,7 @@ class WorkflowService:
 
     async def create(self, payload: v.Checked[WorkflowInput]) -> dict[str, Any]:
         data = payload.get()
+        await require_room(self.repo, MAX_WORKFLOWS, "workflow", "workflows")
         workflow_id = str(uuid.uuid4())
         at = now_ms()
         await self.repo.insert(
@@ -45,8 +47,9 @@ class WorkflowService:
         assert row is not None
         return workflow_to_api(row)
 
-    async def all(self) -> list[dict[str, Any]]:
-        return [workflow_to_api(row) for row in await self.repo.all()]
+    async def all(self, page: Page) -> list[dict[str, Any]]:
+        rows = await page_of(self.repo, ("created_at", "id"), page, "workflow")
+        return [workflow_to_api(row) for row in rows]
 
     async def _require(
         self, contact_id: str, workflow_id: str | None, errors: v.Errors, *, hold: bool
