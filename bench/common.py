@@ -99,9 +99,10 @@ def yardstick() -> Iterator[str]:
 
 @contextmanager
 def serve(workdir: Path, *extra: str, timeout: float = 30.0) -> Iterator[Server]:
-    """`contactapi serve` with the rate limit off, in `workdir` (its default SQLite file lives
-    there unless `extra` names a --database)."""
-    command = [str(BIN / "contactapi"), "serve", "--rate-limit", "off", *extra]
+    """`contactapi serve` with the rate limit and daily quota off, in `workdir` (its default
+    SQLite file lives there unless `extra` names a --database)."""
+    command = [str(BIN / "contactapi"), "serve", "--rate-limit", "off", "--daily-limit", "off",
+               *extra]  # fmt: skip
     with server(command, workdir, "/health", timeout) as running:
         yield running
 
