@@ -25,6 +25,9 @@ PARAM_KINDS = {
     "appointmentId": "appointment",
     "campaignId": "campaign",
     "workflowId": "workflow",
+    "customValueId": "custom_value",
+    "noteId": "note",
+    "taskId": "task",
 }
 _PARAM = re.compile(r"\{([^}]+)\}")
 SLOT = "2021-06-23T03:30:00+05:30"
@@ -127,6 +130,14 @@ async def make_records(api: Api) -> Records:
     if has_operation("post", "/v1/workflows/"):
         body = {"name": "Welcome", "status": "published"}
         ids["workflow"] = await _created(api, "/v1/workflows/", body, "workflow")
+    ids["custom_value"] = await _created(
+        api, "/v1/custom-values/", {"name": f"Office {secrets.token_hex(3)}", "value": "v"}, None
+    )
+    notes = records.path("/v1/contacts/{contactId}/notes/")
+    ids["note"] = await _created(api, notes, {"body": "First call"}, None)
+    tasks = records.path("/v1/contacts/{contactId}/tasks/")
+    task = {"title": "Call back", "dueDate": "2020-10-25T11:00:00Z"}
+    ids["task"] = await _created(api, tasks, task, None)
     for template in (
         "/v1/contacts/{contactId}/campaigns/{campaignId}",
         "/v1/contacts/{contactId}/workflow/{workflowId}",

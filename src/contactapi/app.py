@@ -28,15 +28,23 @@ from contactapi.contacts import docs as contact_docs
 from contactapi.contacts import router as contacts
 from contactapi.custom_fields import docs as custom_field_docs
 from contactapi.custom_fields import router as custom_fields
+from contactapi.custom_values import docs as custom_value_docs
+from contactapi.custom_values import router as custom_values
 from contactapi.db.engine import UNAVAILABLE, Database, create_database
 from contactapi.errors import exception_handlers, json_response
 from contactapi.jobs import JOB_HANDLERS
 from contactapi.logs import configure_logging
+from contactapi.notes import docs as note_docs
+from contactapi.notes import router as notes
 from contactapi.queue.worker import Worker
 from contactapi.ratelimit import RateLimit, SharedRateLimiter, parse_daily_limit, state_file
 from contactapi.settings import Settings
 from contactapi.tags import docs as tag_docs
 from contactapi.tags import router as tags
+from contactapi.tasks import docs as task_docs
+from contactapi.tasks import router as tasks
+from contactapi.timezones import docs as timezone_docs
+from contactapi.timezones import router as timezones
 from contactapi.web import docs_ui
 from contactapi.web.access import AccessLog, RequestContext
 from contactapi.web.http import FastRoutes
@@ -50,8 +58,12 @@ DOMAIN_DOCS = [
     campaign_docs,
     workflow_docs,
     custom_field_docs,
+    custom_value_docs,
     calendar_docs,
     appointment_docs,
+    timezone_docs,
+    note_docs,
+    task_docs,
 ]
 
 
@@ -156,6 +168,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *campaigns.routes,
         *workflows.routes,
         *custom_fields.routes,
+        *custom_values.routes,
+        *timezones.routes,
+        *notes.routes,
+        *tasks.routes,
         *calendars.routes,
         *appointments.routes,
         Route("/health", health, methods=["GET"]),

@@ -118,8 +118,12 @@ def phone(field: str, value: Any, country: str) -> str | None:
     except phonenumbers.NumberParseException as exc:
         raise FieldInvalid(f"The {label(field)} must be a valid phone number.") from exc
     # Valid, not merely possible: `+1 000 000 0000` has the right length but no such number
-    # can exist, and storing it would make every such typo one contact.
-    if not phonenumbers.is_valid_number(number):
+    # can exist, and storing it would make every such typo one contact. The location's own
+    # country is tried first: a +1 number otherwise goes through the rules of 25 countries.
+    if not (
+        phonenumbers.is_valid_number_for_region(number, country)
+        or phonenumbers.is_valid_number(number)
+    ):
         raise FieldInvalid(f"The {label(field)} must be a valid phone number.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

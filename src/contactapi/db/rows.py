@@ -56,6 +56,8 @@ class LocationRows:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if not hasattr(cls, "table"):
+            return  # an intermediate base (`ContactChildRows`): its subclasses name the table
         if not {"location_id", "id"} <= set(cls.columns) or cls.updatable & {"location_id", "id"}:
             raise TypeError(f"{cls.__name__}: location_id and id are read, never updated")
         if not cls.updatable <= set(cls.columns):
@@ -127,3 +129,37 @@ class LocationRows:
     async def delete(self, row_id: str) -> bool:
         """Whether there was such a row."""
         return await self.conn.execute(self._delete, self.location_id, row_id) > 0
+
+
+class ContactChildRows(LocationRows):
+    """Rows that belong to one contact (notes, tasks): listed per contact in `order` (a column,
+    then `id`), and counted per contact against a cap."""
+
+    order: ClassVar[str]
+    descending: ClassVar[bool] = False
+
+    async def of_contact(self, contact_id: str, limit: int, after: Row | None) -> list[Row]:
+        """Up to `limit` of the contact's rows in order, past the row `after`."""
+        sql = (
+            f"SELECT {', '.join(self.columns)} FROM {self.table}"
+            " WHERE location_id = $1 AND contact_id = $2"
+        )
+        args: list[Any] = [self.location_id, contact_id]
+        direction, past = ("DESC", "<") if self.descending else ("ASC", ">")
+        if after is not None:
+            sql += f" AND ({self.order}, id) {past} ($3, $4)"
+            args += [after[self.order], after["id"]]
+        sql += f" ORDER BY {self.order} {direction}, id {direction} LIMIT {int(limit)}"
+        return await self.conn.fetch_all(sql, *args)
+
+    async def count_of_contact(self, contact_id: str, cap: int) -> int:
+        """How many rows the contact has, counting no further than `cap`; true until the
+        transaction ends (creators of one contact's rows take turns)."""
+        await self.conn.lock([(self.location_id, self.table, contact_id)])
+        value = await self.conn.fetch_value(
+            f"SELECT count(*) FROM (SELECT 1 FROM {self.table} WHERE location_id = $1"
+            f" AND contact_id = $2 LIMIT {int(cap)}) capped",
+            self.location_id,
+            contact_id,
+        )
+        return int(value)

@@ -271,6 +271,68 @@ contact_field_values = Table(
     Index(None, "location_id", "field_id"),
 )
 
+custom_values = Table(
+    "custom_values",
+    metadata,
+    Column("location_id", ID, nullable=False),
+    Column("id", ID, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("field_key", Text, nullable=False),
+    Column("value", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("location_id", "id"),
+    UniqueConstraint("location_id", "field_key"),
+    ForeignKeyConstraint(["location_id"], ["locations.id"], ondelete="CASCADE"),
+    Index(None, "location_id", "created_at", "id"),
+)
+
+notes = Table(
+    "notes",
+    metadata,
+    Column("location_id", ID, nullable=False),
+    Column("id", ID, nullable=False),
+    Column("contact_id", ID, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("user_id", ID),
+    Column("created_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("location_id", "id"),
+    ForeignKeyConstraint(
+        ["location_id", "contact_id"], ["contacts.location_id", "contacts.id"], ondelete="CASCADE"
+    ),
+    Index(None, "location_id", "contact_id", "created_at", "id"),
+)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("location_id", ID, nullable=False),
+    Column("id", ID, nullable=False),
+    Column("contact_id", ID, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("description", Text),
+    Column("due_date", BigInteger, nullable=False),
+    # completed | incompleted
+    Column("status", String(16), nullable=False),
+    Column("assigned_to", ID),
+    Column("created_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("location_id", "id"),
+    ForeignKeyConstraint(
+        ["location_id", "contact_id"], ["contacts.location_id", "contacts.id"], ondelete="CASCADE"
+    ),
+    Index(None, "location_id", "contact_id", "due_date", "id"),
+)
+
+# Which users belong to which locations (a note's `userId`, a task's `assignedTo` name one).
+# The users themselves, and the routes that manage them, come with the users resource.
+user_locations = Table(
+    "user_locations",
+    metadata,
+    Column("location_id", ID, nullable=False),
+    Column("user_id", ID, nullable=False),
+    PrimaryKeyConstraint("location_id", "user_id"),
+    ForeignKeyConstraint(["location_id"], ["locations.id"], ondelete="CASCADE"),
+)
+
 calendars = Table(
     "calendars",
     metadata,
