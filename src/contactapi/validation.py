@@ -108,8 +108,10 @@ def email_key(value: str) -> str:
         return value.lower()
 
 
-def phone(field: str, value: Any, country: str) -> str | None:
-    """E.164, parsed with the location's default country."""
+def phone(field: str, value: Any, country: str, *, stored: bool = True) -> str | None:
+    """E.164, parsed with the location's default country. `stored`: the number is to be
+    kept, so it must be one that can exist; a number only looked up need merely be shaped
+    like one (it then matches nothing)."""
     raw = text(field, value, 64)
     if raw is None:
         return None
@@ -123,6 +125,7 @@ def phone(field: str, value: Any, country: str) -> str | None:
     if not (
         phonenumbers.is_valid_number_for_region(number, country)
         or phonenumbers.is_valid_number(number)
+        or (not stored and phonenumbers.is_possible_number(number))
     ):
         raise FieldInvalid(f"The {label(field)} must be a valid phone number.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -233,7 +233,9 @@ class ContactService:
         errors = v.Errors()
         country = self.scope.location.country
         email_value = errors.read("email", lambda key, value: v.text(key, value, 320), email)
-        phone_value = errors.read("phone", lambda key, value: v.phone(key, value, country), phone)
+        phone_value = errors.read(
+            "phone", lambda key, value: v.phone(key, value, country, stored=False), phone
+        )
         errors.raise_any()
         if not email_value and not phone_value:
             raise EMAIL_OR_PHONE_REQUIRED
