@@ -28,6 +28,7 @@ PARAM_KINDS = {
     "customValueId": "custom_value",
     "noteId": "note",
     "taskId": "task",
+    "tagId": "tag",
 }
 _PARAM = re.compile(r"\{([^}]+)\}")
 SLOT = "2021-06-23T03:30:00+05:30"
@@ -130,6 +131,7 @@ async def make_records(api: Api) -> Records:
     if has_operation("post", "/v1/workflows/"):
         body = {"name": "Welcome", "status": "published"}
         ids["workflow"] = await _created(api, "/v1/workflows/", body, "workflow")
+    ids["tag"] = await _created(api, "/v1/tags/", {"name": f"vip-{secrets.token_hex(3)}"}, None)
     ids["custom_value"] = await _created(
         api, "/v1/custom-values/", {"name": f"Office {secrets.token_hex(3)}", "value": "v"}, None
     )

@@ -44,6 +44,7 @@ CHANGES: dict[str, dict[str, Any]] = {
     "/v1/contacts/{contactId}/tasks/{taskId}": {"title": "Hijacked",
                                                 "dueDate": "2020-10-25T11:00:00Z"},
     "/v1/contacts/{contactId}/tasks/{taskId}/status": {"status": "completed"},
+    "/v1/tags/{tagId}": {"name": "hijacked"},
 }  # fmt: skip
 # Record ids (20 of [A-Za-z0-9]) and workflow ids (UUIDs), as JSON strings.
 _ID = re.compile(

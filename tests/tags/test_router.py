@@ -122,7 +122,7 @@ async def test_twenty_concurrent_adds_leave_all_twenty(api: Api) -> None:
     assert listed == {f"t{i}" for i in range(20)}
 
 
-async def test_list_tags_in_use_of_this_location_only(app: Starlette, api: Api) -> None:
+async def test_list_tags_of_this_location_only(app: Starlette, api: Api) -> None:
     assert (await api.get("/v1/tags/")).json() == {"tags": []}
     first = await api.make_contact(tags=["Hello", "shared"])
     await api.make_contact(tags=["shared", "world"])
@@ -133,22 +133,22 @@ async def test_list_tags_in_use_of_this_location_only(app: Starlette, api: Api) 
     assert [t["name"] for t in body["tags"]] == ["hello", "shared", "world"]
     assert all(len(t["id"]) == 20 and set(t) == {"id", "name"} for t in body["tags"])
 
-    # A tag no contact carries any more is no longer in use; its id stays stable.
-    ids = {t["name"]: t["id"] for t in body["tags"]}
+    # A tag no contact carries any more is still the location's (contract section 8: until
+    # DELETE /v1/tags/:tagId), with the same id.
     await api.delete(f"/v1/contacts/{first['id']}/tags/", json={"tags": ["hello"]})
-    after = (await api.get("/v1/tags/")).json()["tags"]
-    assert after == [{"id": ids["shared"], "name": "shared"}, {"id": ids["world"], "name": "world"}]
+    assert (await api.get("/v1/tags/")).json()["tags"] == body["tags"]
 
 
-async def test_deleting_a_contact_drops_its_tags_from_use(api: Api) -> None:
+async def test_deleting_a_contact_leaves_the_locations_tags(api: Api) -> None:
     contact = await api.make_contact(tags=["only-here"])
     await api.make_contact(tags=["kept"])
     assert (await api.delete(f"/v1/contacts/{contact['id']}")).status_code == 200
     names = [t["name"] for t in (await api.get("/v1/tags/")).json()["tags"]]
-    assert names == ["kept"]
+    assert names == ["kept", "only-here"]
 
 
 async def test_openapi_describes_the_tag_routes(api: Api) -> None:
     paths = (await api.http.get("/openapi.json")).json()["paths"]
     assert set(paths["/v1/contacts/{contactId}/tags/"]) == {"post", "delete"}
-    assert set(paths["/v1/tags/"]) == {"get"}
+    assert set(paths["/v1/tags/"]) == {"get", "post"}
+    assert set(paths["/v1/tags/{tagId}"]) == {"get", "put", "delete"}

@@ -65,6 +65,15 @@ class ContactRepository:
         # Made when first needed: a contact read does not.
         return ContactTags(self.conn, self.location_id)
 
+    async def carrying(self, name: str) -> list[Row]:
+        """Every contact carrying the tag `name`, locked until the transaction ends."""
+        return await self.conn.fetch_all(
+            f"{_SELECT} WHERE location_id = $1 AND id IN (SELECT contact_id FROM contact_tags"
+            f" WHERE location_id = $1 AND name = $2){self.conn.dialect.for_update}",
+            self.location_id,
+            name,
+        )
+
     async def get(self, contact_id: str, *, for_update: bool = False) -> Row | None:
         sql = f"{_SELECT} WHERE location_id = $1 AND id = $2"
         if for_update:

@@ -224,6 +224,21 @@ class ContactService:
             )
         return after
 
+    async def retag_everywhere(self, old: str, new: str | None) -> int:
+        """Every contact carrying the tag `old` carries `new` instead (where it stood), or, when
+        `new` is None, no longer carries it; then the tag rows follow. Returns how many contacts
+        changed. One transaction, however many contacts: none is seen half renamed."""
+        carriers = await self.repo.carrying(old)
+        now = now_ms()
+        for row in carriers:
+            tags: list[str] = orjson.loads(row["tags"])
+            changed = [new if name == old else name for name in tags] if new else tags
+            changed = [name for name in dict.fromkeys(changed) if name != old]
+            values = {"tags": orjson.dumps(changed).decode(),
+                      "date_updated": max(now, row["date_updated"])}  # fmt: skip
+            await self.repo.update(row["id"], values, row)
+        return len(carriers)
+
     async def delete(self, contact_id: str) -> None:
         """Its tags, memberships, enrollments, appointments and values go with it (cascade)."""
         if not await self.repo.delete(contact_id):

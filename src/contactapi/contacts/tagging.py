@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from contactapi.core import new_id
+from contactapi.core import new_id, now_ms
 from contactapi.db.engine import Connection
 from contactapi.errors import ValidationFailed
 from contactapi.validation import FieldInvalid, text
@@ -111,6 +111,69 @@ class ContactTags:
                 self.conn.dialect.list_arg(added),
             )
             await self._record_names(added)
+
+    async def create_tag(self, name: str) -> str:
+        """The id of the location's tag `name`: made, or shown again if it was deleted."""
+        row = await self.conn.fetch_one(
+            "SELECT id FROM tags WHERE location_id = $1 AND name = $2", self.location_id, name
+        )
+        if row is not None:
+            await self.conn.execute(
+                "UPDATE tags SET deleted_at = NULL WHERE location_id = $1 AND id = $2",
+                self.location_id,
+                row["id"],
+            )
+            return str(row["id"])
+        tag_id = new_id()
+        await self.conn.execute(
+            "INSERT INTO tags (location_id, id, name) VALUES ($1, $2, $3)",
+            self.location_id,
+            tag_id,
+            name,
+        )
+        return tag_id
+
+    async def rename_tag(self, tag_id: str, old: str, new: str) -> None:
+        """Every contact's `old` becomes `new` (their tag rows; `ContactService` rewrites the
+        contacts), and the tag keeps its id. A row stays behind for `old`, deleted: a process
+        may remember that the name has a row, and then never make one when it is used again."""
+        location_id = self.location_id
+        # A deleted tag of that name, no contact carrying it, gives the name up.
+        await self.conn.execute(
+            "DELETE FROM tags WHERE location_id = $1 AND name = $2", location_id, new
+        )
+        await self.conn.execute(
+            "UPDATE tags SET name = $3, deleted_at = NULL WHERE location_id = $1 AND id = $2",
+            location_id,
+            tag_id,
+            new,
+        )
+        await self.conn.execute(
+            "INSERT INTO tags (location_id, id, name, deleted_at) VALUES ($1, $2, $3, $4)",
+            location_id,
+            new_id(),
+            old,
+            now_ms(),
+        )
+        await self.conn.execute(
+            "UPDATE contact_tags SET name = $3 WHERE location_id = $1 AND name = $2",
+            location_id,
+            old,
+            new,
+        )
+
+    async def delete_tag(self, tag_id: str, name: str) -> None:
+        """The tag is gone from every contact (their tag rows; `ContactService` rewrites the
+        contacts) and from the location's list; its row stays, deleted (see `rename_tag`)."""
+        await self.conn.execute(
+            "UPDATE tags SET deleted_at = $3 WHERE location_id = $1 AND id = $2",
+            self.location_id,
+            tag_id,
+            now_ms(),
+        )
+        await self.conn.execute(
+            "DELETE FROM contact_tags WHERE location_id = $1 AND name = $2", self.location_id, name
+        )
 
     async def _record_names(self, names: list[str]) -> None:
         location_id = self.location_id

@@ -111,6 +111,9 @@ tags = Table(
     Column("location_id", ID, nullable=False),
     Column("id", ID, nullable=False),
     Column("name", Text, nullable=False),
+    # Set by DELETE /v1/tags/:tagId. The row stays (a process may remember that the name has
+    # its row); the tag is shown again once a contact carries the name again.
+    Column("deleted_at", BigInteger),
     PrimaryKeyConstraint("location_id", "id"),
     UniqueConstraint("location_id", "name"),
     ForeignKeyConstraint(["location_id"], ["locations.id"], ondelete="CASCADE"),

@@ -36,7 +36,16 @@ _TAG_LIST_EXAMPLE = {
     ]
 }
 
-schemas: dict[str, Schema] = {"Tag": TAG, "TagsIn": TAGS_IN}
+TAG_IN: Schema = {
+    "type": "object",
+    "required": ["name"],
+    "description": "The name is trimmed and lower-cased, as contacts' tags are.",
+    "properties": {"name": {"type": "string", "maxLength": 255}},
+}
+_TAG_EXAMPLE = {"id": "kAllGzwHkSVZC11GYKF9", "name": "first tag"}
+_TAG_ID = [path_param("tagId", "Tag id")]
+
+schemas: dict[str, Schema] = {"Tag": TAG, "TagsIn": TAGS_IN, "TagIn": TAG_IN}
 
 paths: dict[str, dict[str, Any]] = {
     "/v1/contacts/{contactId}/tags/": {
@@ -61,11 +70,34 @@ paths: dict[str, dict[str, Any]] = {
     },
     "/v1/tags/": {
         "get": operation(
-            "The location's tags in use",
+            "The location's tags, by name (also those no contact carries yet)",
             "Tags",
             ok(_TAG_LIST),
             params=PAGE_PARAMS,
             example=_TAG_LIST_EXAMPLE,
+        ),
+        "post": operation(
+            "Create a tag (a name the location has answers that tag)",
+            "Tags",
+            ok(ref("Tag")),
+            body=ref("TagIn"),
+            example=_TAG_EXAMPLE,
+            body_example={"name": "First Tag"},
+        ),
+    },
+    "/v1/tags/{tagId}": {
+        "get": operation("Get a tag", "Tags", ok(ref("Tag")), params=_TAG_ID, example=_TAG_EXAMPLE),
+        "put": operation(
+            "Rename a tag: every contact carrying it carries the new name, in one transaction",
+            "Tags",
+            ok(ref("Tag")),
+            params=_TAG_ID,
+            body=ref("TagIn"),
+            example={**_TAG_EXAMPLE, "name": "second tag"},
+            body_example={"name": "second tag"},
+        ),
+        "delete": operation(
+            "Delete a tag: it is removed from every contact", "Tags", ok(None), params=_TAG_ID
         ),
     },
 }

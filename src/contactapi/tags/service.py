@@ -6,7 +6,8 @@ from typing import Any
 
 from contactapi.contacts.service import ContactService
 from contactapi.contacts.tagging import merge_tags, parse_tags, remove_tags
-from contactapi.errors import unknown_id
+from contactapi.db.engine import Row
+from contactapi.errors import ValidationFailed, unknown_id
 from contactapi.limits import Page
 from contactapi.scope import Location, LocationScope
 from contactapi.tags import repository
@@ -47,10 +48,67 @@ class ContactTagService:
         combine = merge_tags if add else remove_tags
         return await self.contacts.change_tags(contact_id, names.value, combine, errors)
 
-    async def in_use(self, page: Page) -> list[dict[str, str]]:
-        rows = await repository.tags_in_use(
+    async def all(self, page: Page) -> list[dict[str, str]]:
+        rows = await repository.list_tags(
             self.conn, self.location_id, page.limit, page.start_after_id
         )
         if rows is None:
             raise unknown_id("startAfterId", "tag")
         return [{"id": row["id"], "name": row["name"]} for row in rows]
+
+
+def parse_tag_name(body: dict[str, Any], location: Location) -> Checked[str]:
+    """`{"name"}` of POST and PUT /v1/tags/, under section 2's tag rules."""
+
+    def read(errors: Errors) -> str:
+        names: list[str] = errors.read(
+            "name", lambda key, raw: parse_tags(key, [raw]), body.get("name"), required=True
+        )
+        if names == [] and "name" not in errors.fields:
+            errors.add("name", "The name field is mandatory.", "required")
+        return names[0] if names else ""
+
+    return checked(read)
+
+
+class LocationTagService:
+    """The location's tags as a resource: a rename or a delete reaches every contact carrying
+    the tag, in the same transaction, and the search index follows."""
+
+    def __init__(self, scope: LocationScope) -> None:
+        self.conn = scope.conn
+        self.location_id = scope.location_id
+        self.contacts = ContactService(scope)
+
+    async def require(self, tag_id: str) -> Row:
+        row = await repository.get_tag(self.conn, self.location_id, tag_id)
+        if row is None:
+            raise unknown_id("tagId", "tag")
+        return row
+
+    async def get(self, tag_id: str) -> dict[str, str]:
+        row = await self.require(tag_id)
+        return {"id": row["id"], "name": row["name"]}
+
+    async def create(self, payload: Checked[str]) -> dict[str, str]:
+        """A name the location already has answers that tag."""
+        name = payload.get()
+        tag_id = await self.contacts.repo.tags.create_tag(name)
+        return await self.get(tag_id)
+
+    async def rename(self, tag_id: str, payload: Checked[str]) -> dict[str, str]:
+        tag = await self.require(tag_id)
+        new = payload.get()
+        if new == tag["name"]:
+            return await self.get(tag_id)
+        other = await repository.shown_by_name(self.conn, self.location_id, new)
+        if other is not None:
+            raise ValidationFailed.one("name", f"A tag named {new} already exists.", "duplicate")
+        await self.contacts.retag_everywhere(tag["name"], new)
+        await self.contacts.repo.tags.rename_tag(tag_id, tag["name"], new)
+        return await self.get(tag_id)
+
+    async def delete(self, tag_id: str) -> None:
+        tag = await self.require(tag_id)
+        await self.contacts.retag_everywhere(tag["name"], None)
+        await self.contacts.repo.tags.delete_tag(tag_id, tag["name"])
