@@ -341,6 +341,7 @@ def seed(
     location: Annotated[str, typer.Option("--location", help="The location's id.")],
     count: Annotated[int, typer.Option("--count", min=1, help="How many contacts to add.")],
     database: DatabaseOption = None,
+    tag: Annotated[str | None, typer.Option(help="A tag every seeded contact carries.")] = None,
 ) -> None:
     """Load synthetic contacts (varied, deterministic) straight into the database."""
     from contactapi.contacts import seed as seeding
@@ -352,7 +353,7 @@ def seed(
         typer.echo(f"{done}/{count} contacts", err=True)
 
     try:
-        report = seeding.seed(settings, location, count, progress)
+        report = seeding.seed(settings, location, count, progress, tag)
     except seeding.UnknownLocation as exc:
         typer.echo(f"error: no location {location}", err=True)
         raise typer.Exit(2) from exc

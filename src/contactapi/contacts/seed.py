@@ -100,7 +100,9 @@ class SeedReport:
     seconds: float
 
 
-def _contact(rng: random.Random, location_id: str, number: int, now: int) -> dict[str, Any]:
+def _contact(
+    rng: random.Random, location_id: str, number: int, now: int, tag: str | None
+) -> dict[str, Any]:
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     added = now - rng.randrange(YEARS_MS)
     updated = added if rng.random() < 0.5 else added + rng.randrange(now - added + 1)
@@ -111,7 +113,7 @@ def _contact(rng: random.Random, location_id: str, number: int, now: int) -> dic
         if rng.random() < 0.6
         else None
     )
-    tags = sorted(set(rng.sample(TAGS, rng.choice([0, 1, 1, 2, 2, 3]))))
+    tags = sorted(set(rng.sample(TAGS, rng.choice([0, 1, 1, 2, 2, 3]))) | ({tag} if tag else set()))
     city, state = rng.choice(CITIES)
     row: dict[str, Any] = {
         "location_id": location_id,
@@ -148,7 +150,7 @@ CONTACT_COLUMNS = (*COLUMNS, *SEARCH_COLUMNS)
 
 
 def _batches(
-    location_id: str, count: int, first_number: int, now: int
+    location_id: str, count: int, first_number: int, now: int, tag: str | None
 ) -> Iterator[tuple[list[tuple[Any, ...]], list[tuple[str, str, str]]]]:
     """Rows of contacts and of contact_tags, BATCH contacts at a time."""
     rng = random.Random(f"{location_id}:{first_number}")
@@ -156,25 +158,31 @@ def _batches(
         contacts: list[tuple[Any, ...]] = []
         contact_tags: list[tuple[str, str, str]] = []
         for number in range(first_number + start, first_number + min(start + BATCH, count)):
-            row = _contact(rng, location_id, number, now)
+            row = _contact(rng, location_id, number, now, tag)
             contacts.append(tuple(row[col] for col in CONTACT_COLUMNS))
             contact_tags.extend((location_id, row["id"], tag) for tag in orjson.loads(row["tags"]))
         yield contacts, contact_tags
 
 
 def seed(
-    settings: Settings, location_id: str, count: int, progress: Callable[[int], None]
+    settings: Settings,
+    location_id: str,
+    count: int,
+    progress: Callable[[int], None],
+    tag: str | None = None,
 ) -> SeedReport:
-    """Adds `count` synthetic contacts to the location; raises `UnknownLocation`."""
+    """Adds `count` synthetic contacts to the location, each also carrying `tag` when given
+    (lower-cased); raises `UnknownLocation`."""
+    tag = tag.strip().lower() if tag else None
     started = time.monotonic()
     load_contacts(
         settings,
         BulkContacts(
             location_id=location_id,
             columns=CONTACT_COLUMNS,
-            tag_names=[(location_id, new_id(), tag) for tag in TAGS],
+            tag_names=[(location_id, new_id(), name) for name in (*TAGS, *([tag] if tag else []))],
             count=count,
-            batches=lambda existing: _batches(location_id, count, existing, _now()),
+            batches=lambda existing: _batches(location_id, count, existing, _now(), tag),
         ),
         progress,
     )
