@@ -65,6 +65,23 @@ class ContactRepository:
         # Made when first needed: a contact read does not.
         return ContactTags(self.conn, self.location_id)
 
+    async def rewrite(self, rows: list[dict[str, Any]]) -> None:
+        """Sets `tags`, `date_updated` and the search columns of many contacts (each a dict of
+        `id` and those) in one statement: row by row, SQLite's per-statement journal made a
+        write touching 100,000 contacts take minutes."""
+        if not rows:
+            return
+        columns = {"id": "text", "tags": "text", "date_updated": "bigint",
+                   "search_text": "text", "search_phone": "text"}  # fmt: skip
+        source = self.conn.dialect.json_rows("$2", columns)
+        await self.conn.execute(
+            "UPDATE contacts SET tags = v.tags, date_updated = v.date_updated,"
+            " search_text = v.search_text, search_phone = v.search_phone"
+            f" FROM {source} WHERE contacts.location_id = $1 AND contacts.id = v.id",
+            self.location_id,
+            self.conn.dialect.json_rows_arg(rows),
+        )
+
     async def carrying(self, name: str) -> list[Row]:
         """Every contact carrying the tag `name`, locked until the transaction ends."""
         return await self.conn.fetch_all(

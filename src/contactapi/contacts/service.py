@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from contactapi import validation as v
+from contactapi.contacts.document import search_columns
 from contactapi.contacts.repository import ContactRepository
 from contactapi.contacts.schemas import (
     CONTACT,
@@ -230,13 +231,16 @@ class ContactService:
         changed. One transaction, however many contacts: none is seen half renamed."""
         carriers = await self.repo.carrying(old)
         now = now_ms()
+        rewritten = []
         for row in carriers:
             tags: list[str] = orjson.loads(row["tags"])
             changed = [new if name == old else name for name in tags] if new else tags
             changed = [name for name in dict.fromkeys(changed) if name != old]
-            values = {"tags": orjson.dumps(changed).decode(),
-                      "date_updated": max(now, row["date_updated"])}  # fmt: skip
-            await self.repo.update(row["id"], values, row)
+            values = {"tags": orjson.dumps(changed).decode()}
+            values.update(search_columns({**row, **values}))
+            rewritten.append({"id": row["id"], "date_updated": max(now, row["date_updated"]),
+                              **values})  # fmt: skip
+        await self.repo.rewrite(rewritten)
         return len(carriers)
 
     async def delete(self, contact_id: str) -> None:

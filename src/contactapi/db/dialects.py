@@ -9,7 +9,7 @@ modules of their own (`db/search/`).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -72,6 +72,15 @@ class Dialect(ABC):
     def list_arg(self, values: Sequence[str]) -> Any:
         """`values` as the one parameter `text_list` reads."""
 
+    @abstractmethod
+    def json_rows(self, placeholder: str, columns: Mapping[str, str]) -> str:
+        """A FROM item `v` with `columns` (name: SQL type, `text` or `bigint`), one row per
+        object of the JSON array `placeholder` (passed as `json_rows_arg(rows)`): many rows'
+        new values in one statement, where SQLite would run a statement per row."""
+
+    def json_rows_arg(self, rows: Sequence[Mapping[str, Any]]) -> str:
+        return orjson.dumps(list(rows)).decode()
+
 
 class SQLiteDialect(Dialect):
     name = "sqlite"
@@ -106,6 +115,10 @@ class SQLiteDialect(Dialect):
     def list_arg(self, values: Sequence[str]) -> Any:
         return orjson.dumps(list(values)).decode()
 
+    def json_rows(self, placeholder: str, columns: Mapping[str, str]) -> str:
+        picked = ", ".join(f"json_extract(value, '$.{name}') AS {name}" for name in columns)
+        return f"(SELECT {picked} FROM json_each({placeholder})) AS v"
+
 
 class PostgresDialect(Dialect):
     name = "postgresql"
@@ -138,6 +151,10 @@ class PostgresDialect(Dialect):
 
     def list_arg(self, values: Sequence[str]) -> Any:
         return list(values)
+
+    def json_rows(self, placeholder: str, columns: Mapping[str, str]) -> str:
+        typed = ", ".join(f"{name} {kind}" for name, kind in columns.items())
+        return f"json_to_recordset({placeholder}::json) AS v({typed})"
 
 
 SQLITE = SQLiteDialect()
