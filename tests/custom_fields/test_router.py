@@ -10,7 +10,17 @@ from starlette.applications import Starlette
 
 from tests.factories import Api, make_location
 
-FIELD_KEYS = {"id", "name", "fieldKey", "placeholder", "position", "dataType", "picklistOptions"}
+# `dateType` repeats `dataType`, as v1's documented answers spell it.
+FIELD_KEYS = {
+    "id",
+    "name",
+    "fieldKey",
+    "placeholder",
+    "position",
+    "dataType",
+    "dateType",
+    "picklistOptions",
+}
 OPTIONS = ["Red", "Green", "Blue"]
 
 
@@ -34,7 +44,7 @@ async def test_create_list_get_update_delete(api: Api) -> None:
     )
     assert set(created) == FIELD_KEYS
     assert created["fieldKey"] == "contact.favourite_colour"
-    assert created["dataType"] == "SINGLE_OPTIONS"
+    assert created["dataType"] == created["dateType"] == "SINGLE_OPTIONS"
     assert created["picklistOptions"] == OPTIONS
     assert created["placeholder"] == "Pick one"
     assert created["position"] == 0

@@ -24,6 +24,7 @@ CUSTOM_FIELD: Schema = {
         "placeholder",
         "position",
         "dataType",
+        "dateType",
         "picklistOptions",
     ],
     "properties": {
@@ -33,6 +34,11 @@ CUSTOM_FIELD: Schema = {
         "placeholder": NULLABLE_STRING,
         "position": {"type": "integer"},
         "dataType": {"type": "string", "enum": list(DATA_TYPES)},
+        "dateType": {
+            "type": "string",
+            "enum": list(DATA_TYPES),
+            "description": "`dataType` again, as v1's documented answers spell it",
+        },
         "picklistOptions": {"type": "array", "items": {"type": "string"}},
     },
 }
@@ -64,6 +70,7 @@ _FIELD_EXAMPLE = {
     "placeholder": "Pick a colour",
     "position": 1,
     "dataType": "SINGLE_OPTIONS",
+    "dateType": "SINGLE_OPTIONS",
     "picklistOptions": ["Red", "Green", "Blue"],
 }
 _FIELD_IN_EXAMPLE = {
@@ -86,6 +93,7 @@ _MANY_EXAMPLE = {
             "placeholder": None,
             "position": 0,
             "dataType": "TEXT",
+            "dateType": "TEXT",
             "picklistOptions": [],
         },
         _FIELD_EXAMPLE,

@@ -126,5 +126,7 @@ def field_to_api(row: Mapping[str, Any]) -> dict[str, Any]:
         "placeholder": row["placeholder"],
         "position": row["position"],
         "dataType": row["data_type"],
+        # v1's documented answers spell it so: integrations written against them read it.
+        "dateType": row["data_type"],
         "picklistOptions": orjson.loads(row["options"]),
     }
