@@ -4,8 +4,10 @@ query, and a health check that tells a database outage apart."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
+import time
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -238,3 +240,38 @@ async def test_custom_field_values_and_options_are_at_most_64_kib(api: Api) -> N
         },
     )
     assert options.status_code == 422 and options.json()["options"]["rule"] == "max"
+
+
+async def test_one_locations_flood_of_searches_leaves_room_for_anothers(
+    app: Starlette, http: httpx.AsyncClient, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The slow-read threads (SQLite) and pool connections (PostgreSQL) are shared: one
+    location runs at most two searches at once, so its flood leaves room for another's."""
+    from contactapi.contacts import service
+
+    flooder, other = await make_location(app, http), await make_location(app, http)
+    now_running, most_running = [0], [0]
+    real = service.list_contacts
+
+    async def slow(conn: Any, location_id: str, query: Any) -> Any:
+        if location_id == flooder.location_id:
+            now_running[0] += 1
+            most_running[0] = max(most_running[0], now_running[0])
+            # Half a second in the database's time: a PostgreSQL sleep, or the SQLite slow-read
+            # thread's own.
+            if backend == "postgresql":
+                await conn.fetch_value("SELECT pg_sleep(0.5)")
+            else:
+                time.sleep(0.5)
+            now_running[0] -= 1
+        return await real(conn, location_id, query)
+
+    monkeypatch.setattr(service, "list_contacts", slow)
+    floods = [asyncio.ensure_future(flooder.get("/v1/contacts/", params={"query": "x"}))
+              for _ in range(6)]  # fmt: skip
+    await asyncio.sleep(0.1)
+    answer = await asyncio.wait_for(other.get("/v1/contacts/", params={"query": "x"}), 5)
+    assert answer.status_code == 200
+    assert not all(f.done() for f in floods), "the other location did not wait for the flood"
+    assert [(await f).status_code for f in floods] == [200] * 6
+    assert most_running[0] == 2

@@ -9,7 +9,9 @@ holds the write lock, and its batch, for SQL only. Services and repositories com
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from starlette.datastructures import State
@@ -17,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from contactapi.auth import authenticate
-from contactapi.db.engine import Database
+from contactapi.db.engine import Connection, Database
 from contactapi.errors import Unauthorized, ValidationFailed, unknown_path_id
 from contactapi.scope import Location, LocationScope
 from contactapi.validation import Checked, storable
@@ -83,16 +85,52 @@ def endpoint(
             db: Database = app_state.db
             location = await authenticate(db, token)
             _admit(request, location, app_state)
-            return await db.run(
-                lambda conn: handler(request, LocationScope(conn, location)),
-                write=write,
-                snapshot=snapshot,
-                slow=slow,
-            )
+
+            def work(conn: Connection) -> Coroutine[Any, Any, Response]:
+                return handler(request, LocationScope(conn, location))
+
+            if not slow:
+                return await db.run(work, write=write, snapshot=snapshot)
+            async with _slow_turn(location.id):
+                return await db.run(work, write=write, snapshot=snapshot, slow=True)
 
         return _named(run, handler)
 
     return wrap
+
+
+# Slow reads (searches, lists) one location may run at once in this process: the threads (and
+# pool connections) that run them are shared, and one location's flood must leave room for
+# the others'. The rest of that location's slow reads wait their turn.
+SLOW_READS_PER_LOCATION = 2
+
+
+class _Turns:
+    """A location's slow-read turns, and how many of its reads run or wait for one."""
+
+    __slots__ = ("semaphore", "users")
+
+    def __init__(self) -> None:
+        self.semaphore = asyncio.Semaphore(SLOW_READS_PER_LOCATION)
+        self.users = 0
+
+
+_slow_turns: dict[str, _Turns] = {}
+
+
+@asynccontextmanager
+async def _slow_turn(location_id: str) -> AsyncIterator[None]:
+    turns = _slow_turns.get(location_id)
+    if turns is None:
+        turns = _slow_turns[location_id] = _Turns()
+    turns.users += 1
+    try:
+        async with turns.semaphore:
+            yield
+    finally:
+        turns.users -= 1
+        if turns.users == 0:  # forgotten once none runs or waits: the map stays small
+            del _slow_turns[location_id]
 
 
 def endpoint_with_body(
