@@ -6,6 +6,7 @@ from __future__ import annotations
 import resource
 import socket
 import sqlite3
+from contextlib import suppress
 from pathlib import Path
 
 import asyncpg
@@ -96,4 +97,6 @@ def raise_file_limit() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard == resource.RLIM_INFINITY or soft < hard:
         target = hard if hard != resource.RLIM_INFINITY else 1 << 20
-        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        # Some systems refuse even their own hard limit (macOS caps it lower): keep the soft one.
+        with suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))

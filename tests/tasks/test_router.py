@@ -56,3 +56,10 @@ async def test_v1s_422s(api: Api) -> None:
     task = (await api.post(base, json={"title": "t", "dueDate": "2020-10-25T11:00:00Z"})).json()
     status = await api.put(f"{base}{task['id']}/status", json={"status": "finished"})
     assert status.status_code == 422 and status.json()["status"]["rule"] == "invalid"
+
+
+async def test_a_due_date_before_year_1000_keeps_four_digits(api: Api) -> None:
+    contact = await api.make_contact()
+    task = await api.post(f"/v1/contacts/{contact['id']}/tasks/",
+                          json={"title": "t", "dueDate": "0999-01-02T03:04:05Z"})  # fmt: skip
+    assert task.json()["dueDate"] == "0999-01-02T03:04:05Z"

@@ -225,10 +225,11 @@ class ContactService:
             )
         return after
 
-    async def retag_everywhere(self, old: str, new: str | None) -> int:
+    async def retag_everywhere(self, old: str, new: str | None) -> list[str]:
         """Every contact carrying the tag `old` carries `new` instead (where it stood), or, when
         `new` is None, no longer carries it; then the tag rows follow. Returns how many contacts
-        changed. One transaction, however many contacts: none is seen half renamed."""
+        changed (their ids). One transaction, however many contacts: none is seen half
+        renamed."""
         carriers = await self.repo.carrying(old)
         now = now_ms()
         rewritten = []
@@ -241,7 +242,7 @@ class ContactService:
             rewritten.append({"id": row["id"], "date_updated": max(now, row["date_updated"]),
                               **values})  # fmt: skip
         await self.repo.rewrite(rewritten)
-        return len(carriers)
+        return [row["id"] for row in carriers]
 
     async def delete(self, contact_id: str) -> None:
         """Its tags, memberships, enrollments, appointments and values go with it (cascade)."""

@@ -112,28 +112,23 @@ class ContactTags:
             )
             await self._record_names(added)
 
+    async def hold_names(self, *names: str) -> None:
+        """Serialises the transactions that create, rename or delete these tag names."""
+        await self.conn.lock([(self.location_id, "tag", name) for name in names])
+
     async def create_tag(self, name: str) -> str:
-        """The id of the location's tag `name`: made, or shown again if it was deleted."""
-        row = await self.conn.fetch_one(
-            "SELECT id FROM tags WHERE location_id = $1 AND name = $2", self.location_id, name
-        )
-        if row is not None:
-            await self.conn.execute(
-                "UPDATE tags SET deleted_at = NULL WHERE location_id = $1 AND id = $2",
-                self.location_id,
-                row["id"],
-            )
-            return str(row["id"])
-        tag_id = new_id()
-        await self.conn.execute(
-            "INSERT INTO tags (location_id, id, name) VALUES ($1, $2, $3)",
+        """The id of the location's tag `name`: made, or shown again if it was deleted. One
+        statement, so a concurrent use of the name can't make it fail."""
+        tag_id = await self.conn.fetch_value(
+            "INSERT INTO tags (location_id, id, name) VALUES ($1, $2, $3)"
+            " ON CONFLICT (location_id, name) DO UPDATE SET deleted_at = NULL RETURNING id",
             self.location_id,
-            tag_id,
+            new_id(),
             name,
         )
-        return tag_id
+        return str(tag_id)
 
-    async def rename_tag(self, tag_id: str, old: str, new: str) -> None:
+    async def rename_tag(self, tag_id: str, old: str, new: str, carriers: list[str]) -> None:
         """Every contact's `old` becomes `new` (their tag rows; `ContactService` rewrites the
         contacts), and the tag keeps its id. A row stays behind for `old`, deleted: a process
         may remember that the name has a row, and then never make one when it is used again."""
@@ -149,20 +144,25 @@ class ContactTags:
             new,
         )
         await self.conn.execute(
-            "INSERT INTO tags (location_id, id, name, deleted_at) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO tags (location_id, id, name, deleted_at) VALUES ($1, $2, $3, $4)"
+            " ON CONFLICT (location_id, name) DO NOTHING",
             location_id,
             new_id(),
             old,
             now_ms(),
         )
+        # Only the contacts rewritten (`carriers`, locked): one that took the name since keeps
+        # it, in its list and in its rows alike.
         await self.conn.execute(
-            "UPDATE contact_tags SET name = $3 WHERE location_id = $1 AND name = $2",
+            "UPDATE contact_tags SET name = $3 WHERE location_id = $1 AND name = $2 AND"
+            f" contact_id IN (SELECT name FROM {self.conn.dialect.text_list('$4')})",
             location_id,
             old,
             new,
+            self.conn.dialect.list_arg(carriers),
         )
 
-    async def delete_tag(self, tag_id: str, name: str) -> None:
+    async def delete_tag(self, tag_id: str, name: str, carriers: list[str]) -> None:
         """The tag is gone from every contact (their tag rows; `ContactService` rewrites the
         contacts) and from the location's list; its row stays, deleted (see `rename_tag`)."""
         await self.conn.execute(
@@ -172,7 +172,11 @@ class ContactTags:
             now_ms(),
         )
         await self.conn.execute(
-            "DELETE FROM contact_tags WHERE location_id = $1 AND name = $2", self.location_id, name
+            "DELETE FROM contact_tags WHERE location_id = $1 AND name = $2 AND"
+            f" contact_id IN (SELECT name FROM {self.conn.dialect.text_list('$3')})",
+            self.location_id,
+            name,
+            self.conn.dialect.list_arg(carriers),
         )
 
     async def _record_names(self, names: list[str]) -> None:

@@ -64,6 +64,10 @@ class UnknownJobKind(Exception):
     pass
 
 
+class LeaseLost(Exception):
+    """The job was claimed again by another worker while this one ran it."""
+
+
 def retry_delay_ms(attempts: int) -> int:
     return int(min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** max(0, attempts - 1)))
 
@@ -229,10 +233,19 @@ class Worker:
 
             async def run(conn: Connection) -> bool:
                 changed = await handler(WorkScope(conn, job.location_id), job.payload)
-                await conn.execute("DELETE FROM jobs WHERE id = $1", job.id)
+                # Only while the claim holds: a worker that took the job meanwhile (this one
+                # seemed dead) owns its effect, and this transaction rolls back.
+                deleted = await conn.execute(
+                    "DELETE FROM jobs WHERE id = $1 AND locked_until = $2", job.id, job.lease
+                )
+                if not deleted:
+                    raise LeaseLost()
                 return changed
 
             changed = await self.db.run(run, write=True)
+        except LeaseLost:
+            log.info("job %s (%s) was taken by another worker; dropped", job.id, job.kind)
+            return
         except Exception:
             self.failed += 1
             delay = retry_delay_ms(job.attempts)

@@ -30,12 +30,14 @@ async def list_tags(
     return await conn.fetch_all(f"{sql} ORDER BY t.name LIMIT {int(limit)}", *args)
 
 
-async def get_tag(conn: Connection, location_id: str, tag_id: str) -> Row | None:
-    return await conn.fetch_one(
-        f"SELECT t.id, t.name FROM tags t WHERE t.location_id = $1 AND t.id = $2 AND {_SHOWN}",
-        location_id,
-        tag_id,
-    )
+async def get_tag(
+    conn: Connection, location_id: str, tag_id: str, *, lock: bool = False
+) -> Row | None:
+    """The shown tag; with `lock`, its row is locked until the transaction ends."""
+    sql = f"SELECT t.id, t.name FROM tags t WHERE t.location_id = $1 AND t.id = $2 AND {_SHOWN}"
+    if lock:
+        sql += conn.dialect.for_update
+    return await conn.fetch_one(sql, location_id, tag_id)
 
 
 async def shown_by_name(conn: Connection, location_id: str, name: str) -> Row | None:

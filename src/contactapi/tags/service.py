@@ -80,8 +80,8 @@ class LocationTagService:
         self.location_id = scope.location_id
         self.contacts = ContactService(scope)
 
-    async def require(self, tag_id: str) -> Row:
-        row = await repository.get_tag(self.conn, self.location_id, tag_id)
+    async def require(self, tag_id: str, *, lock: bool = False) -> Row:
+        row = await repository.get_tag(self.conn, self.location_id, tag_id, lock=lock)
         if row is None:
             raise unknown_id("tagId", "tag")
         return row
@@ -93,22 +93,27 @@ class LocationTagService:
     async def create(self, payload: Checked[str]) -> dict[str, str]:
         """A name the location already has answers that tag."""
         name = payload.get()
+        await self.contacts.repo.tags.hold_names(name)
         tag_id = await self.contacts.repo.tags.create_tag(name)
         return await self.get(tag_id)
 
     async def rename(self, tag_id: str, payload: Checked[str]) -> dict[str, str]:
-        tag = await self.require(tag_id)
+        tag = await self.require(tag_id)  # an unknown id is answered before the body's failures
         new = payload.get()
+        await self.contacts.repo.tags.hold_names(tag["name"], new)
+        tag = await self.require(tag_id, lock=True)  # as it is now that its names are held
         if new == tag["name"]:
             return await self.get(tag_id)
         other = await repository.shown_by_name(self.conn, self.location_id, new)
         if other is not None:
             raise ValidationFailed.one("name", f"A tag named {new} already exists.", "duplicate")
-        await self.contacts.retag_everywhere(tag["name"], new)
-        await self.contacts.repo.tags.rename_tag(tag_id, tag["name"], new)
+        carriers = await self.contacts.retag_everywhere(tag["name"], new)
+        await self.contacts.repo.tags.rename_tag(tag_id, tag["name"], new, carriers)
         return await self.get(tag_id)
 
     async def delete(self, tag_id: str) -> None:
         tag = await self.require(tag_id)
-        await self.contacts.retag_everywhere(tag["name"], None)
-        await self.contacts.repo.tags.delete_tag(tag_id, tag["name"])
+        await self.contacts.repo.tags.hold_names(tag["name"])
+        tag = await self.require(tag_id, lock=True)
+        carriers = await self.contacts.retag_everywhere(tag["name"], None)
+        await self.contacts.repo.tags.delete_tag(tag_id, tag["name"], carriers)

@@ -56,7 +56,11 @@ def parse_status_body(body: dict[str, Any], location: Location) -> v.Checked[str
 
 def iso_seconds(epoch_ms: int) -> str:
     """`2020-10-25T11:00:00Z`: v1 answers a task's due date without milliseconds."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch_ms // 1000))
+    t = time.gmtime(epoch_ms // 1000)
+    return (
+        f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:{t.tm_min:02d}:"
+        f"{t.tm_sec:02d}Z"
+    )
 
 
 def task_to_api(row: Mapping[str, Any]) -> dict[str, Any]:
