@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from contactapi.core import ConfigurationError
+from contactapi.db.engine import UNAVAILABLE
 from contactapi.settings import Settings
 
 # A connection must send its request's headers within this; an idle keep-alive connection is
@@ -25,14 +26,7 @@ WORKER_STOP_SECONDS = 10
 
 # What reaching or using a database raises, for either driver, when the database is down,
 # unreachable or not a database.
-DATABASE_ERRORS = (
-    DBAPIError,
-    ArgumentError,
-    OSError,
-    asyncpg.PostgresError,
-    asyncpg.InterfaceError,
-    sqlite3.Error,
-)
+DATABASE_ERRORS = (*UNAVAILABLE, DBAPIError, ArgumentError, asyncpg.PostgresError, sqlite3.Error)
 
 
 def database_problem(exc: BaseException) -> str:

@@ -27,6 +27,13 @@ class FieldInvalid(Exception):
         self.rule = rule
 
 
+def snake_case(name: str) -> str:
+    """`Favourite Colour` -> `favourite_colour`, `dateOfBirth2` -> `date_of_birth2`: the name
+    part of a custom field's or custom value's key."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
+    return "_".join(re.findall(r"[^\W_]+", spaced.lower()))
+
+
 def storable(value: str) -> bool:
     """Whether both databases can take the string as a query argument: PostgreSQL refuses NUL
     in text, and neither driver encodes a lone surrogate. Such a string names no record."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -39,9 +38,7 @@ class FieldInput:
 def field_key(name: str) -> str:
     """`contact.` + the name in snake case: `Favourite Colour` -> `contact.favourite_colour`,
     `dateOfBirth2` -> `contact.date_of_birth2`."""
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
-    words = re.findall(r"[^\W_]+", spaced.lower())
-    return "contact." + "_".join(words)
+    return "contact." + v.snake_case(name)
 
 
 def _data_type(field: str, value: Any) -> str | None:

@@ -22,9 +22,7 @@ class CustomValueInput:
 def field_key(name: str) -> str:
     """`{{ custom_value.` + the name in snake case + ` }}`: `Office Phone` ->
     `{{ custom_value.office_phone }}`."""
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
-    words = re.findall(r"[^\W_]+", spaced.lower())
-    return "{{ custom_value." + "_".join(words) + " }}"
+    return "{{ custom_value." + v.snake_case(name) + " }}"
 
 
 def parse_custom_value(body: dict[str, Any], location: Location) -> v.Checked[CustomValueInput]:

@@ -97,10 +97,16 @@ class LocationRows:
         true until the transaction ends (PostgreSQL: a lock per location and table), so that
         a cap is never passed by two creates at once."""
         await self.conn.lock([(self.location_id, "count", self.table)])
+        return await self._count_capped("", cap)
+
+    async def _count_capped(self, condition: str, cap: int, *args: Any) -> int:
+        """The location's rows meeting `condition` (`AND ...`, placeholders from $2), counted
+        no further than `cap`."""
         value = await self.conn.fetch_value(
             f"SELECT count(*) FROM (SELECT 1 FROM {self.table} WHERE location_id = $1"
-            f" LIMIT {int(cap)}) capped",
+            f"{condition} LIMIT {int(cap)}) capped",
             self.location_id,
+            *args,
         )
         return int(value)
 
@@ -156,10 +162,4 @@ class ContactChildRows(LocationRows):
         """How many rows the contact has, counting no further than `cap`; true until the
         transaction ends (creators of one contact's rows take turns)."""
         await self.conn.lock([(self.location_id, self.table, contact_id)])
-        value = await self.conn.fetch_value(
-            f"SELECT count(*) FROM (SELECT 1 FROM {self.table} WHERE location_id = $1"
-            f" AND contact_id = $2 LIMIT {int(cap)}) capped",
-            self.location_id,
-            contact_id,
-        )
-        return int(value)
+        return await self._count_capped(" AND contact_id = $2", cap, contact_id)
