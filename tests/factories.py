@@ -12,9 +12,11 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 
+from contactapi.agencies.service import create_agency
 from contactapi.app import create_app
+from contactapi.db.engine import Connection
 from contactapi.db.migrate import upgrade
-from contactapi.locations.service import create_location
+from contactapi.locations.service import NewLocation, create_location, update_location
 from contactapi.settings import Settings
 
 
@@ -26,6 +28,8 @@ class Api:
     location_id: str
     key: str
     key_id: str = ""
+    # The agency the location belongs to, speaking with its agency key.
+    agency: Api | None = None
 
     @property
     def headers(self) -> dict[str, str]:
@@ -58,10 +62,31 @@ class Api:
 async def make_location(
     app: Starlette, http: httpx.AsyncClient, *, allow_duplicates: bool = False, country: str = "US"
 ) -> Api:
-    created = await app.state.db.run(
-        lambda conn: create_location(conn, "Test location", allow_duplicates, country), write=True
-    )
+    """A location made as the CLI makes it, handed to an agency of its own (`Api.agency`)."""
+    agency = await make_agency(app, http)
+
+    async def create(conn: Connection) -> NewLocation:
+        created = await create_location(conn, "Test location", allow_duplicates, country)
+        await update_location(conn, created.id, None, None, agency.location_id)
+        return created
+
+    created = await app.state.db.run(create, write=True)
+    return Api(http, created.id, created.api_key, created.api_key_id, agency)
+
+
+async def make_agency(app: Starlette, http: httpx.AsyncClient) -> Api:
+    """A client speaking as a new agency (its `location_id` is the agency's id)."""
+    created = await app.state.db.run(lambda conn: create_agency(conn, "Test agency"), write=True)
     return Api(http, created.id, created.api_key, created.api_key_id)
+
+
+async def make_agency_location(agency: Api, **fields: Any) -> Api:
+    """A location the agency creates through `/v1/locations/`, and a client speaking as it."""
+    body = {"businessName": f"Branch {secrets.token_hex(3)}", **fields}
+    response = await agency.post("/v1/locations/", json=body)
+    assert response.status_code == 200, response.text
+    created = response.json()
+    return Api(agency.http, created["id"], created["apiKey"], agency=agency)
 
 
 @asynccontextmanager

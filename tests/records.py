@@ -29,10 +29,19 @@ PARAM_KINDS = {
     "noteId": "note",
     "taskId": "task",
     "tagId": "tag",
+    "userId": "user",
+    "locationId": "location",
 }
 _PARAM = re.compile(r"\{([^}]+)\}")
 SLOT = "2021-06-23T03:30:00+05:30"
 PHONE = "+18887324197"
+# The location's and its user's email: v1's example address, which its collection looks up.
+PROFILE_EMAIL = "john@deo.com"
+
+
+def agency_route(path: str) -> bool:
+    """Routes an agency key calls (`/v1/locations/`); a location key may only read its own."""
+    return path.startswith("/v1/locations")
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,12 @@ class Records:
 
     ids: dict[str, str] = field(default_factory=dict)
     email: str = ""
+    api: Api | None = None
+
+    def caller(self, path: str) -> Api:
+        """Who calls `path` for this location: its agency for the agency's routes."""
+        assert self.api is not None and self.api.agency is not None
+        return self.api.agency if agency_route(path) else self.api
 
     def path(self, template: str) -> str:
         def fill(match: re.Match[str]) -> str:
@@ -108,11 +123,20 @@ async def _created(api: Api, url: str, body: dict[str, Any], key: str | None) ->
 
 
 async def make_records(api: Api) -> Records:
-    """A contact (with a tag and a custom field value), a custom field, a calendar, an
-    appointment; and, when the document has their routes, a campaign and a workflow with the
-    contact in both."""
-    records = Records()
+    """The location's profile (through its agency) and a user; a contact (with a tag and a
+    custom field value), a custom field, a calendar, an appointment, a tag, a custom value, a
+    note and a task; and, when the document has their routes, a campaign and a workflow with
+    the contact in both."""
+    records = Records(api=api)
     ids = records.ids
+    ids["location"] = api.location_id
+    assert api.agency is not None
+    profile = {"businessName": "Test location", "email": PROFILE_EMAIL}
+    response = await api.agency.put(f"/v1/locations/{api.location_id}", json=profile)
+    assert response.status_code == 200, response.text
+    user = {"firstName": "John", "lastName": "Deo", "email": PROFILE_EMAIL, "type": "account",
+            "role": "admin", "locationIds": [api.location_id]}  # fmt: skip
+    ids["user"] = await _created(api, "/v1/users/", user, None)
     ids["field"] = await _created(
         api, "/v1/custom-fields/", {"name": f"Notes {secrets.token_hex(3)}", "dataType": "TEXT"},
         None,

@@ -187,3 +187,37 @@ def test_keys_have_ids_and_labels_are_listed_and_revoked_by_id(tmp_path: Path) -
     assert_one_line_error(run("keys", "revoke", key_id, "--database", database), key_id)
     after = run("keys", "list", "--location", location, "--json", "--database", database)
     assert next(json.loads(x) for x in after.stdout.splitlines() if key_id in x)["revoked"]
+
+
+def test_an_agency_from_the_cli_manages_the_locations_handed_to_it(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path}/agency.db"
+    made = run("agency", "create", "--name", "Acme Agency", "--json", "--database", database)
+    assert made.returncode == 0, made.stderr
+    agency = json.loads(made.stdout)
+    assert set(agency) == {"id", "name", "apiKey", "apiKeyId"} and agency["name"] == "Acme Agency"
+    location, location_key = create_location(database)
+    second = run("agency", "keys", "create", "--agency", agency["id"], "--database", database)
+    second_id, second_key = second.stdout.split()[2], second.stdout.split()[-1]
+    assert second_key.startswith("capa_")
+    listed = run("agency", "list", "--json", "--database", database).stdout
+    assert json.loads(listed) == {"id": agency["id"], "name": "Acme Agency", "locations": 0}
+    with live_server(database, tmp_path, "--no-worker", "--workers", "1") as server:
+        url = f"{server.base_url}/v1/locations/{location}"
+
+        def get(key: str, target: str = url) -> httpx.Response:
+            return httpx.get(target, headers={"Authorization": f"Bearer {key}"})
+
+        assert get(agency["apiKey"]).status_code == 422  # not the agency's yet
+        handed = run("locations", "update", location, "--agency", agency["id"],
+                     "--database", database)  # fmt: skip
+        assert handed.returncode == 0, handed.stderr
+        assert get(agency["apiKey"]).json()["id"] == location
+        assert get(location_key).json()["id"] == location  # its own location
+        assert get(location_key, f"{server.base_url}/v1/locations/").status_code == 401
+        revoked = run("agency", "keys", "revoke", second_id, "--database", database)
+        assert revoked.returncode == 0, revoked.stderr
+        assert get(second_key).status_code == 401
+        assert get(agency["apiKey"]).status_code == 200
+    unknown = run("locations", "update", location, "--agency", "nosuchagency00000000",
+                  "--database", database)  # fmt: skip
+    assert_one_line_error(unknown, "no agency")

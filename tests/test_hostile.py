@@ -104,7 +104,8 @@ def string_list_fields(op: Operation) -> list[str]:
 
 
 async def send(api: Api, op: Operation, records: Records, **kwargs: Any) -> httpx.Response:
-    return await api.request(op.method.upper(), records.path(op.path), **kwargs)
+    caller = records.caller(op.path)
+    return await caller.request(op.method.upper(), records.path(op.path), **kwargs)
 
 
 @pytest.fixture
@@ -201,7 +202,7 @@ async def test_odd_path_ids_are_a_422_keyed_by_the_parameter(
         for odd in [*map(encoded, ODD_IDS), *RAW_ODD_IDS]:
             url = records.path(op.path.replace("{" + param + "}", "\x01")).replace("\x01", odd)
             kwargs: dict[str, Any] = {"json": {}} if op.takes_body else {}
-            response = await api.request(op.method.upper(), url, **kwargs)
+            response = await records.caller(op.path).request(op.method.upper(), url, **kwargs)
             assert_rejected(response, param)
             assert response.status_code == 422, (odd[:20], response.text)
             assert response.json()[param]["message"].endswith(" id is invalid.")

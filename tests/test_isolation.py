@@ -20,9 +20,11 @@ from tests.factories import Api, make_location
 from tests.records import (
     PARAM_KINDS,
     PHONE,
+    PROFILE_EMAIL,
     SLOT,
     Operation,
     Records,
+    agency_route,
     body_properties,
     make_records,
     operations,
@@ -45,16 +47,22 @@ CHANGES: dict[str, dict[str, Any]] = {
                                                 "dueDate": "2020-10-25T11:00:00Z"},
     "/v1/contacts/{contactId}/tasks/{taskId}/status": {"status": "completed"},
     "/v1/tags/{tagId}": {"name": "hijacked"},
+    "/v1/users/{userId}": {"firstName": "Mallory", "lastName": "M", "email": "m@example.com",
+                           "type": "account", "role": "admin", "locationIds": []},
+    "/v1/locations/{locationId}": {"businessName": "Hijacked"},
 }  # fmt: skip
-# Record ids (20 of [A-Za-z0-9]) and workflow ids (UUIDs), as JSON strings.
+# Record ids (20 of [A-Za-z0-9]) and workflow ids (UUIDs), as JSON strings: values, not keys
+# (`opportunitiesEnabled` is 20 letters too).
 _ID = re.compile(
-    r'"([A-Za-z0-9]{20}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"'
+    r'"([A-Za-z0-9]{20}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"(?!:)'
 )
 
 
 def query_for(op: Operation, records: Records) -> dict[str, str]:
     """A's identifying values for the query parameters that search by them."""
-    values = {"email": records.email, "phone": PHONE, "query": "Ann"}
+    # Users and locations are looked up by their own email.
+    email = PROFILE_EMAIL if op.path.endswith(("/users/lookup", "/locations/lookup")) else None
+    values = {"email": email or records.email, "phone": PHONE, "query": "Ann"}
     names = [p["name"] for p in op.spec.get("parameters", []) if p["in"] == "query"]
     return {name: values[name] for name in names if name in values}
 
@@ -73,17 +81,22 @@ async def test_a_second_location_reads_and_changes_nothing_of_the_first(
 ) -> None:
     a_records = await make_records(api)
     b = await make_location(app, http)
-    await make_records(b)  # B has records of its own, so its lists are not empty
+    b_records = await make_records(b)  # B has records of its own, so its lists are not empty
     before = await stored(app, api.location_id)
     walked = 0
     for op in operations():
         where = f"{op} as B"
+        # The agency's routes are called by the agencies (a location key gets 401 there).
+        a, b_caller = a_records.caller(op.path), b_records.caller(op.path)
         if op.params:
             url = a_records.path(op.path)
-            if op.method == "get":  # the control: A's own key reads it
-                assert (await api.get(url)).status_code == 200, f"{op} as A"
             kwargs: dict[str, Any] = {"json": CHANGES.get(op.path, {})} if op.takes_body else {}
-            response = await b.request(op.method.upper(), url, **kwargs)
+            if op.method == "get":  # the control: A's own key reads it
+                assert (await a.get(url)).status_code == 200, f"{op} as A"
+            if agency_route(op.path):
+                refused = await b.request(op.method.upper(), url, **kwargs)
+                assert refused.status_code == 401, f"{op} as B's location: {refused.text}"
+            response = await b_caller.request(op.method.upper(), url, **kwargs)
             assert response.status_code == 422, f"{where}: {response.status_code} {response.text}"
             errors = response.json()
             assert errors and set(errors) <= set(op.params), f"{where}: {errors}"
@@ -92,9 +105,9 @@ async def test_a_second_location_reads_and_changes_nothing_of_the_first(
                 assert entry["message"].endswith(" id is invalid."), f"{where}: {entry}"
         elif op.method == "get" and op.path not in LOCATION_FREE:
             params = query_for(op, a_records)
-            own = await api.get(op.path, params=params)
+            own = await a.get(op.path, params=params)
             assert own.status_code == 200 and ids_in(own), f"{op} as A: {own.text[:300]}"
-            response = await b.get(op.path, params=params)
+            response = await b_caller.get(op.path, params=params)
             assert response.status_code == 200, f"{where}: {response.status_code} {response.text}"
             leaked = ids_in(own) & ids_in(response)
             assert not leaked, f"{where} shows A's {leaked}: {response.text[:300]}"

@@ -1,7 +1,8 @@
 """v1's official collection, walked from its file: every request sent as the collection writes
-it (body, query, path; the path's ids replaced by records of the caller's location) must get
-its documented success status and keys. Folders listed in COMPLETE must pass whole; the count
-over all 90 requests may only grow."""
+it (body, query, path; the ids it names replaced by records of the caller's location) must get
+its documented success status and keys. Folders listed in COMPLETE must pass whole (but for
+OUT_OF_SCOPE); the count over all 90 requests may only grow. The requests v1 documents for an
+agency key are sent with the location's agency's key."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from starlette.applications import Starlette
 
 from tests.collection import Request, keys_missing, requests
 from tests.factories import make_location
-from tests.records import PARAM_KINDS, make_records
+from tests.records import PARAM_KINDS, PROFILE_EMAIL, Records, make_records
 
 # The folders whose every request answers as documented.
 COMPLETE = {
@@ -25,28 +26,43 @@ COMPLETE = {
     "Contact",
     "Workflow",
     "Campaign",
+    "User",
+    "Location",
 }
+# Contract section 8: snapshots need GHL's page builder (404, as forms, surveys and SaaS).
+OUT_OF_SCOPE = {"Location: PUT /v1/locations/:locationId/load-snapshot/:snapshotId"}
 # How many of the 90 answered as documented when this was last raised.
-AT_LEAST = 43
-# The collection's users (`userId`, `assignedTo`): the users routes are not built yet, so they
-# are placed in the location directly, as its users.
-COLLECTION_USERS = ("GCs5KuzPqTls7vWclkEV", "hxHGVRb1YJUscrCB8eXK")
+AT_LEAST = 56
+# The records the collection's example ids stand for: its users (`userId`, `assignedTo`) and
+# its locations (`locationIds`, `?locationId=`); and the user its lookup names by email.
+COLLECTION_IDS = {
+    "GCs5KuzPqTls7vWclkEV": "user",
+    "hxHGVRb1YJUscrCB8eXK": "user",
+    "C2QujeCh8ZnC7al2InWR": "location",
+    "i2SpAtBVHSVea1sL6oah": "location",
+}
+COLLECTION_EMAILS = {"hello@google.com": PROFILE_EMAIL}
+# What v1 documents for a location key; the rest of these folders, for an agency key.
+AGENCY_FOLDERS = {"User", "Location"}
+LOCATION_KEY_REQUESTS = {"User: GET /v1/users/location", "Location: GET /v1/locations/:locationId"}
+
+
+def with_records(value: Any, records: Records) -> Any:
+    """`value` with the collection's example ids replaced by the location's records."""
+    if isinstance(value, str):
+        kind = COLLECTION_IDS.get(value)
+        return records.ids[kind] if kind else COLLECTION_EMAILS.get(value, value)
+    if isinstance(value, list | tuple):
+        return type(value)(with_records(item, records) for item in value)
+    if isinstance(value, dict):
+        return {key: with_records(item, records) for key, item in value.items()}
+    return value
 
 
 async def send(app: Starlette, http: httpx.AsyncClient, request: Request) -> str | None:
     """None when the answer is as documented; else what differs. Each request is sent as a
-    location of its own, holding one record of each kind and the collection's users."""
+    location of its own (or its agency), holding one record of each kind."""
     api = await make_location(app, http)
-
-    async def add_users(conn: Any) -> None:
-        for user_id in COLLECTION_USERS:
-            await conn.execute(
-                "INSERT INTO user_locations (location_id, user_id) VALUES ($1, $2)",
-                api.location_id,
-                user_id,
-            )
-
-    await app.state.db.run(add_users, write=True)
     records = await make_records(api)
     path = request.path
     for name in request.path_params:
@@ -54,10 +70,14 @@ async def send(app: Starlette, http: httpx.AsyncClient, request: Request) -> str
         if kind is None or kind not in records.ids:
             return f"no record for :{name}"
         path = path.replace(f":{name}", records.ids[kind])
-    kwargs: dict[str, Any] = {"params": request.query}
+    kwargs: dict[str, Any] = {"params": with_records(request.query, records)}
     if request.body is not None:
-        kwargs["json"] = request.body
-    response = await api.request(request.method, path, **kwargs)
+        kwargs["json"] = with_records(request.body, records)
+    caller = api
+    if request.folder in AGENCY_FOLDERS and str(request) not in LOCATION_KEY_REQUESTS:
+        assert api.agency is not None
+        caller = api.agency
+    response = await caller.request(request.method, path, **kwargs)
     documented = request.success
     if response.status_code != documented.status:
         return f"{response.status_code} {response.text[:200]}"
@@ -81,6 +101,7 @@ async def test_the_collection_answers_as_documented(
     print(f"\n{answered} of {len(collection)} requests answer as documented")
     for request, problem in failures.items():
         print(f"  {request}: {problem}")
-    broken = {r: p for r, p in failures.items() if r.split(":")[0].split("/")[0] in COMPLETE}
+    broken = {r: p for r, p in failures.items()
+              if r.split(":")[0].split("/")[0] in COMPLETE and r not in OUT_OF_SCOPE}  # fmt: skip
     assert not broken, broken
     assert answered >= AT_LEAST, failures

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp
 
 from contactapi.appointments import docs as appointment_docs
 from contactapi.appointments import router as appointments
-from contactapi.auth import key_cache
+from contactapi.auth import agency_key_cache, key_cache
 from contactapi.calendars import docs as calendar_docs
 from contactapi.calendars import router as calendars
 from contactapi.campaigns import docs as campaign_docs
@@ -33,6 +33,8 @@ from contactapi.custom_values import router as custom_values
 from contactapi.db.engine import UNAVAILABLE, Database, create_database
 from contactapi.errors import exception_handlers, json_response
 from contactapi.jobs import JOB_HANDLERS
+from contactapi.locations import docs as location_docs
+from contactapi.locations import router as locations
 from contactapi.logs import configure_logging
 from contactapi.notes import docs as note_docs
 from contactapi.notes import router as notes
@@ -45,6 +47,8 @@ from contactapi.tasks import docs as task_docs
 from contactapi.tasks import router as tasks
 from contactapi.timezones import docs as timezone_docs
 from contactapi.timezones import router as timezones
+from contactapi.users import docs as user_docs
+from contactapi.users import router as users
 from contactapi.web import docs_ui
 from contactapi.web.access import AccessLog, RequestContext
 from contactapi.web.http import FastRoutes
@@ -64,6 +68,8 @@ DOMAIN_DOCS = [
     timezone_docs,
     note_docs,
     task_docs,
+    user_docs,
+    location_docs,
 ]
 
 
@@ -174,11 +180,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *tasks.routes,
         *calendars.routes,
         *appointments.routes,
+        *users.routes,
+        *locations.routes,
         Route("/health", health, methods=["GET"]),
         Route("/openapi.json", openapi_json, methods=["GET"]),
         *docs_ui.routes,
     ]
-    key_cache.ttl = settings.key_cache_seconds
+    key_cache.ttl = agency_key_cache.ttl = settings.key_cache_seconds
     templates = {route.endpoint: route.path for route in routes if isinstance(route, Route)}
     app = ContactApi(
         front=[

@@ -15,6 +15,8 @@ from typing import Annotated, Any, TypeVar
 import typer
 from pydantic import ValidationError
 
+from contactapi.agencies import repository as agency_repo
+from contactapi.agencies import service as agencies
 from contactapi.core import ConfigurationError, iso_ms
 from contactapi.db.engine import Connection, create_database
 from contactapi.db.migrate import pending, upgrade
@@ -41,9 +43,14 @@ db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
 locations_app = typer.Typer(help="Locations (each has its own contacts and API keys).",
                             no_args_is_help=True)  # fmt: skip
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+agency_app = typer.Typer(help="Agencies (each manages its locations through /v1/locations/).",
+                         no_args_is_help=True)  # fmt: skip
+agency_keys_app = typer.Typer(help="Agency API keys.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(locations_app, name="locations")
 app.add_typer(keys_app, name="keys")
+app.add_typer(agency_app, name="agency")
+agency_app.add_typer(agency_keys_app, name="keys")
 
 DatabaseOption = Annotated[
     str | None,
@@ -278,6 +285,10 @@ def locations_update(
         typer.Option("--allow-duplicate-contacts/--no-allow-duplicate-contacts"),
     ] = None,
     country: Annotated[str | None, _country_option()] = None,
+    agency: Annotated[
+        str | None,
+        typer.Option("--agency", help="Hand the location to this agency (`-`: to none)."),
+    ] = None,
 ) -> None:
     """Change a location's settings."""
     settings = load_settings(database)
@@ -285,7 +296,7 @@ def locations_update(
     run_in_transaction(
         settings,
         lambda conn: locations.update_location(
-            conn, location_id, allow_duplicate_contacts, country
+            conn, location_id, allow_duplicate_contacts, country, agency
         ),
     )
     typer.echo(f"location {location_id} updated")
@@ -334,6 +345,63 @@ def keys_revoke(
     if not run_in_transaction(settings, lambda conn: locations.revoke_key(conn, key_id)):
         raise ConfigurationError(f"no active key {key_id!r}")
     typer.echo(f"key {key_id} revoked")
+
+
+@agency_app.command("create")
+def agency_create(
+    name: Annotated[str, typer.Option("--name", help="The agency's name.")],
+    database: DatabaseOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON line.")] = False,
+) -> None:
+    """Create an agency and its first agency key (shown once)."""
+    settings = load_settings(database)
+    upgrade(settings)
+    created = run_in_transaction(settings, lambda conn: agencies.create_agency(conn, name))
+    if as_json:
+        typer.echo(json.dumps({"id": created.id, "name": created.name, "apiKey": created.api_key,
+                               "apiKeyId": created.api_key_id}))  # fmt: skip
+    else:
+        typer.echo(f"agency {created.id} ({created.name})")
+        typer.echo(f"agency key {created.api_key_id} (shown once): {created.api_key}")
+
+
+@agency_app.command("list")
+def agency_list(
+    database: DatabaseOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+) -> None:
+    """List the agencies, with how many locations each has."""
+    settings = load_settings(database)
+    upgrade(settings)
+    for row in run_in_transaction(settings, agency_repo.list_agencies):
+        item = {"id": row["id"], "name": row["name"], "locations": int(row["locations"])}
+        typer.echo(json.dumps(item) if as_json else "\t".join(str(x) for x in item.values()))
+
+
+@agency_keys_app.command("create")
+def agency_keys_create(
+    agency: Annotated[str, typer.Option("--agency", help="The agency's id.")],
+    label: Annotated[str | None, typer.Option(help="What the key is for.")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Create another agency key (for rotation); its secret is printed once."""
+    settings = load_settings(database)
+    upgrade(settings)
+    key = run_in_transaction(settings, lambda conn: agencies.create_key(conn, agency, label))
+    typer.echo(f"agency key {key.id} (shown once): {key.secret}")
+
+
+@agency_keys_app.command("revoke")
+def agency_keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id.")],
+    database: DatabaseOption = None,
+) -> None:
+    """Revoke an agency key by its id: running servers refuse it within a second."""
+    settings = load_settings(database)
+    upgrade(settings)
+    if not run_in_transaction(settings, lambda conn: agencies.revoke_key(conn, key_id)):
+        raise ConfigurationError(f"no active agency key {key_id!r}")
+    typer.echo(f"agency key {key_id} revoked")
 
 
 @app.command()

@@ -101,6 +101,8 @@ PATH_PARAM_KINDS = {
     "appointmentId": "appointment",
     "campaignId": "campaign",
     "workflowId": "workflow",
+    "userId": "user",
+    "locationId": "location",
 }
 
 

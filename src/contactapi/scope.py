@@ -21,6 +21,25 @@ class Location:
 
 
 @dataclass(frozen=True, slots=True)
+class Agency:
+    """The caller's agency, as its agency key names it: it manages the agency's locations."""
+
+    id: str
+
+
+# Who a key speaks for: a location (most routes) or an agency (locations, users).
+Caller = Location | Agency
+
+
+@dataclass(frozen=True, slots=True)
+class CallerScope:
+    """The scope of a route either kind of key may call (users, a location's own record)."""
+
+    conn: Connection
+    caller: Caller
+
+
+@dataclass(frozen=True, slots=True)
 class LocationScope:
     """A request's scope: the caller's location, and its transaction's connection."""
 

@@ -35,6 +35,30 @@ metadata = MetaData(
 
 ID = String(20)
 
+# An agency owns locations and has keys of its own, which manage them (`/v1/locations/`).
+agencies = Table(
+    "agencies",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+agency_keys = Table(
+    "agency_keys",
+    metadata,
+    Column("agency_id", ID, nullable=False),
+    Column("id", ID, nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("key_prefix", String(16), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("revoked_at", BigInteger, nullable=True),
+    Column("label", String(100)),
+    Column("last_used_at", BigInteger),
+    PrimaryKeyConstraint("agency_id", "id"),
+    ForeignKeyConstraint(["agency_id"], ["agencies.id"], ondelete="CASCADE"),
+)
+
 locations = Table(
     "locations",
     metadata,
@@ -43,6 +67,17 @@ locations = Table(
     Column("allow_duplicate_contacts", Boolean, nullable=False),
     Column("country", String(2), nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    # The agency that manages it through `/v1/locations/` (none for a location made by the CLI).
+    Column("agency_id", ID),
+    # v1's location object: the lookup key, the zone its times are read in, and the rest of it
+    # (address, business, social, settings) as JSON, answered as stored.
+    Column("email_lower", Text),
+    Column("timezone", String(64)),
+    Column("profile", Text),
+    # Set when the location is deleted: its keys stop at once, its data goes in the background.
+    Column("deleted_at", BigInteger),
+    ForeignKeyConstraint(["agency_id"], ["agencies.id"]),
+    Index(None, "agency_id", "email_lower"),
 )
 
 api_keys = Table(
@@ -325,8 +360,30 @@ tasks = Table(
     Index(None, "location_id", "contact_id", "due_date", "id"),
 )
 
+# The people of locations (`/v1/users/`). A user is owned by the agency or the location whose
+# key made it: its email is unique within that owner, so no one learns of another owner's users.
+users = Table(
+    "users",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("owner_id", ID, nullable=False),
+    Column("first_name", Text, nullable=False),
+    Column("last_name", Text, nullable=False),
+    Column("email", Text, nullable=False),
+    Column("email_lower", Text, nullable=False),
+    # Argon2 (argon2-cffi); never answered.
+    Column("password_hash", Text),
+    # account | agency
+    Column("type", String(16), nullable=False),
+    # admin | user
+    Column("role", String(16), nullable=False),
+    # v1's permission flags, as a JSON object of booleans.
+    Column("permissions", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("owner_id", "email_lower"),
+)
+
 # Which users belong to which locations (a note's `userId`, a task's `assignedTo` name one).
-# The users themselves, and the routes that manage them, come with the users resource.
 user_locations = Table(
     "user_locations",
     metadata,
@@ -334,6 +391,8 @@ user_locations = Table(
     Column("user_id", ID, nullable=False),
     PrimaryKeyConstraint("location_id", "user_id"),
     ForeignKeyConstraint(["location_id"], ["locations.id"], ondelete="CASCADE"),
+    ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
+    Index(None, "user_id"),
 )
 
 calendars = Table(

@@ -1,15 +1,33 @@
-"""Creating locations and keys: the rules behind `contactapi locations|keys`."""
+"""Locations and their keys: the rules behind `contactapi locations|keys`, and behind an
+agency's `/v1/locations/` (a location key reads its own location there, nothing else).
+
+Deleting a location is immediate for every caller (the location and its keys are gone in the
+transaction that deletes it); its data is removed by queued jobs, a batch of contacts per
+transaction, so a large location never holds the write lock for long."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pycountry
 
 from contactapi.auth import generate_key, hash_key, key_cache
 from contactapi.core import new_id, now_ms
 from contactapi.db.engine import Connection, Row
+from contactapi.errors import Unauthorized, ValidationFailed, unknown_id
+from contactapi.limits import Page
 from contactapi.locations import repository
+from contactapi.locations.repository import AgencyLocations
+from contactapi.locations.schemas import LocationInput, location_to_api, location_values
+from contactapi.queue.outbox import enqueue
+from contactapi.scope import Agency, CallerScope, WorkScope
+from contactapi.validation import Checked, email_key
+
+PURGE_JOB = "location.purge"
+# Contacts (with their notes, tasks, tags, ...) removed per job transaction.
+PURGE_BATCH = 2_000
+MAX_LOCATIONS_PER_AGENCY = 10_000
 
 
 class LocationError(ValueError):
@@ -53,26 +71,39 @@ async def create_location(
 async def create_key(conn: Connection, location_id: str, label: str | None = None) -> NewKey:
     if await repository.get_location(conn, location_id) is None:
         raise LocationError(f"no location {location_id!r}")
-    if label is not None and len(label.strip()) > 100:
-        raise LocationError("the label may be at most 100 characters")
     key = NewKey(new_id(), generate_key())
-    label = (label or "").strip() or None
-    prefix = key.secret[:9]
     await repository.insert_key(
-        conn, location_id, key.id, hash_key(key.secret), prefix, label, now_ms()
-    )
+        conn, location_id, key.id, hash_key(key.secret), key.secret[:9], clean_label(label),
+        now_ms(),
+    )  # fmt: skip
     return key
 
 
+def clean_label(label: str | None) -> str | None:
+    if label is not None and len(label.strip()) > 100:
+        raise LocationError("the label may be at most 100 characters")
+    return (label or "").strip() or None
+
+
 async def update_location(
-    conn: Connection, location_id: str, allow_duplicates: bool | None, country: str | None
+    conn: Connection,
+    location_id: str,
+    allow_duplicates: bool | None,
+    country: str | None,
+    agency_id: str | None = None,
 ) -> None:
+    """Changes the settings given; `agency_id` hands the location to that agency (`-`: to
+    none)."""
     if await repository.get_location(conn, location_id) is None:
         raise LocationError(f"no location {location_id!r}")
     key_cache.clear()  # cached keys carry the location's settings
     await repository.update_location(
         conn, location_id, allow_duplicates, normalise_country(country) if country else None
     )
+    if agency_id is not None:
+        if agency_id != "-" and not await repository.agency_exists(conn, agency_id):
+            raise LocationError(f"no agency {agency_id!r}")
+        await repository.set_agency(conn, location_id, None if agency_id == "-" else agency_id)
 
 
 async def list_keys(conn: Connection, location_id: str) -> list[Row]:
@@ -85,3 +116,98 @@ async def revoke_key(conn: Connection, key_id: str) -> bool:
     """By the key's public id: the secret never needs to be typed again (or seen in `ps`)."""
     key_cache.clear()
     return await repository.revoke_key(conn, key_id, now_ms()) > 0
+
+
+class LocationService:
+    """An agency's locations. A location key may only read its own location."""
+
+    def __init__(self, scope: CallerScope) -> None:
+        self.conn = scope.conn
+        self.caller = scope.caller
+
+    def _agency(self) -> AgencyLocations:
+        if not isinstance(self.caller, Agency):
+            raise Unauthorized()  # the contract: location keys get 401 on these routes
+        return AgencyLocations(self.conn, self.caller.id)
+
+    async def _require(self, location_id: str) -> Row:
+        row = await self._agency().get(location_id)
+        if row is None:
+            raise unknown_id("locationId", "location")
+        return row
+
+    async def list(self, page: Page) -> list[dict[str, Any]]:
+        rows = await self._agency().page(page.limit, page.start_after_id)
+        if rows is None:
+            raise unknown_id("startAfterId", "location")
+        return [location_to_api(row) for row in rows]
+
+    async def lookup(self, email: str | None) -> dict[str, Any]:
+        locations = self._agency()
+        if not email or not email.strip():
+            raise ValidationFailed.one("email", "The email field is mandatory.", "required")
+        row = await locations.by_email(email_key(email.strip()))
+        if row is None:
+            raise ValidationFailed.one("email", "No location has this email.", "invalid")
+        return location_to_api(row)
+
+    async def get(self, location_id: str) -> dict[str, Any]:
+        if isinstance(self.caller, Agency):
+            return location_to_api(await self._require(location_id))
+        if location_id != self.caller.id:
+            raise Unauthorized()
+        row = await repository.get_location(self.conn, location_id)
+        assert row is not None  # its key was just verified, in this transaction's snapshot
+        return location_to_api(row)
+
+    async def create(self, payload: Checked[LocationInput]) -> dict[str, Any]:
+        locations = self._agency()
+        data = payload.get()
+        cap = MAX_LOCATIONS_PER_AGENCY
+        if await locations.count_within(cap) >= cap:
+            message = f"An agency may not have more than {cap:,} locations."
+            raise ValidationFailed.one("businessName", message, "max")
+        location_id = new_id()
+        values = {"country": "US", "allow_duplicate_contacts": False,
+                  **location_values(data, None), "id": location_id,
+                  "agency_id": locations.agency_id, "created_at": now_ms()}  # fmt: skip
+        await repository.insert_location_row(self.conn, values)
+        key = await create_key(self.conn, location_id, "created by the agency")
+        return {**await self.get(location_id), "apiKey": key.secret}
+
+    async def update(self, location_id: str, payload: Checked[LocationInput]) -> dict[str, Any]:
+        row = await self._require(location_id)
+        await self._agency().update(location_id, location_values(payload.get(), row))
+        key_cache.clear()  # cached keys carry the location's dedupe rule and country
+        return await self.get(location_id)
+
+    async def delete(self, location_id: str) -> None:
+        await self._require(location_id)
+        await self._agency().mark_deleted(location_id, now_ms())
+        key_cache.clear()
+        await enqueue(self.conn, location_id, PURGE_JOB, {})
+
+
+async def purge_location(scope: WorkScope, payload: dict[str, Any]) -> bool:
+    """A deleted location's data: a batch of contacts (their notes, tasks, tags and the rest
+    go with them, by the foreign keys) per run, queued again until none is left; then the
+    location's row, which takes its remaining records with it, and the users it owned."""
+    conn, location_id = scope.conn, scope.location_id
+    row = await conn.fetch_one("SELECT deleted_at FROM locations WHERE id = $1", location_id)
+    if row is None or row["deleted_at"] is None:
+        return False  # purged already (a job run twice), or never deleted
+    removed = await conn.execute(
+        "DELETE FROM contacts WHERE location_id = $1 AND id IN"
+        " (SELECT id FROM contacts WHERE location_id = $1 LIMIT $2)",
+        location_id,
+        PURGE_BATCH,
+    )
+    if removed:
+        await enqueue(conn, location_id, PURGE_JOB, {})
+        return True
+    await conn.execute(
+        "DELETE FROM jobs WHERE location_id = $1 AND kind <> $2", location_id, PURGE_JOB
+    )
+    await conn.execute("DELETE FROM users WHERE owner_id = $1", location_id)
+    await conn.execute("DELETE FROM locations WHERE id = $1", location_id)
+    return True

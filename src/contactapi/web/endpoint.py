@@ -18,10 +18,10 @@ from starlette.datastructures import State
 from starlette.requests import Request
 from starlette.responses import Response
 
-from contactapi.auth import authenticate
+from contactapi.auth import authenticate, authenticate_caller
 from contactapi.db.engine import Connection, Database
 from contactapi.errors import Unauthorized, ValidationFailed, unknown_path_id
-from contactapi.scope import Location, LocationScope
+from contactapi.scope import Caller, CallerScope, Location, LocationScope
 from contactapi.validation import Checked, storable
 from contactapi.web.http import json_object, raw_header, refuse_oversized
 
@@ -30,9 +30,12 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 # A handler gets the request and its scope, and the parsed body when the route takes one.
 Handler = Callable[[Request, LocationScope], Coroutine[Any, Any, Response]]
 BodyHandler = Callable[[Request, LocationScope, Checked[P]], Coroutine[Any, Any, Response]]
+CallerHandler = Callable[[Request, CallerScope], Coroutine[Any, Any, Response]]
+CallerBodyHandler = Callable[[Request, CallerScope, Checked[P]], Coroutine[Any, Any, Response]]
 # Reads a body before the transaction: its value and the failures found, kept to be reported
 # with any the database finds, in one 422.
 Parse = Callable[[dict[str, Any], Location], Checked[P]]
+CallerParse = Callable[[dict[str, Any]], Checked[P]]
 
 
 def bearer_token(request: Request) -> str:
@@ -44,14 +47,14 @@ def bearer_token(request: Request) -> str:
     return token
 
 
-def _admit(request: Request, location: Location, app_state: State) -> None:
-    """Refuses the request unless the key's location is within its rate limit and the URL's
-    strings can be stored. (Synchronous: it is on every request's path.)"""
+def _admit(request: Request, caller: Caller, app_state: State) -> None:
+    """Refuses the request unless the key's location (or agency) is within its rate limit and
+    the URL's strings can be stored. (Synchronous: it is on every request's path.)"""
     state = request.scope.setdefault("state", {})
-    state["location_id"] = location.id
+    state["location_id"] = caller.id
     limiter = app_state.rate_limiter
     if limiter is not None:
-        state["rate_limit_headers"] = limiter.hit(location.id)
+        state["rate_limit_headers"] = limiter.hit(caller.id)
     # Refused before a query sees them: PostgreSQL would fail on them (a 500).
     for name, value in request.path_params.items():
         if not storable(value):
@@ -153,6 +156,62 @@ def endpoint_with_body(
             return await db.run(
                 lambda conn: handler(request, LocationScope(conn, location), payload),
                 write=True,
+            )
+
+        return _named(run, handler)
+
+    return wrap
+
+
+def caller_endpoint(*, write: bool, slow: bool = False) -> Callable[[CallerHandler], Endpoint]:
+    """A route without a body that a location key or an agency key may call; the handler
+    decides what each may reach."""
+
+    def wrap(handler: CallerHandler) -> Endpoint:
+        async def run(request: Request) -> Response:
+            token = bearer_token(request)
+            refuse_oversized(request)
+            app_state = request.app.state
+            db: Database = app_state.db
+            caller = await authenticate_caller(db, token)
+            _admit(request, caller, app_state)
+
+            def work(conn: Connection) -> Coroutine[Any, Any, Response]:
+                return handler(request, CallerScope(conn, caller))
+
+            if not slow:
+                return await db.run(work, write=write)
+            async with _slow_turn(caller.id):
+                return await db.run(work, write=write, slow=True)
+
+        return _named(run, handler)
+
+    return wrap
+
+
+def caller_endpoint_with_body(
+    parse: CallerParse[P],
+    *,
+    required: bool = True,
+    prepare: Callable[[Checked[P]], Awaitable[Checked[P]]] | None = None,
+) -> Callable[[CallerBodyHandler[P]], Endpoint]:
+    """A write route with a JSON object body that a location key or an agency key may call.
+    `prepare`: costly work on the parsed body (a password's hash), done off the event loop's
+    thread and before the transaction opens."""
+
+    def wrap(handler: CallerBodyHandler[P]) -> Endpoint:
+        async def run(request: Request) -> Response:
+            token = bearer_token(request)
+            app_state = request.app.state
+            db: Database = app_state.db
+            caller = await authenticate_caller(db, token)
+            _admit(request, caller, app_state)
+            data = await json_object(request, required=required)
+            payload = parse(data)
+            if prepare is not None:
+                payload = await prepare(payload)
+            return await db.run(
+                lambda conn: handler(request, CallerScope(conn, caller), payload), write=True
             )
 
         return _named(run, handler)
