@@ -221,3 +221,61 @@ def test_an_agency_from_the_cli_manages_the_locations_handed_to_it(tmp_path: Pat
     unknown = run("locations", "update", location, "--agency", "nosuchagency00000000",
                   "--database", database)  # fmt: skip
     assert_one_line_error(unknown, "no agency")
+
+
+def test_every_command_and_flag_has_help() -> None:
+    import click
+    import typer.main
+
+    from contactapi.cli import app
+
+    def walk(command: click.Command, path: str) -> list[str]:
+        missing = [] if (command.help or "").strip() else [f"{path}: no help"]
+        for param in command.params:
+            if not getattr(param, "help", None):
+                missing.append(f"{path} {param.name}: no help")
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                missing += walk(sub, f"{path} {name}")
+        return missing
+
+    assert walk(typer.main.get_command(app), "contactapi") == []
+
+
+def test_locations_delete_keys_create_json_and_list_headers(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path}/ops.db"
+    location, first_key = create_location(database)
+    made = run("keys", "create", "--location", location, "--label", "billing", "--json",
+               "--database", database)  # fmt: skip
+    key = json.loads(made.stdout)
+    assert key["label"] == "billing" and key["apiKey"].startswith("capi_")
+    listed = run("keys", "list", "--location", location, "--database", database).stdout
+    header, *lines = listed.splitlines()
+    assert header.split("\t") == ["id", "label", "prefix", "created", "last used", "revoked"]
+    assert len(lines) == 2 and any(line.startswith(key["id"] + "\tbilling") for line in lines)
+    locations = run("locations", "list", "--database", database).stdout.splitlines()
+    assert locations[0].startswith("id\tname") and locations[1].startswith(location)
+    with live_server(database, tmp_path, "--workers", "1") as server:
+        headers = {"Authorization": f"Bearer {first_key}"}
+        contact = httpx.post(f"{server.base_url}/v1/contacts/", headers=headers,
+                             json={"email": "gone@example.com"})  # fmt: skip
+        assert contact.status_code == 200
+        deleted = run("locations", "delete", location, "--database", database)
+        assert deleted.returncode == 0, deleted.stderr
+        time.sleep(1.1)  # another process: the server's key cache holds a key for a second
+        assert httpx.get(f"{server.base_url}/v1/contacts/", headers=headers).status_code == 401
+        # The server's queue worker removes the data.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with sqlite3.connect(f"{tmp_path}/ops.db") as db:
+                left = db.execute("SELECT count(*) FROM locations WHERE id = ?", (location,))
+                if left.fetchone()[0] == 0:
+                    break
+            time.sleep(0.2)
+        else:
+            pytest.fail("the deleted location's data was not removed")
+        with sqlite3.connect(f"{tmp_path}/ops.db") as db:
+            assert db.execute("SELECT count(*) FROM contacts").fetchone()[0] == 0
+    assert run("locations", "list", "--database", database).stdout.splitlines()[1:] == []
+    again = run("locations", "delete", location, "--database", database)
+    assert_one_line_error(again, "no location")

@@ -232,6 +232,17 @@ def db_upgrade(database: DatabaseOption = None) -> None:
         typer.echo("the database was already up to date")
 
 
+def _print_list(header: list[str], items: list[dict[str, Any]], as_json: bool) -> None:
+    """JSON lines, or a header line then one tab-separated line per item (`-` for none)."""
+    if as_json:
+        for item in items:
+            typer.echo(json.dumps(item))
+        return
+    typer.echo("\t".join(header))
+    for item in items:
+        typer.echo("\t".join("-" if v is None else str(v) for v in item.values()))
+
+
 def _country_option() -> Any:
     return typer.Option("--country", help="Default country for phone numbers (ISO alpha-2).")
 
@@ -270,10 +281,10 @@ def locations_list(
     settings = load_settings(database)
     upgrade(settings)
     rows = run_in_transaction(settings, location_repo.list_locations)
-    for row in rows:
-        item = {"id": row["id"], "name": row["name"], "country": row["country"],
-                "allowDuplicateContacts": bool(row["allow_duplicate_contacts"])}  # fmt: skip
-        typer.echo(json.dumps(item) if as_json else "\t".join(str(x) for x in item.values()))
+    items = [{"id": row["id"], "name": row["name"], "country": row["country"],
+              "allowDuplicateContacts": bool(row["allow_duplicate_contacts"]),
+              "agency": row["agency_id"]} for row in rows]  # fmt: skip
+    _print_list(["id", "name", "country", "allow duplicates", "agency"], items, as_json)
 
 
 @locations_app.command("update")
@@ -282,7 +293,10 @@ def locations_update(
     database: DatabaseOption = None,
     allow_duplicate_contacts: Annotated[
         bool | None,
-        typer.Option("--allow-duplicate-contacts/--no-allow-duplicate-contacts"),
+        typer.Option(
+            "--allow-duplicate-contacts/--no-allow-duplicate-contacts",
+            help="Whether POST /v1/contacts always creates (no dedupe by email or phone).",
+        ),
     ] = None,
     country: Annotated[str | None, _country_option()] = None,
     agency: Annotated[
@@ -302,17 +316,35 @@ def locations_update(
     typer.echo(f"location {location_id} updated")
 
 
+@locations_app.command("delete")
+def locations_delete(
+    location_id: Annotated[str, typer.Argument(help="The location's id.")],
+    database: DatabaseOption = None,
+) -> None:
+    """Delete a location: its keys stop at once (within a second on other servers); its data
+    is removed in the background by the queue workers (the server's, or `contactapi worker`)."""
+    settings = load_settings(database)
+    upgrade(settings)
+    run_in_transaction(settings, lambda conn: locations.delete_location(conn, location_id))
+    typer.echo(f"location {location_id} deleted; its data is being removed in the background")
+
+
 @keys_app.command("create")
 def keys_create(
     location: Annotated[str, typer.Option("--location", help="The location's id.")],
     label: Annotated[str | None, typer.Option(help="What the key is for (shown by list).")] = None,
     database: DatabaseOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON line.")] = False,
 ) -> None:
     """Create another API key for a location (for rotation); its secret is printed once."""
     settings = load_settings(database)
     upgrade(settings)
     key = run_in_transaction(settings, lambda conn: locations.create_key(conn, location, label))
-    typer.echo(f"API key {key.id} (shown once): {key.secret}")
+    if as_json:
+        typer.echo(json.dumps({"id": key.id, "location": location, "label": label,
+                               "apiKey": key.secret}))  # fmt: skip
+    else:
+        typer.echo(f"API key {key.id} (shown once): {key.secret}")
 
 
 @keys_app.command("list")
@@ -326,11 +358,10 @@ def keys_list(
     settings = load_settings(database)
     upgrade(settings)
     rows = run_in_transaction(settings, lambda conn: locations.list_keys(conn, location))
-    for row in rows:
-        item = {"id": row["id"], "label": row["label"], "prefix": row["key_prefix"],
-                "created": iso_ms(row["created_at"]), "lastUsed": iso_ms(row["last_used_at"]),
-                "revoked": iso_ms(row["revoked_at"])}  # fmt: skip
-        typer.echo(json.dumps(item) if as_json else "\t".join(str(v or "-") for v in item.values()))
+    items = [{"id": row["id"], "label": row["label"], "prefix": row["key_prefix"],
+              "created": iso_ms(row["created_at"]), "lastUsed": iso_ms(row["last_used_at"]),
+              "revoked": iso_ms(row["revoked_at"])} for row in rows]  # fmt: skip
+    _print_list(["id", "label", "prefix", "created", "last used", "revoked"], items, as_json)
 
 
 @keys_app.command("revoke")
@@ -373,9 +404,10 @@ def agency_list(
     """List the agencies, with how many locations each has."""
     settings = load_settings(database)
     upgrade(settings)
-    for row in run_in_transaction(settings, agency_repo.list_agencies):
-        item = {"id": row["id"], "name": row["name"], "locations": int(row["locations"])}
-        typer.echo(json.dumps(item) if as_json else "\t".join(str(x) for x in item.values()))
+    rows = run_in_transaction(settings, agency_repo.list_agencies)
+    items = [{"id": row["id"], "name": row["name"], "locations": int(row["locations"])}
+             for row in rows]  # fmt: skip
+    _print_list(["id", "name", "locations"], items, as_json)
 
 
 @agency_keys_app.command("create")

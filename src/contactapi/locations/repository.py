@@ -109,19 +109,15 @@ class AgencyLocations:
             *(values[column] for column in columns),
         )
 
-    async def mark_deleted(self, location_id: str, at: int) -> None:
-        """Gone at once: the location answers to no query, and its keys to no request."""
-        await self.conn.execute(
-            "UPDATE locations SET deleted_at = $3 WHERE agency_id = $1 AND id = $2",
-            self.agency_id,
-            location_id,
-            at,
-        )
-        await self.conn.execute(
-            "UPDATE api_keys SET revoked_at = $2 WHERE location_id = $1 AND revoked_at IS NULL",
-            location_id,
-            at,
-        )
+
+async def mark_deleted(conn: Connection, location_id: str, at: int) -> None:
+    """Gone at once: the location answers to no query, and its keys to no request."""
+    await conn.execute("UPDATE locations SET deleted_at = $2 WHERE id = $1", location_id, at)
+    await conn.execute(
+        "UPDATE api_keys SET revoked_at = $2 WHERE location_id = $1 AND revoked_at IS NULL",
+        location_id,
+        at,
+    )
 
 
 async def update_location(

@@ -183,9 +183,20 @@ class LocationService:
 
     async def delete(self, location_id: str) -> None:
         await self._require(location_id)
-        await self._agency().mark_deleted(location_id, now_ms())
-        key_cache.clear()
-        await enqueue(self.conn, location_id, PURGE_JOB, {})
+        await _delete(self.conn, location_id)
+
+
+async def delete_location(conn: Connection, location_id: str) -> None:
+    """`contactapi locations delete`: as an agency's DELETE does."""
+    if await repository.get_location(conn, location_id) is None:
+        raise LocationError(f"no location {location_id!r}")
+    await _delete(conn, location_id)
+
+
+async def _delete(conn: Connection, location_id: str) -> None:
+    await repository.mark_deleted(conn, location_id, now_ms())
+    key_cache.clear()
+    await enqueue(conn, location_id, PURGE_JOB, {})
 
 
 async def purge_location(scope: WorkScope, payload: dict[str, Any]) -> bool:
