@@ -279,3 +279,58 @@ def test_locations_delete_keys_create_json_and_list_headers(tmp_path: Path) -> N
     assert run("locations", "list", "--database", database).stdout.splitlines()[1:] == []
     again = run("locations", "delete", location, "--database", database)
     assert_one_line_error(again, "no location")
+
+
+def test_a_backup_under_write_load_holds_every_write_acknowledged_before_it(
+    tmp_path: Path,
+) -> None:
+    import threading
+
+    database = f"sqlite:///{tmp_path}/live.db"
+    _, key = create_location(database)
+    acknowledged: list[tuple[float, str]] = []
+    stop = threading.Event()
+    with live_server(database, tmp_path, "--no-worker", "--workers", "2", "--rate-limit", "off",
+                     "--daily-limit", "off") as server:  # fmt: skip
+
+        def write() -> None:
+            with httpx.Client(headers={"Authorization": f"Bearer {key}"}) as client:
+                n = 0
+                while not stop.is_set():
+                    n += 1
+                    made = client.post(f"{server.base_url}/v1/contacts/",
+                                       json={"email": f"w{n}-{threading.get_ident()}@x.com"})
+                    if made.status_code == 200:  # fmt: skip
+                        acknowledged.append((time.monotonic(), made.json()["contact"]["id"]))
+
+        writers = [threading.Thread(target=write) for _ in range(3)]
+        for thread in writers:
+            thread.start()
+        time.sleep(1.0)
+        started = time.monotonic()
+        backed_up = run("db", "backup", str(tmp_path / "b.db"), "--database", database)
+        time.sleep(0.5)
+        stop.set()
+        for thread in writers:
+            thread.join()
+    assert backed_up.returncode == 0, backed_up.stderr
+    assert (tmp_path / "b.db").stat().st_mode & 0o777 == 0o600
+    before = {contact_id for at, contact_id in acknowledged if at < started}
+    after = {contact_id for at, contact_id in acknowledged if at >= started}
+    assert len(before) > 20 and after, (len(before), len(after))
+    restored = f"sqlite:///{tmp_path}/restored.db"
+    done = run("db", "restore", str(tmp_path / "b.db"), "--database", restored)
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(tmp_path / "restored.db") as db:
+        ids = {row[0] for row in db.execute("SELECT id FROM contacts")}
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert before <= ids
+    with live_server(restored, tmp_path, "--no-worker", "--workers", "1") as server:
+        listed = httpx.get(f"{server.base_url}/v1/contacts/",
+                           headers={"Authorization": f"Bearer {key}"})  # fmt: skip
+        assert listed.json()["meta"]["total"] == len(ids)
+    # A restore never overwrites a database unasked; PostgreSQL is pg_dump's.
+    again = run("db", "restore", str(tmp_path / "b.db"), "--database", restored)
+    assert_one_line_error(again, "--replace")
+    assert_one_line_error(run("db", "backup", str(tmp_path / "c.db"), "--database",
+                              "postgresql://u@127.0.0.1:1/x"), "pg_dump")  # fmt: skip

@@ -243,6 +243,37 @@ def _print_list(header: list[str], items: list[dict[str, Any]], as_json: bool) -
         typer.echo("\t".join("-" if v is None else str(v) for v in item.values()))
 
 
+@db_app.command("backup")
+def db_backup(
+    file: Annotated[Path, typer.Argument(help="The backup file to create (must not exist).")],
+    database: DatabaseOption = None,
+) -> None:
+    """Copy a SQLite database, consistently, while the server runs (SQLite's online backup).
+    PostgreSQL: use pg_dump."""
+    from contactapi.db.backup import backup
+
+    size = backup(load_settings(database), file)
+    typer.echo(f"backed up to {file} ({size:,} bytes)")
+
+
+@db_app.command("restore")
+def db_restore(
+    file: Annotated[Path, typer.Argument(help="A file made by `db backup`.")],
+    database: DatabaseOption = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Overwrite an existing database.")
+    ] = False,
+) -> None:
+    """Restore a SQLite backup into the database (stop the server first), then apply any
+    pending migrations."""
+    from contactapi.db.backup import restore
+
+    settings = load_settings(database)
+    restore(settings, file, replace=replace)
+    upgrade(settings)
+    typer.echo(f"restored {file} into {settings.sqlite_path}")
+
+
 def _country_option() -> Any:
     return typer.Option("--country", help="Default country for phone numbers (ISO alpha-2).")
 
