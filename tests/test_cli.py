@@ -298,8 +298,10 @@ def test_a_backup_under_write_load_holds_every_write_acknowledged_before_it(
                 n = 0
                 while not stop.is_set():
                     n += 1
-                    made = client.post(f"{server.base_url}/v1/contacts/",
-                                       json={"email": f"w{n}-{threading.get_ident()}@x.com"})
+                    made = client.post(
+                        f"{server.base_url}/v1/contacts/",
+                        json={"email": f"w{n}-{threading.get_ident()}@x.com"},
+                    )
                     if made.status_code == 200:  # fmt: skip
                         acknowledged.append((time.monotonic(), made.json()["contact"]["id"]))
 
