@@ -160,3 +160,35 @@ async def test_users_page(app: Starlette, http: httpx.AsyncClient) -> None:
     assert len(walked) == len(made) and set(walked) == set(made)  # each once (oldest first)
     unknown = await api.get("/v1/users/", params={"startAfterId": "nosuchuser0000000000"})
     assert unknown.status_code == 422 and "startAfterId" in unknown.json()
+
+
+async def test_after_a_location_moves_neither_agency_changes_the_other_s_users(
+    app: Starlette, http: httpx.AsyncClient
+) -> None:
+    from contactapi.locations.service import update_location
+
+    a, b = await make_agency(app, http), await make_agency(app, http)
+    stays, moved = await make_agency_location(a), await make_agency_location(a)
+    shared = (await a.post("/v1/users/", json=user_body([stays.location_id,
+                                                         moved.location_id]))).json()  # fmt: skip
+    local = (await moved.post("/v1/users/", json=user_body([moved.location_id]))).json()
+    await app.state.db.run(
+        lambda conn: update_location(conn, moved.location_id, None, None, b.location_id),
+        write=True,
+    )
+    # Each agency is told only of its own locations, and changes neither shared user.
+    assert (await a.get(f"/v1/users/{shared['id']}")).json()["roles"]["locationIds"] == [
+        stays.location_id
+    ]
+    assert (await b.get(f"/v1/users/{shared['id']}")).json()["roles"]["locationIds"] == [
+        moved.location_id
+    ]
+    for agency in (a, b):
+        put = await agency.put(f"/v1/users/{shared['id']}", json=user_body([]))
+        assert put.status_code == 422 and put.json()["userId"]["rule"] == "invalid"
+        assert (await agency.delete(f"/v1/users/{shared['id']}")).status_code == 422
+    # The moved location's own user went with it: the new agency's to change, not the old's.
+    assert (await a.get(f"/v1/users/{local['id']}")).status_code == 422
+    renamed = await b.put(f"/v1/users/{local['id']}",
+                          json=user_body([moved.location_id], firstName="Moved"))  # fmt: skip
+    assert renamed.status_code == 200, renamed.text

@@ -50,7 +50,9 @@ def _load_sqlite(path: str, load: BulkContacts, progress: Callable[[int], None])
     conn = open_sqlite(path)
     try:
         if (
-            conn.execute("SELECT 1 FROM locations WHERE id = ?", (load.location_id,)).fetchone()
+            conn.execute(
+                "SELECT 1 FROM locations WHERE id = ? AND deleted_at IS NULL", (load.location_id,)
+            ).fetchone()
             is None
         ):
             raise UnknownLocation(load.location_id)
@@ -115,7 +117,9 @@ async def _load_postgresql(url: str, load: BulkContacts, progress: Callable[[int
     try:
         async with conn.transaction():
             if (
-                await conn.fetchval("SELECT 1 FROM locations WHERE id = $1", load.location_id)
+                await conn.fetchval(
+                    "SELECT 1 FROM locations WHERE id = $1 AND deleted_at IS NULL", load.location_id
+                )
                 is None
             ):
                 raise UnknownLocation(load.location_id)

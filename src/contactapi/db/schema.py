@@ -381,6 +381,8 @@ users = Table(
     Column("permissions", Text, nullable=False),
     Column("created_at", BigInteger, nullable=False),
     UniqueConstraint("owner_id", "email_lower"),
+    # Lookups by email test each candidate's reach: the candidates are found by this.
+    Index(None, "email_lower"),
 )
 
 # Which users belong to which locations (a note's `userId`, a task's `assignedTo` name one).

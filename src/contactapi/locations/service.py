@@ -25,8 +25,8 @@ from contactapi.scope import Agency, CallerScope, WorkScope
 from contactapi.validation import Checked, email_key
 
 PURGE_JOB = "location.purge"
-# Contacts (with their notes, tasks, tags, ...) removed per job transaction.
-PURGE_BATCH = 2_000
+# Rows of one table removed per job transaction (a short hold of SQLite's write lock).
+PURGE_BATCH = 5_000
 MAX_LOCATIONS_PER_AGENCY = 10_000
 
 
@@ -157,13 +157,15 @@ class LocationService:
         if location_id != self.caller.id:
             raise Unauthorized()
         row = await repository.get_location(self.conn, location_id)
-        assert row is not None  # its key was just verified, in this transaction's snapshot
+        if row is None:  # deleted since its key was verified (or cached)
+            raise Unauthorized()
         return location_to_api(row)
 
     async def create(self, payload: Checked[LocationInput]) -> dict[str, Any]:
         locations = self._agency()
         data = payload.get()
         cap = MAX_LOCATIONS_PER_AGENCY
+        await self.conn.lock([(locations.agency_id, "locations")])  # one create counts at once
         if await locations.count_within(cap) >= cap:
             message = f"An agency may not have more than {cap:,} locations."
             raise ValidationFailed.one("businessName", message, "max")
@@ -178,7 +180,9 @@ class LocationService:
     async def update(self, location_id: str, payload: Checked[LocationInput]) -> dict[str, Any]:
         row = await self._require(location_id)
         await self._agency().update(location_id, location_values(payload.get(), row))
-        key_cache.clear()  # cached keys carry the location's dedupe rule and country
+        # Cached keys carry the location's dedupe rule and country: forgotten once this is
+        # committed (a read before then would cache the old values again).
+        self.conn.after_commit(key_cache.clear)
         return await self.get(location_id)
 
     async def delete(self, location_id: str) -> None:
@@ -195,30 +199,44 @@ async def delete_location(conn: Connection, location_id: str) -> None:
 
 async def _delete(conn: Connection, location_id: str) -> None:
     await repository.mark_deleted(conn, location_id, now_ms())
-    key_cache.clear()
+    conn.after_commit(key_cache.clear)  # after: a read before the commit would cache it again
     await enqueue(conn, location_id, PURGE_JOB, {})
 
 
+# A deleted location's rows, children before parents, so that no delete cascades further than
+# its own batch: every purge transaction removes at most PURGE_BATCH rows of one table.
+PURGE_TABLES = ("notes", "tasks", "appointments", "contact_field_values", "contact_tags",
+                "campaign_members", "workflow_enrollments", "contacts", "tags", "custom_values",
+                "custom_fields", "calendars", "campaigns", "workflows")  # fmt: skip
+
+
 async def purge_location(scope: WorkScope, payload: dict[str, Any]) -> bool:
-    """A deleted location's data: a batch of contacts (their notes, tasks, tags and the rest
-    go with them, by the foreign keys) per run, queued again until none is left; then the
-    location's row, which takes its remaining records with it, and the users it owned."""
+    """A deleted location's data: one batch of one table per run, queued again until every
+    table is empty; then the location's row (its keys and links go with it), its search
+    counts, and the users it made that no other location holds."""
     conn, location_id = scope.conn, scope.location_id
     row = await conn.fetch_one("SELECT deleted_at FROM locations WHERE id = $1", location_id)
     if row is None or row["deleted_at"] is None:
         return False  # purged already (a job run twice), or never deleted
-    removed = await conn.execute(
-        "DELETE FROM contacts WHERE location_id = $1 AND id IN"
-        " (SELECT id FROM contacts WHERE location_id = $1 LIMIT $2)",
-        location_id,
-        PURGE_BATCH,
-    )
-    if removed:
-        await enqueue(conn, location_id, PURGE_JOB, {})
-        return True
+    row_id = "rowid" if conn.dialect.name == "sqlite" else "ctid"
+    for table in PURGE_TABLES:
+        removed = await conn.execute(
+            f"DELETE FROM {table} WHERE {row_id} IN (SELECT {row_id} FROM {table}"
+            " WHERE location_id = $1 LIMIT $2)",
+            location_id,
+            PURGE_BATCH,
+        )
+        if removed:
+            await enqueue(conn, location_id, PURGE_JOB, {})
+            return True
     await conn.execute(
         "DELETE FROM jobs WHERE location_id = $1 AND kind <> $2", location_id, PURGE_JOB
     )
-    await conn.execute("DELETE FROM users WHERE owner_id = $1", location_id)
+    await conn.execute(
+        "DELETE FROM users WHERE owner_id = $1 AND NOT EXISTS (SELECT 1 FROM user_locations ul"
+        " WHERE ul.user_id = users.id AND ul.location_id <> $1)",
+        location_id,
+    )
+    await conn.execute("DELETE FROM contacts_fts_locations WHERE location_id = $1", location_id)
     await conn.execute("DELETE FROM locations WHERE id = $1", location_id)
     return True

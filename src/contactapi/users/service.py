@@ -34,11 +34,11 @@ class UserService:
         return location_id == self.caller.id
 
     async def _answer(self, rows: list[Row]) -> list[dict[str, Any]]:
-        locations = await self.repo.location_ids([row["id"] for row in rows])
+        locations = await self.repo.shown_location_ids([row["id"] for row in rows])
         return [user_to_api(row, locations[row["id"]]) for row in rows]
 
-    async def require(self, user_id: str) -> Row:
-        row = await self.repo.get(user_id)
+    async def require(self, user_id: str, *, for_update: bool = False) -> Row:
+        row = await self.repo.get(user_id, for_update=for_update)
         if row is None:
             raise unknown_id("userId", "user")
         return row
@@ -94,8 +94,8 @@ class UserService:
     async def update(self, user_id: str, payload: Checked[UserInput]) -> dict[str, Any]:
         errors = Errors()
         errors.update(payload.errors)
-        user = await self._require_manageable(user_id)
         data = payload.value
+        user = await self._require_manageable(user_id, data.location_ids)
         if data.location_ids is not None:
             await self._check_locations(data.location_ids, errors)
         errors.raise_any()
@@ -104,12 +104,13 @@ class UserService:
         values = self._values(data)
         if data.password_hash is None:
             del values["password_hash"]  # a PUT without a password keeps the one it has
-        await repository.update_user(self.conn, user_id, values)
+        if not await repository.update_user(self.conn, user_id, values):
+            raise unknown_id("userId", "user")  # deleted meanwhile
         await repository.set_locations(self.conn, user_id, data.location_ids)
         return await self.get(user_id)
 
     async def delete(self, user_id: str) -> None:
-        await self._require_manageable(user_id)
+        await self._require_manageable(user_id, None)
         await repository.delete_user(self.conn, user_id)
 
     def _values(self, data: UserInput) -> dict[str, Any]:
@@ -124,18 +125,28 @@ class UserService:
             "permissions": orjson.dumps(data.permissions).decode(),
         }
 
-    async def _require_manageable(self, user_id: str) -> Row:
-        """The user, when the caller may change it: a location key, only a user of its
-        location alone (one shared with other locations is the agency's to change)."""
-        user = await self.require(user_id)
-        if not isinstance(self.caller, Agency):
-            locations = (await self.repo.location_ids([user_id]))[user_id]
-            if locations != [self.caller.id]:
-                raise ValidationFailed.one(
-                    "userId",
-                    "The user belongs to other locations too: change it with the agency's key.",
-                    "invalid",
-                )
+    async def _require_manageable(
+        self, user_id: str, new_location_ids: tuple[str, ...] | None
+    ) -> Row:
+        """The user (locked), when the caller may change it. A location key: a user of its
+        location alone. An agency key: a user all of whose locations are the agency's, which
+        it made or which one of them holds (one shared with another agency's location, after
+        a location moved, is neither agency's to change)."""
+        user = await self.require(user_id, for_update=True)
+        locations = await repository.all_location_ids(self.conn, user_id)
+        if isinstance(self.caller, Agency):
+            agency_id = self.caller.id
+            own = await repository.agency_locations(self.conn, agency_id, locations)
+            allowed = own == set(locations) and (user["owner_id"] == agency_id or bool(own))
+            if allowed and user["owner_id"] != agency_id and new_location_ids == ():
+                raise ValidationFailed.one("locationIds", "A user this agency did not make"
+                                           " keeps at least one location.", "invalid")  # fmt: skip
+            message = "The user belongs to another agency's location too."
+        else:
+            allowed = locations == [self.caller.id]
+            message = "The user belongs to other locations too: change it with the agency's key."
+        if not allowed:
+            raise ValidationFailed.one("userId", message, "invalid")
         return user
 
     async def _check_locations(self, location_ids: tuple[str, ...], errors: Errors) -> None:

@@ -209,7 +209,10 @@ def caller_endpoint_with_body(
             data = await json_object(request, required=required)
             payload = parse(data)
             if prepare is not None:
-                payload = await prepare(payload)
+                # A caller's costly preparations take its slow-read turns: one tenant's
+                # flood of them leaves the shared threads to the others.
+                async with _slow_turn(caller.id):
+                    payload = await prepare(payload)
             return await db.run(
                 lambda conn: handler(request, CallerScope(conn, caller), payload), write=True
             )

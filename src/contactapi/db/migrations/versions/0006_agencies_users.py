@@ -75,6 +75,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_users"),
         sa.UniqueConstraint("owner_id", "email_lower", name="uq_users_owner_id_email_lower"),
     )
+    op.create_index("ix_users_email_lower", "users", ["email_lower"])
     op.execute("DELETE FROM user_locations")
     with op.batch_alter_table("user_locations") as batch:
         batch.create_foreign_key(
@@ -87,6 +88,7 @@ def downgrade() -> None:
     with op.batch_alter_table("user_locations") as batch:
         batch.drop_index("ix_user_locations_user_id")
         batch.drop_constraint("fk_user_locations_user_id_users", type_="foreignkey")
+    op.drop_index("ix_users_email_lower", table_name="users")
     op.drop_table("users")
     with op.batch_alter_table("locations") as batch:
         batch.drop_index("ix_locations_agency_id_email_lower")
