@@ -37,6 +37,9 @@ class Dialect(ABC):
     """What differs; one instance per database (`SQLITE`, `POSTGRESQL`)."""
 
     name: str
+    # A row's physical address, for deleting a bounded batch of rows (`WHERE <it> IN (SELECT
+    # <it> ... LIMIT n)`) from a table of any key.
+    row_address: str
     # Row locks for the rest of the transaction, appended to a SELECT.
     for_update: str
     for_share: str
@@ -85,6 +88,7 @@ class Dialect(ABC):
 class SQLiteDialect(Dialect):
     name = "sqlite"
     # No row locks to take: SQLite's write transactions run one at a time (BEGIN IMMEDIATE).
+    row_address = "rowid"
     for_update = for_share = for_key_share = ""
     claim_jobs = (
         "UPDATE jobs SET locked_until = $4, locked_by = $5, attempts = attempts + 1 WHERE id IN"
@@ -122,6 +126,7 @@ class SQLiteDialect(Dialect):
 
 class PostgresDialect(Dialect):
     name = "postgresql"
+    row_address = "ctid"
     for_update = " FOR UPDATE"
     for_share = " FOR SHARE"
     for_key_share = " FOR KEY SHARE"

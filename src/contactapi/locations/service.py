@@ -218,7 +218,7 @@ async def purge_location(scope: WorkScope, payload: dict[str, Any]) -> bool:
     row = await conn.fetch_one("SELECT deleted_at FROM locations WHERE id = $1", location_id)
     if row is None or row["deleted_at"] is None:
         return False  # purged already (a job run twice), or never deleted
-    row_id = "rowid" if conn.dialect.name == "sqlite" else "ctid"
+    row_id = conn.dialect.row_address
     for table in PURGE_TABLES:
         removed = await conn.execute(
             f"DELETE FROM {table} WHERE {row_id} IN (SELECT {row_id} FROM {table}"
