@@ -28,7 +28,7 @@ _APPLY = (
 _CLEAR = "DELETE FROM contacts_fts_pending"
 
 
-def apply_pending(raw: sqlite3.Connection) -> None:
+async def apply_pending(raw: sqlite3.Connection) -> None:
     """Apply the queued index changes, inside the caller's write transaction."""
     if raw.execute("SELECT 1 FROM contacts_fts_pending LIMIT 1").fetchone() is not None:
         raw.execute(_APPLY)
