@@ -36,8 +36,8 @@ _OWN_INDEX = (
 )
 _FILL_OWN_INDEX = (
     "INSERT INTO contacts_fts_l{k}(rowid, search_text, search_phone)"
-    " SELECT rowid, search_text, search_phone FROM contacts WHERE location_id = ?"
-    " ORDER BY +rowid"
+    " SELECT rowid, search_text, search_phone FROM contacts"
+    " INDEXED BY ix_contacts_location_id_date_added_id WHERE location_id = ? ORDER BY rowid"
 )
 # Migration 0002's shared index, for the downgrade.
 _TOKEN = (
