@@ -16,13 +16,28 @@ from contactapi.db.group_commit import DatabaseBusy, GroupCommitWriter, WriteLoc
 from tests.factories import own_sqlite_app
 
 
+async def nothing_before_commit(raw: sqlite3.Connection) -> None:
+    pass
+
+
+def counting_batches(writer: GroupCommitWriter) -> list[int]:
+    """A list that grows by one at each of the writer's commits."""
+    batches: list[int] = []
+
+    async def count(raw: sqlite3.Connection) -> None:
+        batches.append(1)
+
+    writer.before_commit = count
+    return batches
+
+
 def table_writer(
     path: str, busy_timeout_ms: int = 10_000, lock: WriteLock | None = None
 ) -> GroupCommitWriter:
     """A writer of a new database at `path` holding one table, `t (x)`."""
     raw = open_sqlite(path)
     raw.execute("CREATE TABLE t (x INTEGER)")
-    return GroupCommitWriter(raw, lambda raw: None, busy_timeout_ms, lock)
+    return GroupCommitWriter(raw, nothing_before_commit, busy_timeout_ms, lock)
 
 
 @pytest.fixture
@@ -75,8 +90,7 @@ async def test_a_batch_rolled_back_whole_answers_nothing_as_written(
 async def test_writes_wait_for_another_writer_off_the_event_loop(tmp_path: Path) -> None:
     path = str(tmp_path / "locked.db")
     writer = table_writer(path)
-    batches: list[int] = []
-    writer.before_commit = lambda raw: batches.append(1)
+    batches = counting_batches(writer)
     other = open_sqlite(path)
     other.execute("BEGIN IMMEDIATE")  # another process writing
     writes = [asyncio.ensure_future(insert(writer, x)) for x in range(1, 6)]
@@ -123,8 +137,7 @@ async def test_the_server_keeps_reading_while_another_process_holds_the_write_lo
 async def test_queued_works_run_in_one_batch_each_in_its_own_savepoint(
     writer: GroupCommitWriter,
 ) -> None:
-    batches: list[int] = []
-    writer.before_commit = lambda raw: batches.append(1)
+    batches = counting_batches(writer)
 
     async def work(conn: sqlite3.Connection, x: int) -> int:
         conn.execute("INSERT INTO t VALUES (?)", (x,))

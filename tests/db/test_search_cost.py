@@ -1,6 +1,7 @@
-"""A search's cost depends on the caller's location only (SQLite, whose search index all
-locations share): the statements a small location's search runs execute exactly as many
-virtual-machine steps whether or not other locations hold what it looks for."""
+"""A search's cost depends on the caller's location only (SQLite): the statements a small
+location's search runs execute exactly as many virtual-machine steps whether or not other
+locations hold what it looks for. (A large location's, with an index of its own:
+tests/contacts/test_search_own_index.py.)"""
 
 from __future__ import annotations
 

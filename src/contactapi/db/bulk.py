@@ -1,6 +1,7 @@
 """Bulk loads of contacts straight into the database (`contactapi seed`), one way per database:
 executemany with the FTS triggers set aside on SQLite, COPY on PostgreSQL. The search index is
-complete when a load returns."""
+complete when a load returns (on SQLite, the location's own index, once it is large enough to
+have one: `db/search/sqlite.py`)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from typing import Any
 import asyncpg
 
 from contactapi.db.engine import open_sqlite
-from contactapi.db.search.sqlite import location_token
+from contactapi.db.search import sqlite as sqlite_search
+from contactapi.db.search_index import build_own_index
 from contactapi.settings import Settings
 
 # A batch: the contacts' rows (in `columns` order) and their contact_tags rows.
@@ -47,6 +49,7 @@ def _load_sqlite(path: str, load: BulkContacts, progress: Callable[[int], None])
     """One transaction, holding the write lock throughout: the FTS triggers are set aside
     while the rows go in, and the new rows are indexed in one statement at the end, which
     costs a fraction of indexing them row by row."""
+    # Runs in a process of its own (the CLI), not on a server's event loop.
     conn = open_sqlite(path)
     try:
         if (
@@ -92,14 +95,19 @@ def _load_sqlite(path: str, load: BulkContacts, progress: Callable[[int], None])
             " ON CONFLICT(location_id) DO UPDATE SET contacts = contacts + excluded.contacts",
             (load.location_id, load.count),
         )
-        k = conn.execute(
-            "SELECT k FROM contacts_fts_locations WHERE location_id = ?", (load.location_id,)
-        ).fetchone()["k"]
-        conn.execute(
-            "INSERT INTO contacts_fts(rowid, search_text, search_phone, loc)"
-            " SELECT rowid, search_text, search_phone, ? FROM contacts WHERE rowid > ?",
-            (location_token(k), last_rowid),
-        )
+        location = conn.execute(
+            "SELECT k, contacts, own_index FROM contacts_fts_locations WHERE location_id = ?",
+            (load.location_id,),
+        ).fetchone()
+        if location["own_index"]:
+            index = sqlite_search.own_index_table(location["k"])
+            conn.execute(
+                f"INSERT INTO {index}(rowid, search_text, search_phone)"
+                " SELECT rowid, search_text, search_phone FROM contacts WHERE rowid > ?",
+                (last_rowid,),
+            )
+        elif location["contacts"] > sqlite_search.SMALL_LOCATION:
+            build_own_index(conn, load.location_id)
         for trigger in triggers:
             conn.execute(trigger["sql"])
         conn.execute("COMMIT")

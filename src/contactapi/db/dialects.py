@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 # A search plan: (connection, location id, query, the page's columns) -> the page and total.
 SearchPlan = Callable[["Connection", str, ListQuery, str], Awaitable[ListResult]]
+# Drops what a location's search holds of its own: (connection, location id).
+SearchIndexDrop = Callable[["Connection", str], Awaitable[None]]
 
 # Jobs due at `$1`: never claimed, or their lease ran out.
 # Due: its time has come and no live worker holds it: the lease ran out, or the holder's last
@@ -52,6 +54,8 @@ class Dialect(ABC):
     job_poll_seconds: float
     # A page of a location's contacts matching a list query (`db/search/`).
     list_contacts: SearchPlan
+    # When a location is deleted or emptied, in its write transaction (`db/search/`).
+    drop_search_index: SearchIndexDrop
 
     @abstractmethod
     def json(self, text_expression: str) -> str:
@@ -98,6 +102,7 @@ class SQLiteDialect(Dialect):
     # Other processes can't signal a SQLite worker: it polls often (a cheap read).
     job_poll_seconds = 0.1
     list_contacts = staticmethod(sqlite_search.list_contacts)
+    drop_search_index = staticmethod(sqlite_search.drop_own_index)
 
     def json(self, text_expression: str) -> str:
         return f"json({text_expression})"
@@ -141,6 +146,7 @@ class PostgresDialect(Dialect):
     # LISTEN wakes a PostgreSQL worker; the poll only covers a lost notification.
     job_poll_seconds = 0.5
     list_contacts = staticmethod(postgres_search.list_contacts)
+    drop_search_index = staticmethod(postgres_search.drop_own_index)
 
     def json(self, text_expression: str) -> str:
         return f"({text_expression})::json"

@@ -83,12 +83,14 @@ class GroupCommitWriter:
     def __init__(
         self,
         raw: sqlite3.Connection,
-        before_commit: Callable[[sqlite3.Connection], None],
+        before_commit: Callable[[sqlite3.Connection], Awaitable[None]],
         busy_timeout_ms: int,
         lock: WriteLock | None = None,
     ) -> None:
         self.raw = raw
-        # Runs in the batch's transaction, after its last request and before its COMMIT.
+        # Runs in the batch's transaction, after its last request and before its COMMIT. What
+        # it awaits (work in a thread) keeps the lock, not the event loop; the requests queued
+        # meanwhile wait for the next batch.
         self.before_commit = before_commit
         # How long a batch waits for a writer outside the side lock before failing.
         self.busy_timeout_ms = busy_timeout_ms
@@ -153,6 +155,7 @@ class GroupCommitWriter:
                 self._execute(queued_work, batch)
             if batch.aborted:
                 raise sqlite3.OperationalError("the write batch was rolled back")
+            await self.before_commit(self.raw)
             self._commit()
         except BaseException as exc:
             batch.aborted = True
@@ -274,7 +277,6 @@ class GroupCommitWriter:
         self._locked = False
 
     def _commit(self) -> None:
-        self.before_commit(self.raw)
         # On the event loop, though it waits for an fsync (~0.25 ms here): from a thread, the
         # COMMIT would first wait for the busy loop to hand over the GIL, holding the write
         # lock the other processes wait for (measured: 5% fewer creates with two workers).

@@ -126,8 +126,9 @@ contacts = Table(
     Column("tags", Text, nullable=False),
     Column("date_added", BigInteger, nullable=False),
     Column("date_updated", BigInteger, nullable=False),
-    # The search document (contacts/document.py); its indexes are raw DDL in migration 0002:
-    # FTS5 trigram `contacts_fts` on SQLite, pg_trgm GIN `ix_contacts_search_*` on PostgreSQL.
+    # The search document (contacts/document.py); its indexes are raw DDL (migrations 0002,
+    # 0006): on SQLite an FTS5 trigram `contacts_fts_l{k}` per large location
+    # (db/search_index.py), pg_trgm GIN `ix_contacts_search_*` on PostgreSQL.
     Column("search_text", Text, nullable=False, server_default=""),
     Column("search_phone", Text, nullable=False, server_default=""),
     PrimaryKeyConstraint("location_id", "id"),

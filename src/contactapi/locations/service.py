@@ -213,7 +213,7 @@ PURGE_TABLES = ("notes", "tasks", "appointments", "contact_field_values", "conta
 async def purge_location(scope: WorkScope, payload: dict[str, Any]) -> bool:
     """A deleted location's data: one batch of one table per run, queued again until every
     table is empty; then the location's row (its keys and links go with it), its search
-    counts, and the users it made that no other location holds."""
+    index and counts, and the users it made that no other location holds."""
     conn, location_id = scope.conn, scope.location_id
     row = await conn.fetch_one("SELECT deleted_at FROM locations WHERE id = $1", location_id)
     if row is None or row["deleted_at"] is None:
@@ -237,6 +237,7 @@ async def purge_location(scope: WorkScope, payload: dict[str, Any]) -> bool:
         " WHERE ul.user_id = users.id AND ul.location_id <> $1)",
         location_id,
     )
+    await conn.dialect.drop_search_index(conn, location_id)
     await conn.execute("DELETE FROM contacts_fts_locations WHERE location_id = $1", location_id)
     await conn.execute("DELETE FROM locations WHERE id = $1", location_id)
     return True

@@ -18,6 +18,11 @@ if TYPE_CHECKING:
 SMALL_LOCATION = 2_000
 
 
+async def drop_own_index(conn: Connection, location_id: str) -> None:
+    """Nothing to drop: the GIN indexes are the contacts table's, shared by every location,
+    and a location's entries go with its contacts."""
+
+
 def _like_pattern(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"

@@ -1,14 +1,16 @@
-"""SQLite's search plan: the FTS5 trigram index, which holds each contact's location as a token.
+"""SQLite's search plan: an FTS5 trigram index of its own for each large location.
 
-The index is shared by every location, so a search only ever asks it about the caller's own
-location (`loc AND term`): what other locations hold must not change a search's cost, or its
-timing would tell whether an address exists elsewhere on the server. A location of up to
-`SMALL_LOCATION` contacts is scanned instead, testing each search document, as is any location
-for a query under three characters (no trigram to look up): that costs what the location
-holds, and nothing else. For a query of 3+ characters in a larger location, the page either
-reads the matches and sorts them, or, when matches are many, walks the sort index keeping the
-rowids the index matched: whichever reads fewer rows. The choice never changes an answer,
-only its cost.
+A search's cost must depend on the caller's location only: if it grew with what other
+locations hold, its timing would tell whether an address exists elsewhere on the server. So no
+location shares an index with another. A location of up to `SMALL_LOCATION` contacts has no
+index at all: it is scanned, testing each search document, as is any location for a query
+under three characters (no trigram to look up); that costs what the location holds, and
+nothing else. A location that grows past `SMALL_LOCATION` gets a contentless FTS5 table of its
+own, `contacts_fts_l{k}` (k: its number in `contacts_fts_locations`, whose `own_index` says
+the table exists), built in the write batch that crosses the threshold and kept in step from
+then on (`db/search_index.py`). For a query of 3+ characters there, the page either reads the
+matches and sorts them, or, when matches are many, walks the sort index keeping the rowids the
+index matched: whichever reads fewer rows. The choice never changes an answer, only its cost.
 """
 
 from __future__ import annotations
@@ -24,18 +26,50 @@ if TYPE_CHECKING:
 ROW_READ_IN_INDEX_STEPS = 6
 # Up to this many contacts a location is scanned (a few milliseconds, in a slow-read thread).
 SMALL_LOCATION = 20_000
-# The location's token is three characters from this block (CJK ideographs).
+# A location's token is three characters from this block (CJK ideographs).
 TOKEN_BASE = 0x4E00
 TOKEN_RADIX = 20_000
+# The prefix keeps the tables out of alembic's drift check (db/migrations/env.py).
+OWN_INDEX_PREFIX = "contacts_fts_l"
 
 
 def location_token(k: int) -> str:
-    """The FTS5 token of location number k (as migration 0002's triggers compute it)."""
+    """The token that names location number k in the queue of index changes (as migration
+    0002's triggers compute it; `db/search_index.py`)."""
     return "".join(
         chr(TOKEN_BASE + digit)
         for digit in ((k // TOKEN_RADIX**2) % TOKEN_RADIX, (k // TOKEN_RADIX) % TOKEN_RADIX,
                       k % TOKEN_RADIX)
     )  # fmt: skip
+
+
+def location_number(token: str) -> int:
+    """The location number k whose token is `token` (the inverse of `location_token`)."""
+    k = 0
+    for char in token:
+        k = k * TOKEN_RADIX + ord(char) - TOKEN_BASE
+    return k
+
+
+def own_index_table(k: int) -> str:
+    """The name of location number k's own FTS5 table."""
+    return f"{OWN_INDEX_PREFIX}{int(k)}"
+
+
+async def drop_own_index(conn: Connection, location_id: str) -> None:
+    """Drops the location's own search index, if it has one (when the location is deleted or
+    emptied), in the caller's write transaction. Should the location grow past
+    `SMALL_LOCATION` again, its next write batch builds a new one."""
+    location = await conn.fetch_one(
+        "SELECT k FROM contacts_fts_locations WHERE location_id = $1 AND own_index",
+        location_id,
+    )
+    if location is None:
+        return
+    await conn.execute(f"DROP TABLE {own_index_table(int(location['k']))}")
+    await conn.execute(
+        "UPDATE contacts_fts_locations SET own_index = 0 WHERE location_id = $1", location_id
+    )
 
 
 def _fts_phrase(text: str) -> str:
@@ -47,14 +81,16 @@ async def list_contacts(
     conn: Connection, location_id: str, q: ListQuery, columns: str
 ) -> ListResult:
     location = await conn.fetch_one(
-        "SELECT k, contacts FROM contacts_fts_locations WHERE location_id = $1", location_id
+        "SELECT k, contacts, own_index FROM contacts_fts_locations WHERE location_id = $1",
+        location_id,
     )
     if location is None:
         return EMPTY
     size, sql, args = int(location["contacts"]), PlanSql(q, columns), Args(location_id)
     if q.text is None:
         return page(q, await conn.fetch_all(sql.walk(args), *args.values), size)
-    if not indexable(q) or size <= SMALL_LOCATION:
+    # Without an index of its own (not built yet, or dropped), a location is scanned too.
+    if not indexable(q) or size <= SMALL_LOCATION or not location["own_index"]:
         test = f"instr(c.search_text, {args.add(q.text)}) > 0"
         if q.digits:
             test += f" OR instr(c.search_phone, {args.add(q.digits)}) > 0"
@@ -65,14 +101,12 @@ async def list_contacts(
         rows = await conn.fetch_all(sql.walk(args, f" AND ({test})"), *args.values)
         return page(q, rows, int(total))
 
-    term = f"search_text : {_fts_phrase(q.text)}"
+    index = own_index_table(int(location["k"]))
+    match = f"search_text : {_fts_phrase(q.text)}"
     if q.digits:
-        term += f" OR search_phone : {_fts_phrase(q.digits)}"
-    match = f"loc : {_fts_phrase(location_token(int(location['k'])))} AND ({term})"
+        match += f" OR search_phone : {_fts_phrase(q.digits)}"
     total = int(
-        await conn.fetch_value(
-            "SELECT count(*) FROM contacts_fts WHERE contacts_fts MATCH $1", match
-        )
+        await conn.fetch_value(f"SELECT count(*) FROM {index} WHERE {index} MATCH $1", match)
     )
     if total == 0:
         return EMPTY
@@ -81,17 +115,16 @@ async def list_contacts(
     if total * total * ROW_READ_IN_INDEX_STEPS > (q.limit + 1) * size:
         # `+` keeps the IN list from driving the loop: the sort index does, index-only.
         matched = (
-            " AND +c.rowid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH"
-            f" {args.add(match)})"
+            f" AND +c.rowid IN (SELECT rowid FROM {index} WHERE {index} MATCH {args.add(match)})"
         )
         indexed_by = f" INDEXED BY ix_contacts_location_id_{q.sort}_id"
         rows = await conn.fetch_all(sql.walk(args, matched, indexed_by), *args.values)
         return page(q, rows, total)
     # CROSS JOIN keeps the index as the outer loop; only the keys are sorted.
     keys = (
-        f"SELECT c.rowid AS rid, c.{q.sort}, c.id FROM contacts_fts f"
+        f"SELECT c.rowid AS rid, c.{q.sort}, c.id FROM {index} f"
         " CROSS JOIN contacts c ON c.rowid = f.rowid"
-        f" WHERE contacts_fts MATCH {args.add(match)} AND c.location_id = $1"
+        f" WHERE {index} MATCH {args.add(match)} AND c.location_id = $1"
         f"{sql.cursor(args)}{sql.order_by()}{sql.window(args)}"
     )
     page_sql = (
