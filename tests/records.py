@@ -31,6 +31,8 @@ PARAM_KINDS = {
     "tagId": "tag",
     "userId": "user",
     "locationId": "location",
+    "webhookId": "webhook",
+    "deliveryId": "delivery",
 }
 _PARAM = re.compile(r"\{([^}]+)\}")
 SLOT = "2021-06-23T03:30:00+05:30"
@@ -137,6 +139,9 @@ async def make_records(api: Api) -> Records:
     user = {"firstName": "John", "lastName": "Deo", "email": PROFILE_EMAIL, "type": "account",
             "role": "admin", "locationIds": [api.location_id]}  # fmt: skip
     ids["user"] = await _created(api, "/v1/users/", user, None)
+    # Subscribed before the contact is made: its ContactCreate is the webhook's delivery.
+    hook = {"url": "https://example.com/hooks", "events": ["ContactCreate"]}
+    ids["webhook"] = await _created(api, "/v1/webhooks/", hook, "webhook")
     ids["field"] = await _created(
         api, "/v1/custom-fields/", {"name": f"Notes {secrets.token_hex(3)}", "dataType": "TEXT"},
         None,
@@ -145,6 +150,8 @@ async def make_records(api: Api) -> Records:
     contact = {"email": records.email, "phone": PHONE, "firstName": "Ann", "tags": ["vip"],
                "customField": {ids["field"]: "kept"}}  # fmt: skip
     ids["contact"] = await _created(api, "/v1/contacts/", contact, "contact")
+    deliveries = await api.get(f"/v1/webhooks/{ids['webhook']}/deliveries")
+    ids["delivery"] = deliveries.json()["deliveries"][0]["id"]
     ids["calendar"] = await _created(api, "/v1/calendars/", {"name": "Viewings"}, "calendar")
     booking = {"calendarId": ids["calendar"], "contactId": ids["contact"],
                "selectedSlot": SLOT, "selectedTimezone": "Asia/Kolkata"}  # fmt: skip

@@ -50,6 +50,7 @@ CHANGES: dict[str, dict[str, Any]] = {
     "/v1/users/{userId}": {"firstName": "Mallory", "lastName": "M", "email": "m@example.com",
                            "type": "account", "role": "admin", "locationIds": []},
     "/v1/locations/{locationId}": {"businessName": "Hijacked"},
+    "/v1/webhooks/{webhookId}": {"url": "https://evil.example.com/x"},
 }  # fmt: skip
 # Record ids (20 of [A-Za-z0-9]) and workflow ids (UUIDs), as JSON strings: values, not keys
 # (`opportunitiesEnabled` is 20 letters too).
@@ -73,7 +74,7 @@ def ids_in(response: httpx.Response) -> set[str]:
 
 
 # Routes whose answers hold no location's data (the same for every caller).
-LOCATION_FREE = {"/v1/timezones/"}
+LOCATION_FREE = {"/v1/timezones/", "/v1/webhooks/public-keys"}
 
 
 async def test_a_second_location_reads_and_changes_nothing_of_the_first(

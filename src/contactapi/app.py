@@ -53,6 +53,11 @@ from contactapi.web import docs_ui
 from contactapi.web.access import AccessLog, RequestContext
 from contactapi.web.http import FastRoutes
 from contactapi.web.openapi import build_document
+from contactapi.webhooks import docs as webhook_docs
+from contactapi.webhooks import policy as webhook_policy
+from contactapi.webhooks import router as webhooks
+from contactapi.webhooks.dispatcher import Dispatcher
+from contactapi.webhooks.signing import signing_keys
 from contactapi.workflows import docs as workflow_docs
 from contactapi.workflows import router as workflows
 
@@ -70,6 +75,7 @@ DOMAIN_DOCS = [
     task_docs,
     user_docs,
     location_docs,
+    webhook_docs,
 ]
 
 
@@ -152,9 +158,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
             raise
         worker: Worker | None = None
         worker_task: asyncio.Task[None] | None = None
+        dispatcher: Dispatcher | None = None
+        dispatcher_task: asyncio.Task[None] | None = None
+        await signing_keys(db)  # made by the first process to start, read by the others
         if settings.run_worker:
             worker = Worker(db, JOB_HANDLERS, lease_seconds=settings.job_lease_seconds)
             worker_task = asyncio.create_task(worker.run(), name="contactapi-queue-worker")
+            dispatcher = Dispatcher(db, allow_private=settings.webhook_allow_private)
+            dispatcher_task = asyncio.create_task(dispatcher.run(), name="contactapi-webhooks")
         try:
             yield
         finally:
@@ -162,6 +173,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 # The running job finishes; the rest of its batch goes back to the queue.
                 worker.stop()
                 await worker_task
+            if dispatcher is not None and dispatcher_task is not None:
+                dispatcher.stop()  # sends in progress record their attempts
+                await dispatcher_task
             await db.close()
             if limiter is not None:
                 limiter.close()
@@ -182,6 +196,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *appointments.routes,
         *users.routes,
         *locations.routes,
+        *webhooks.routes,
         Route("/health", health, methods=["GET"]),
         Route("/openapi.json", openapi_json, methods=["GET"]),
         *docs_ui.routes,
@@ -199,6 +214,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.router.redirect_slashes = False
     app.state.settings = settings
+    webhook_policy.allow_private = settings.webhook_allow_private
     app.state.openapi = openapi_document()
     app.state.rate_limiter = None
     return app

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     key_cache_seconds: float = 1.0
     # Run-time state shared between the processes of one server (rate limiter).
     state_dir: str = ""
+    # Let webhooks target private, loopback and link-local addresses (a receiver on the same
+    # machine or network). Off: such targets are refused, at subscription and at delivery.
+    webhook_allow_private: bool = False
 
     @field_validator("database_url")
     @classmethod

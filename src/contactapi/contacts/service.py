@@ -24,6 +24,7 @@ from contactapi.custom_fields.service import CustomFieldService, ValueChanges
 from contactapi.db.engine import Row
 from contactapi.errors import ValidationFailed, unknown_id
 from contactapi.scope import LocationScope
+from contactapi.webhooks.payloads import contact_changes, contact_event
 
 # A new contact's columns before what the request sent (id, dates and tags are set apart).
 NEW_CONTACT_DEFAULTS: dict[str, Any] = dict.fromkeys(CONTACT.columns) | CONTACT.defaults()
@@ -135,7 +136,9 @@ class ContactService:
             await self.custom_fields.save_values(contact_id, custom_values)
         # The row is what was just written: no need to read it back.
         row = {**values, "location_id": self.scope.location_id}
-        return await self.shape(row) if custom_values else contact_to_api(row, [])
+        contact = await self.shape(row) if custom_values else contact_to_api(row, [])
+        await contact_changes(self.scope, None, contact)
+        return contact
 
     async def _apply(
         self,
@@ -157,7 +160,10 @@ class ContactService:
         await self.repo.update(current["id"], values, current)
         if custom_values:
             await self.custom_fields.save_values(current["id"], custom_values)
-        return await self.shape({**dict(current), **values})
+        contact = await self.shape({**dict(current), **values})
+        before = {"tags": old_tags, "dnd": bool(current["dnd"])}
+        await contact_changes(self.scope, before, contact)
+        return contact
 
     async def update(self, contact_id: str, prepared: v.Checked[ContactInput]) -> dict[str, Any]:
         """PUT: the sent fields change, `null` clears, sent tags replace the list."""
@@ -223,6 +229,7 @@ class ContactService:
                 },
                 contact,
             )
+            await contact_event(self.scope, "ContactTagUpdate", await self.get(contact_id))
         return after
 
     async def retag_everywhere(self, old: str, new: str | None) -> list[str]:
@@ -246,8 +253,11 @@ class ContactService:
 
     async def delete(self, contact_id: str) -> None:
         """Its tags, memberships, enrollments, appointments and values go with it (cascade)."""
-        if not await self.repo.delete(contact_id):
+        row = await self.repo.get_with_custom_values(contact_id)
+        if row is None or not await self.repo.delete(contact_id):
             raise unknown_id("id", "contact")
+        contact = contact_to_api(row, orjson.loads(row["custom_values"]))
+        await contact_event(self.scope, "ContactDelete", contact)
 
     async def lookup(self, email: str | None, phone: str | None) -> list[dict[str, Any]]:
         errors = v.Errors()

@@ -440,3 +440,68 @@ appointments = Table(
     Index(None, "location_id", "contact_id", "start_time"),
     Index(None, "location_id", "calendar_id", "start_time"),
 )
+
+# A location's webhook subscriptions: the URLs its events are sent to.
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("location_id", ID, nullable=False),
+    Column("id", ID, nullable=False),
+    Column("url", Text, nullable=False),
+    # The event types, as a JSON array.
+    Column("events", Text, nullable=False),
+    Column("description", Text),
+    # Standard Webhooks' secret (`whsec_...`): shown once, signs every delivery.
+    Column("secret", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    # Set when a receiver answered 410 Gone: nothing more is sent to it.
+    Column("disabled_at", BigInteger),
+    PrimaryKeyConstraint("location_id", "id"),
+    ForeignKeyConstraint(["location_id"], ["locations.id"], ondelete="CASCADE"),
+    Index(None, "location_id", "created_at", "id"),
+)
+
+# The webhook outbox: one row per event and subscription, written in the transaction of the
+# change that causes it, and its delivery's state. `seq` orders one contact's events.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("location_id", ID, nullable=False),
+    Column("id", ID, nullable=False),
+    Column("webhook_id", ID, nullable=False),
+    # The event's id (the body's `webhookId`): the same on every attempt.
+    Column("event_id", ID, nullable=False),
+    Column("event_type", String(40), nullable=False),
+    # The exact body sent on every attempt.
+    Column("body", Text, nullable=False),
+    # Events with one key (a contact) reach a URL in `seq` order.
+    Column("ordering_key", String(40), nullable=False),
+    # pending | succeeded | failed
+    Column("status", String(16), nullable=False),
+    # Every attempt: [{"at", "statusCode", "durationMs", "error"}], as JSON.
+    Column("attempts", Text, nullable=False),
+    Column("next_attempt_at", BigInteger),
+    # Set while a dispatcher sends it; another may take it once this has passed.
+    Column("locked_until", BigInteger),
+    Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("location_id", "id"),
+    ForeignKeyConstraint(
+        ["location_id", "webhook_id"], ["webhooks.location_id", "webhooks.id"], ondelete="CASCADE"
+    ),
+    Index(None, "status", "next_attempt_at"),
+    Index(None, "webhook_id", "ordering_key", "status", "seq"),
+    Index(None, "location_id", "webhook_id", "created_at", "id"),
+)
+
+# The server's signing keys (made at first start): webhooks carry RSA and Ed25519 signatures.
+server_keys = Table(
+    "server_keys",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("private_pem", Text, nullable=False),
+    Column("public_pem", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)

@@ -12,6 +12,7 @@ from contactapi.notes.repository import NoteRepository
 from contactapi.notes.schemas import NoteInput, note_to_api
 from contactapi.scope import LocationScope
 from contactapi.validation import Checked, Errors
+from contactapi.webhooks.payloads import note_event
 
 
 class NoteService(ContactChildService):
@@ -40,7 +41,9 @@ class NoteService(ContactChildService):
         note_id = new_id()
         await self.repo.insert({"id": note_id, "contact_id": contact_id, "body": data.body,
                                 "user_id": data.user_id, "created_at": now_ms()})  # fmt: skip
-        return await self.get(contact_id, note_id)
+        note = await self.get(contact_id, note_id)
+        await note_event(self.scope, "NoteCreate", contact_id, note)
+        return note
 
     async def update(
         self, contact_id: str, note_id: str, payload: Checked[NoteInput]
@@ -52,8 +55,11 @@ class NoteService(ContactChildService):
         errors.raise_any()
         data = payload.value
         await self.repo.update(note_id, {"body": data.body, "user_id": data.user_id})
-        return await self.get(contact_id, note_id)
+        note = await self.get(contact_id, note_id)
+        await note_event(self.scope, "NoteUpdate", contact_id, note)
+        return note
 
     async def delete(self, contact_id: str, note_id: str) -> None:
-        await self.require(contact_id, note_id, Errors())
+        note = await self.get(contact_id, note_id)
         await self.repo.delete(note_id)
+        await note_event(self.scope, "NoteDelete", contact_id, note)

@@ -7,11 +7,13 @@ from typing import Any
 
 from contactapi.contacts.children import ContactChildService
 from contactapi.core import new_id, now_ms
+from contactapi.db.engine import Row
 from contactapi.limits import MAX_TASKS_PER_CONTACT, Page
 from contactapi.scope import LocationScope
 from contactapi.tasks.repository import TaskRepository
 from contactapi.tasks.schemas import TaskInput, task_to_api
 from contactapi.validation import Checked, Errors
+from contactapi.webhooks.payloads import task_event
 
 
 class TaskService(ContactChildService):
@@ -44,14 +46,18 @@ class TaskService(ContactChildService):
             "status": data.status or "incompleted", "assigned_to": data.assigned_to,
             "created_at": now_ms(),
         })  # fmt: skip
-        return await self.get(contact_id, task_id)
+        task = await self.get(contact_id, task_id)
+        await task_event(self.scope, "TaskCreate", task)
+        if task["isCompleted"]:
+            await task_event(self.scope, "TaskComplete", task)
+        return task
 
     async def update(
         self, contact_id: str, task_id: str, payload: Checked[TaskInput]
     ) -> dict[str, Any]:
         errors = Errors()
         errors.update(payload.errors)
-        await self.require(contact_id, task_id, errors)
+        before = await self.require(contact_id, task_id, errors)
         await self.check_user(payload.value.assigned_to, "assignedTo", errors)
         errors.raise_any()
         data = payload.value
@@ -64,17 +70,25 @@ class TaskService(ContactChildService):
         if data.status is not None:
             values["status"] = data.status
         await self.repo.update(task_id, values)
-        return await self.get(contact_id, task_id)
+        return await self._completed(contact_id, task_id, before)
 
     async def set_status(
         self, contact_id: str, task_id: str, payload: Checked[str]
     ) -> dict[str, Any]:
         errors = Errors()
         errors.update(payload.errors)
-        await self.require(contact_id, task_id, errors)
+        before = await self.require(contact_id, task_id, errors)
         await self.repo.update(task_id, {"status": payload.value})
-        return await self.get(contact_id, task_id)
+        return await self._completed(contact_id, task_id, before)
+
+    async def _completed(self, contact_id: str, task_id: str, before: Row | None) -> dict[str, Any]:
+        """The task as it is now; TaskComplete when this change completed it."""
+        task = await self.get(contact_id, task_id)
+        if task["isCompleted"] and (before is None or before["status"] != "completed"):
+            await task_event(self.scope, "TaskComplete", task)
+        return task
 
     async def delete(self, contact_id: str, task_id: str) -> None:
-        await self.require(contact_id, task_id, Errors())
+        task = await self.get(contact_id, task_id)
         await self.repo.delete(task_id)
+        await task_event(self.scope, "TaskDelete", task)

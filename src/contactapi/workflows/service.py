@@ -15,6 +15,7 @@ from contactapi.core import now_ms
 from contactapi.limits import MAX_WORKFLOWS, Page, page_of, require_room
 from contactapi.queue.outbox import enqueue
 from contactapi.scope import LocationScope, WorkScope
+from contactapi.webhooks.events import emit
 from contactapi.workflows.repository import WorkflowRepository
 from contactapi.workflows.schemas import WorkflowInput, enrollment_to_api, workflow_to_api
 
@@ -103,4 +104,9 @@ async def process_enrollment(scope: WorkScope, payload: dict[str, Any]) -> bool:
     """The job of an enrollment: `queued` -> `active`. Returns whether anything changed; run
     twice, or after the contact or the enrollment went, it changes nothing."""
     repo = WorkflowRepository(scope.conn, scope.location_id)
-    return await repo.activate(payload["contactId"], payload["workflowId"], now_ms())
+    activated = await repo.activate(payload["contactId"], payload["workflowId"], now_ms())
+    if activated:
+        contact_id = payload["contactId"]
+        fields = {"id": contact_id, "contactId": contact_id, "workflowId": payload["workflowId"]}
+        await emit(scope.conn, scope.location_id, "ContactWorkflowEnrolled", fields, contact_id)
+    return activated

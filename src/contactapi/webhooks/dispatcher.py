@@ -1,0 +1,243 @@
+"""Delivering the webhook outbox: claims due deliveries under a lease (a short write), sends
+each as its own task with a 10 s timeout, and records the attempt (another short write). A
+slow or dead receiver holds only its own tasks: the loop keeps claiming for the others.
+
+Order: a delivery is due only while no earlier delivery of the same subscription and
+`ordering_key` (a contact) is pending, so one contact's events reach a URL in commit order
+(and a failing one holds back the later ones of that contact, for that URL only, until it
+succeeds or is given up). At least once: a delivery is marked done only after its receiver
+answered 2xx; one whose dispatcher died is taken again when its lease runs out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import orjson
+
+from contactapi.core import iso_ms, now_ms
+from contactapi.db.engine import Connection, Database, Row
+from contactapi.webhooks.signing import signing_keys, utc_now
+from contactapi.webhooks.targets import TargetRefused, resolve
+
+log = logging.getLogger("contactapi.webhooks")
+
+TIMEOUT_SECONDS = 10.0
+# A delivery is retried for this long after its event, then given up.
+GIVE_UP_AFTER_MS = 24 * 3600 * 1000
+FIRST_RETRY_MS = 1_000
+MAX_RETRY_MS = 3600 * 1000
+# Longer than a send can take: a dispatcher that died lets its deliveries go after this.
+LEASE_MS = 60_000
+MAX_IN_FLIGHT = 256
+
+_DUE = """
+SELECT d.seq FROM webhook_deliveries d
+WHERE d.status = 'pending' AND d.next_attempt_at <= $1
+  AND (d.locked_until IS NULL OR d.locked_until < $1)
+  AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.webhook_id = d.webhook_id
+                  AND e.ordering_key = d.ordering_key AND e.status = 'pending' AND e.seq < d.seq)
+ORDER BY d.next_attempt_at, d.seq LIMIT $2
+"""
+_CLAIM = (
+    "UPDATE webhook_deliveries SET locked_until = $2 WHERE seq = $1 AND status = 'pending'"
+    " AND (locked_until IS NULL OR locked_until < $3)"
+)
+_CLAIMED = """
+SELECT d.seq, d.location_id, d.webhook_id, d.event_id, d.body, d.attempts, d.created_at,
+       w.url, w.secret
+FROM webhook_deliveries d JOIN webhooks w ON w.location_id = d.location_id AND w.id = d.webhook_id
+WHERE d.seq = $1
+"""
+
+
+@dataclass(frozen=True)
+class Claimed:
+    seq: int
+    location_id: str
+    webhook_id: str
+    event_id: str
+    body: bytes
+    attempts: list[dict[str, Any]]
+    created_at: int
+    url: str
+    secret: str
+    lease: int
+
+
+def retry_delay_ms(attempt: int) -> int:
+    """Exponential, capped, with full jitter over its upper half."""
+    ceiling = min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** max(0, attempt - 1))
+    return int(ceiling * random.uniform(0.5, 1.0))
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        allow_private: bool = False,
+        poll_seconds: float = 0.2,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.db = db
+        self.allow_private = allow_private
+        self.poll_seconds = poll_seconds
+        self.client = client or httpx.AsyncClient(
+            timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False
+        )
+        self.in_flight: set[asyncio.Task[None]] = set()
+        self.sent = 0
+        self._stopping = asyncio.Event()
+        self._finished = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        """Until `stop()`: claims what is due while there is room, sends in the background."""
+        try:
+            while not self._stopping.is_set():
+                try:
+                    claimed = await self.claim_and_send()
+                except Exception:
+                    log.exception("webhook dispatch failed; retrying")
+                    claimed = 0
+                if not claimed:
+                    await self._pause()
+        finally:
+            if self.in_flight:  # let sends in progress record their attempts
+                await asyncio.wait(self.in_flight, timeout=TIMEOUT_SECONDS + 1)
+            await self.client.aclose()
+
+    async def run_until_idle(self) -> int:
+        """Sends until nothing is due nor in flight (tests); returns deliveries attempted."""
+        before = self.sent
+        while True:
+            claimed = await self.claim_and_send()
+            if not claimed and not self.in_flight:
+                return self.sent - before
+            if self.in_flight:
+                await asyncio.wait(self.in_flight, return_when=asyncio.FIRST_COMPLETED)
+
+    async def _pause(self) -> None:
+        self._finished.clear()
+        pause = asyncio.ensure_future(self._stopping.wait())
+        done = asyncio.ensure_future(self._finished.wait())
+        await asyncio.wait({pause, done}, timeout=self.poll_seconds,
+                           return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+        for waiter in (pause, done):
+            waiter.cancel()
+
+    async def claim_and_send(self) -> int:
+        room = MAX_IN_FLIGHT - len(self.in_flight)
+        if room <= 0:
+            return 0
+        claimed = await self.claim(room)
+        for delivery in claimed:
+            task = asyncio.create_task(self.deliver(delivery))
+            self.in_flight.add(task)
+            task.add_done_callback(self._done)
+        return len(claimed)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self.in_flight.discard(task)
+        self._finished.set()
+
+    async def claim(self, limit: int) -> list[Claimed]:
+        now = now_ms()
+        if await self.db.run(lambda conn: conn.fetch_one(_DUE, now, 1), write=False) is None:
+            return []  # nothing due: idle polling takes no write lock
+        lease = now + LEASE_MS
+
+        async def claim(conn: Connection) -> list[Row]:
+            rows = []
+            for due in await conn.fetch_all(_DUE, now, limit):
+                if await conn.execute(_CLAIM, due["seq"], lease, now):
+                    found = await conn.fetch_one(_CLAIMED, due["seq"])
+                    if found is not None:
+                        rows.append(found)
+            return rows
+
+        rows = await self.db.run(claim, write=True)
+        return [
+            Claimed(int(r["seq"]), r["location_id"], r["webhook_id"], r["event_id"],
+                    r["body"].encode(), orjson.loads(r["attempts"]), int(r["created_at"]),
+                    r["url"], r["secret"], lease)
+            for r in rows
+        ]  # fmt: skip
+
+    async def deliver(self, delivery: Claimed) -> None:
+        started, at = time.monotonic(), now_ms()
+        status: int | None = None
+        error: str | None = None
+        try:
+            keys = await signing_keys(self.db)
+            target = await resolve(delivery.url, self.allow_private)
+            headers = keys.headers(delivery.body, delivery.event_id, delivery.secret, utc_now())
+            headers |= {"content-type": "application/json", "host": target.host_header,
+                        "user-agent": "contactapi-webhooks"}  # fmt: skip
+            extensions = {"sni_hostname": target.server_name}
+            response = await self.client.post(
+                target.url, content=delivery.body, headers=headers, extensions=extensions
+            )
+            status = response.status_code
+        except TargetRefused as exc:
+            error = f"refused: {exc}"
+        except httpx.TimeoutException:
+            error = f"timed out after {TIMEOUT_SECONDS:g} s"
+        except (httpx.HTTPError, OSError) as exc:
+            error = f"{type(exc).__name__}: {exc}"[:300]
+        took_ms = int((time.monotonic() - started) * 1000)
+        attempt = {"at": iso_ms(at), "statusCode": status, "durationMs": took_ms, "error": error}
+        self.sent += 1
+        try:
+            await self.db.run(lambda conn: self.record(conn, delivery, attempt, status), write=True)
+        except Exception:
+            log.exception("could not record webhook delivery %s", delivery.seq)
+
+    async def record(
+        self, conn: Connection, delivery: Claimed, attempt: dict[str, Any], status: int | None
+    ) -> None:
+        attempts = orjson.dumps([*delivery.attempts, attempt]).decode()
+        now = now_ms()
+        if status is not None and 200 <= status < 300:
+            state, next_at = "succeeded", None
+        elif status == 410:  # the receiver is gone for good: the subscription stops
+            state, next_at = "failed", None
+            await conn.execute(
+                "UPDATE webhooks SET disabled_at = $3 WHERE location_id = $1 AND id = $2",
+                delivery.location_id, delivery.webhook_id, now,
+            )  # fmt: skip
+            await conn.execute(
+                "UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL"
+                " WHERE webhook_id = $1 AND status = 'pending' AND seq <> $2",
+                delivery.webhook_id, delivery.seq,
+            )  # fmt: skip
+        elif now - delivery.created_at >= GIVE_UP_AFTER_MS:
+            state, next_at = "failed", None
+        else:
+            state, next_at = "pending", now + retry_delay_ms(len(delivery.attempts) + 1)
+        # Only while this claim holds (the lease is its fencing token).
+        await conn.execute(
+            "UPDATE webhook_deliveries SET status = $2, attempts = $3, next_attempt_at = $4,"
+            " locked_until = NULL WHERE seq = $1 AND locked_until = $5",
+            delivery.seq, state, attempts, next_at, delivery.lease,
+        )  # fmt: skip
+
+
+@contextlib.asynccontextmanager
+async def running(dispatcher: Dispatcher) -> Any:
+    task = asyncio.create_task(dispatcher.run(), name="contactapi-webhooks")
+    try:
+        yield dispatcher
+    finally:
+        dispatcher.stop()
+        await task

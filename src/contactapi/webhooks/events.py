@@ -1,0 +1,54 @@
+"""Events out: each change writes its event to the webhook outbox in the change's own
+transaction, one row per subscription that wants it. A rolled-back change sends nothing; a
+committed one is delivered at least once (`webhooks/dispatcher.py`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from contactapi.core import iso_ms, new_id, now_ms
+from contactapi.db.engine import Connection
+
+# GHL's v2 names, plus ours for a processed workflow enrollment.
+EVENT_TYPES = (
+    "ContactCreate", "ContactUpdate", "ContactDelete", "ContactTagUpdate", "ContactDndUpdate",
+    "NoteCreate", "NoteUpdate", "NoteDelete", "TaskCreate", "TaskComplete", "TaskDelete",
+    "OpportunityCreate", "OpportunityUpdate", "OpportunityDelete", "OpportunityStatusUpdate",
+    "OpportunityStageUpdate", "AppointmentCreate", "AppointmentUpdate", "AppointmentDelete",
+    "ContactWorkflowEnrolled",
+)  # fmt: skip
+
+_SUBSCRIBED = "SELECT id, events FROM webhooks WHERE location_id = $1 AND disabled_at IS NULL"
+_INSERT = (
+    "INSERT INTO webhook_deliveries (location_id, id, webhook_id, event_id, event_type, body,"
+    " ordering_key, status, attempts, next_attempt_at, created_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', '[]', $8, $8)"
+)
+
+
+async def emit(
+    conn: Connection,
+    location_id: str,
+    event_type: str,
+    fields: dict[str, Any],
+    ordering_key: str,
+) -> None:
+    """Queues `event_type` with the object's `fields` (v2's payload, after `type` and
+    `locationId`) for each subscription of the location that wants it. `ordering_key`: the
+    contact the event is about; its events reach each URL in the order they were committed."""
+    subscriptions = await conn.fetch_all(_SUBSCRIBED, location_id)
+    wanted = [row["id"] for row in subscriptions if event_type in orjson.loads(row["events"])]
+    if not wanted:
+        return
+    at, event_id = now_ms(), new_id()
+    # The envelope's keys win over an object's fields of the same name.
+    envelope = {"type": event_type, "locationId": location_id}
+    body = orjson.dumps({**envelope, **fields, **envelope, "webhookId": event_id,
+                         "timestamp": iso_ms(at)}).decode()  # fmt: skip
+    for webhook_id in wanted:
+        await conn.execute(
+            _INSERT, location_id, new_id(), webhook_id, event_id, event_type, body,
+            ordering_key, at,
+        )  # fmt: skip

@@ -1,0 +1,57 @@
+"""Events' bodies in GHL's v2 shapes, built from our answers' objects: a contact's fields flat
+beside `type` and `locationId` (`name` for its full name, `customFields` as `{id, value}`), a
+note's and a task's with their `contactId`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contactapi.scope import LocationScope
+from contactapi.webhooks.events import emit
+
+_CONTACT_KEYS = ("id", "firstName", "lastName", "email", "phone", "companyName", "address1",
+                 "city", "state", "postalCode", "country", "website", "timezone", "source",
+                 "dateOfBirth", "dnd", "tags", "dateAdded", "dateUpdated")  # fmt: skip
+
+
+def contact_fields(contact: dict[str, Any]) -> dict[str, Any]:
+    fields = {key: contact.get(key) for key in _CONTACT_KEYS}
+    fields["name"] = contact.get("contactName")
+    fields["customFields"] = [
+        {"id": value.get("id"), "value": value.get("value")}
+        for value in contact.get("customField") or []
+    ]
+    return fields
+
+
+async def contact_event(scope: LocationScope, event_type: str, contact: dict[str, Any]) -> None:
+    await emit(scope.conn, scope.location_id, event_type, contact_fields(contact), contact["id"])
+
+
+async def contact_changes(
+    scope: LocationScope, before: dict[str, Any] | None, after: dict[str, Any]
+) -> None:
+    """ContactCreate, or ContactUpdate; and, beside an update, ContactTagUpdate when the tags
+    changed and ContactDndUpdate when `dnd` did (GHL sends those on their own too)."""
+    if before is None:
+        await contact_event(scope, "ContactCreate", after)
+        return
+    await contact_event(scope, "ContactUpdate", after)
+    if before.get("tags") != after.get("tags"):
+        await contact_event(scope, "ContactTagUpdate", after)
+    if before.get("dnd") != after.get("dnd"):
+        await contact_event(scope, "ContactDndUpdate", after)
+
+
+async def note_event(scope: LocationScope, event_type: str, contact_id: str,
+                     note: dict[str, Any]) -> None:  # fmt: skip
+    fields = {"id": note["id"], "contactId": contact_id, "body": note["body"],
+              "userId": note.get("createdBy"), "dateAdded": note.get("createdAt")}  # fmt: skip
+    await emit(scope.conn, scope.location_id, event_type, fields, contact_id)
+
+
+async def task_event(scope: LocationScope, event_type: str, task: dict[str, Any]) -> None:
+    fields = {"id": task["id"], "contactId": task["contactId"], "title": task["title"],
+              "body": task.get("description"), "assignedTo": task.get("assignedTo"),
+              "dueDate": task.get("dueDate"), "completed": task.get("isCompleted")}  # fmt: skip
+    await emit(scope.conn, scope.location_id, event_type, fields, task["contactId"])

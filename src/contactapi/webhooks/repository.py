@@ -1,0 +1,70 @@
+"""Webhook and delivery queries, bound to one location."""
+
+from __future__ import annotations
+
+from contactapi.db.engine import Row
+from contactapi.db.rows import LocationRows
+
+ORDER = ("created_at", "id")
+_DELIVERY = ("id, webhook_id, event_id, event_type, status, attempts, next_attempt_at,"
+             " created_at, seq")  # fmt: skip
+
+
+class WebhookRepository(LocationRows):
+    table = "webhooks"
+    columns = ("location_id", "id", "url", "events", "description", "secret", "created_at",
+               "disabled_at")  # fmt: skip
+    updatable = frozenset({"url", "events", "description", "disabled_at"})
+
+
+class DeliveryRepository:
+    """One subscription's deliveries, newest first."""
+
+    def __init__(self, rows: WebhookRepository, webhook_id: str) -> None:
+        self.conn = rows.conn
+        self.location_id = rows.location_id
+        self.webhook_id = webhook_id
+
+    async def get(self, delivery_id: str) -> Row | None:
+        return await self.conn.fetch_one(
+            f"SELECT {_DELIVERY} FROM webhook_deliveries"
+            " WHERE location_id = $1 AND webhook_id = $2 AND id = $3",
+            self.location_id,
+            self.webhook_id,
+            delivery_id,
+        )
+
+    async def count(self) -> int:
+        return int(
+            await self.conn.fetch_value(
+                "SELECT count(*) FROM webhook_deliveries WHERE location_id = $1"
+                " AND webhook_id = $2",
+                self.location_id,
+                self.webhook_id,
+            )
+        )
+
+    async def page(self, limit: int, after: Row | None) -> list[Row]:
+        """Up to `limit` + 1 rows (the extra one says whether more follow)."""
+        where = "location_id = $1 AND webhook_id = $2"
+        args: list[object] = [self.location_id, self.webhook_id]
+        if after is not None:
+            where += " AND (created_at < $3 OR (created_at = $3 AND seq < $4))"
+            args += [after["created_at"], after["seq"]]
+        return await self.conn.fetch_all(
+            f"SELECT {_DELIVERY} FROM webhook_deliveries WHERE {where}"
+            f" ORDER BY created_at DESC, seq DESC LIMIT ${len(args) + 1}",
+            *args,
+            limit + 1,
+        )
+
+    async def retry_now(self, delivery_id: str, now: int) -> None:
+        """Due at once, whatever its state; a delivery being sent keeps its claim."""
+        await self.conn.execute(
+            "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $4"
+            " WHERE location_id = $1 AND webhook_id = $2 AND id = $3",
+            self.location_id,
+            self.webhook_id,
+            delivery_id,
+            now,
+        )

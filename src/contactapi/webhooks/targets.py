@@ -1,0 +1,68 @@
+"""Where a webhook may be sent: not to private, loopback, link-local or other special
+addresses (the server's own network) unless the operator allows them. Checked on the address
+the name resolves to at delivery time, and the request goes to that very address, so a name
+that resolves elsewhere a moment later (DNS rebinding) changes nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+
+class TargetRefused(Exception):
+    pass
+
+
+def is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def literal_refused(url: str, allow_private: bool) -> str | None:
+    """Why a URL is refused before any lookup (a bad scheme, or an address literal that is not
+    public); None when it may be tried."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "The url must be an http or https URL."
+    if allow_private:
+        return None
+    host = parts.hostname
+    if host == "localhost" or host.endswith(".localhost"):
+        return "The url must not point at this server's own network."
+    try:
+        public = is_public(host)
+    except ValueError:
+        return None  # a name: checked when it is resolved, at each delivery
+    return None if public else "The url must not point at a private or local address."
+
+
+@dataclass(frozen=True)
+class Target:
+    """A URL with its host replaced by the address it was checked at."""
+
+    url: str
+    host_header: str
+    server_name: str
+
+
+async def resolve(url: str, allow_private: bool) -> Target:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    if not infos:
+        raise TargetRefused(f"{host} does not resolve")
+    address = str(infos[0][4][0])
+    if not allow_private:
+        refused = [str(info[4][0]) for info in infos if not is_public(str(info[4][0]))]
+        if refused:
+            raise TargetRefused(f"{host} resolves to a private or local address ({refused[0]})")
+    literal = f"[{address}]" if ":" in address else address
+    netloc = f"{literal}:{port}"
+    host_header = parts.netloc.rpartition("@")[2]
+    return Target(parts._replace(netloc=netloc).geturl(), host_header, host)
