@@ -50,6 +50,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(locations_app, name="locations")
 app.add_typer(keys_app, name="keys")
 app.add_typer(agency_app, name="agency")
+webhooks_app = typer.Typer(help="Webhook subscriptions (events sent to your URLs).",
+                           no_args_is_help=True)  # fmt: skip
+app.add_typer(webhooks_app, name="webhooks")
 agency_app.add_typer(agency_keys_app, name="keys")
 
 DatabaseOption = Annotated[
@@ -186,11 +189,14 @@ def worker(
     database: DatabaseOption = None,
     batch_size: Annotated[int, typer.Option(help="Jobs claimed at a time.", min=1)] = 20,
 ) -> None:
-    """Run a queue worker (any number may run beside the server) until SIGTERM or Ctrl-C.
+    """Run a queue worker and webhook dispatcher (any number may run beside the server) until
+    SIGTERM or Ctrl-C.
 
     It expects a migrated database: start the server or run `contactapi db upgrade` first."""
     from contactapi.jobs import JOB_HANDLERS
     from contactapi.queue.worker import Worker
+    from contactapi.webhooks.dispatcher import Dispatcher
+    from contactapi.webhooks.signing import signing_keys
 
     settings = load_settings(database)
     configure_logging(settings.log_level)
@@ -205,11 +211,18 @@ def worker(
         runner = Worker(
             db, JOB_HANDLERS, lease_seconds=settings.job_lease_seconds, batch_size=batch_size
         )
+        dispatcher = Dispatcher(db, allow_private=settings.webhook_allow_private)
+
+        def stop() -> None:
+            runner.stop()
+            dispatcher.stop()
+
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, runner.stop)
+            loop.add_signal_handler(signum, stop)
         try:
-            await runner.run()
+            await signing_keys(db)
+            await asyncio.gather(runner.run(), dispatcher.run())
         finally:
             await db.close()
         return runner
@@ -465,6 +478,61 @@ def agency_keys_revoke(
     if not run_in_transaction(settings, lambda conn: agencies.revoke_key(conn, key_id)):
         raise ConfigurationError(f"no active agency key {key_id!r}")
     typer.echo(f"agency key {key_id} revoked")
+
+
+@webhooks_app.command("create")
+def webhooks_create(
+    location: Annotated[str, typer.Option("--location", help="The location's id.")],
+    url: Annotated[str, typer.Option("--url", help="Where the events are POSTed.")],
+    event: Annotated[
+        list[str], typer.Option("--event", help="An event type (repeat for several).")
+    ],
+    description: Annotated[str | None, typer.Option(help="What the subscription is for.")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Subscribe a URL to a location's events; prints the subscription with its secret, once."""
+    from contactapi.webhooks import admin
+
+    settings = load_settings(database)
+    upgrade(settings)
+    created = run_in_transaction(
+        settings,
+        lambda conn: admin.create(conn, location, url, event, description,
+                                  settings.webhook_allow_private),
+    )  # fmt: skip
+    typer.echo(json.dumps(created))
+
+
+@webhooks_app.command("list")
+def webhooks_list(
+    location: Annotated[str, typer.Option("--location", help="The location's id.")],
+    database: DatabaseOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+) -> None:
+    """A location's subscriptions (never their secrets)."""
+    from contactapi.webhooks import admin
+
+    settings = load_settings(database)
+    upgrade(settings)
+    items = run_in_transaction(settings, lambda conn: admin.list_all(conn, location))
+    rows = [{"id": w["id"], "url": w["url"], "events": ",".join(w["events"]),
+             "disabled": w["disabled"]} for w in items]  # fmt: skip
+    _print_list(["id", "url", "events", "disabled"], rows, as_json)
+
+
+@webhooks_app.command("delete")
+def webhooks_delete(
+    webhook_id: Annotated[str, typer.Argument(help="The subscription's id.")],
+    database: DatabaseOption = None,
+) -> None:
+    """Delete a subscription and its deliveries."""
+    from contactapi.webhooks import admin
+
+    settings = load_settings(database)
+    upgrade(settings)
+    if not run_in_transaction(settings, lambda conn: admin.delete(conn, webhook_id)):
+        raise ConfigurationError(f"no webhook {webhook_id!r}")
+    typer.echo(f"webhook {webhook_id} deleted")
 
 
 @app.command()
