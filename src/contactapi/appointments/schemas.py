@@ -17,6 +17,8 @@ from contactapi.scope import Location
 
 STATUSES = ("confirmed", "cancelled", "showed", "noshow", "invalid")
 BOOKED_STATUS = "confirmed"
+# The one status that frees an appointment's slot.
+CANCELLED_STATUS = "cancelled"
 MAX_NOTES = 10_000
 # The booking's own keys; the rest of a booking body describes the contact, as in
 # `POST /v1/contacts/` (v1 clients send firstName, address1, ... with the booking).
