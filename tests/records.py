@@ -41,7 +41,10 @@ PARAM_KINDS = {
 NOT_IDS = {"slug"}
 _PARAM = re.compile(r"\{([^}]+)\}")
 SLOT = "2021-06-23T03:30:00+05:30"
-SLOT_MS = 1624399200000  # SLOT in epoch milliseconds
+# The slot of the appointment make_records books: not SLOT, which tests (and v1's collection)
+# book in the same calendar.
+BOOKED = "2021-06-22T09:00:00Z"
+BOOKED_MS = 1624352400000
 PHONE = "+18887324197"
 # The location's and its user's email: v1's example address, which its collection looks up.
 PROFILE_EMAIL = "john@deo.com"
@@ -149,9 +152,9 @@ class Records:
 
     def query(self, op: Operation) -> dict[str, str]:
         """Values the operation's query takes that name the location's records: a calendar,
-        and dates around its appointment (`SLOT`)."""
-        values = {"calendarId": self.ids["calendar"], "startDate": str(SLOT_MS - 86_400_000),
-                  "endDate": str(SLOT_MS + 86_400_000)}  # fmt: skip
+        and dates around its appointment (`BOOKED`)."""
+        values = {"calendarId": self.ids["calendar"], "startDate": str(BOOKED_MS - 86_400_000),
+                  "endDate": str(BOOKED_MS + 86_400_000)}  # fmt: skip
         names = [p["name"] for p in op.spec.get("parameters", []) if p["in"] == "query"]
         return {name: values[name] for name in names if name in values}
 
@@ -190,7 +193,7 @@ async def make_records(api: Api) -> Records:
     ids["contact"] = await _created(api, "/v1/contacts/", contact, "contact")
     ids["calendar"] = await _created(api, "/v1/calendars/", {"name": "Viewings"}, "calendar")
     booking = {"calendarId": ids["calendar"], "contactId": ids["contact"],
-               "selectedSlot": SLOT, "selectedTimezone": "Asia/Kolkata"}  # fmt: skip
+               "selectedSlot": BOOKED, "selectedTimezone": "Asia/Kolkata"}  # fmt: skip
     ids["appointment"] = await _created(api, "/v1/appointments/", booking, None)
     if has_operation("post", "/v1/campaigns/"):
         body = {"name": "Spring", "status": "published"}

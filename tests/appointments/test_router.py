@@ -15,6 +15,8 @@ EVENT_KEYS = {
     "id", "calendarId", "contactId", "locationId", "title", "status", "appointmentStatus",
     "startTime", "endTime", "selectedTimezone", "notes", "dateAdded", "dateUpdated",
 }  # fmt: skip
+# What v1 adds to an appointment answered alone or listed.
+V1_KEYS = {"userId", "calendarProviderId", "calendarServiceId", "isRecurring", "appoinmentStatus"}
 SLOT = "2021-06-23T03:30:00+05:30"  # 2021-06-22T22:00:00Z
 LATER = "2021-06-23T05:00:00+05:30"
 
@@ -62,7 +64,9 @@ async def test_book_for_a_new_contact_by_email(api: Api) -> None:
         api, calendar, email="Ann@Example.com", firstName="Ann", title="Viewing",
         calendarNotes="Bring keys", address1="1 Main St",
     )  # fmt: skip
-    assert set(appointment) == EVENT_KEYS | {"contact"}
+    assert set(appointment) == EVENT_KEYS | V1_KEYS | {"contact"}
+    assert appointment["appoinmentStatus"] == "confirmed" and appointment["isRecurring"] is False
+    assert appointment["calendarServiceId"] is appointment["calendarProviderId"] is None
     assert len(appointment["id"]) == 20
     assert appointment["calendarId"] == calendar["id"]
     assert appointment["locationId"] == api.location_id

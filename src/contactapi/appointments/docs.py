@@ -40,9 +40,23 @@ EVENT: Schema = {
     },
 }  # fmt: skip
 
+_V1_KEYS: Schema = {
+    "type": "object",
+    "required": ["userId", "calendarProviderId", "calendarServiceId", "isRecurring",
+                 "appoinmentStatus"],
+    "properties": {
+        "userId": {"type": ["string", "null"], "description": "Always null: none is assigned"},
+        "calendarProviderId": {"type": ["string", "null"], "description": "A service's team"},
+        "calendarServiceId": {"type": ["string", "null"], "description": "The service, if one"},
+        "isRecurring": {"type": "boolean"},
+        "appoinmentStatus": {**_STATUS, "description": "v1's spelling; the same as `status`"},
+    },
+}  # fmt: skip
+
 APPOINTMENT: Schema = {
     "allOf": [
         ref("AppointmentEvent"),
+        _V1_KEYS,
         {"type": "object", "required": ["contact"], "properties": {"contact": ref("Contact")}},
     ]
 }
@@ -131,7 +145,9 @@ _CONTACT_EXAMPLE = {
     "dateAdded": "2021-06-20T11:12:45.391Z",
     "dateUpdated": "2021-06-20T11:12:45.391Z",
 }
-_APPOINTMENT_EXAMPLE = {**_EVENT_EXAMPLE, "contact": _CONTACT_EXAMPLE}
+_V1_EXAMPLE = {"userId": None, "calendarProviderId": None, "calendarServiceId": None,
+               "isRecurring": False, "appoinmentStatus": "confirmed"}  # fmt: skip
+_APPOINTMENT_EXAMPLE = {**_EVENT_EXAMPLE, **_V1_EXAMPLE, "contact": _CONTACT_EXAMPLE}
 _BOOKING_EXAMPLE = {
     "calendarId": "BqTwX8QFwXzpegMve9EQ",
     "selectedSlot": "2021-06-23T03:30:00+05:30",
@@ -156,6 +172,7 @@ _SHOWED_EXAMPLE = {
     **_APPOINTMENT_EXAMPLE,
     "status": "showed",
     "appointmentStatus": "showed",
+    "appoinmentStatus": "showed",
     "dateUpdated": "2021-06-22T22:41:09.120Z",
 }
 
@@ -204,19 +221,9 @@ _LIST_PARAMS = [
 _LISTED: Schema = {
     "allOf": [
         ref("AppointmentEvent"),
-        {
-            "type": "object",
-            "required": ["userId", "calendarProviderId", "calendarServiceId", "isRecurring",
-                         "appoinmentStatus"],
-            "properties": {
-                "userId": {"type": ["string", "null"]},
-                "calendarProviderId": {"type": ["string", "null"], "description": "The team"},
-                "calendarServiceId": {"type": ["string", "null"]},
-                "isRecurring": {"type": "boolean"},
-                "appoinmentStatus": {**_STATUS, "description": "v1's spelling"},
-                "contact": ref("Contact"),
-            },
-        },
+        _V1_KEYS,
+        {"type": "object", "properties": {"contact": ref("Contact")},
+         "description": "`contact` with `includeAll=true`"},
     ]
 }  # fmt: skip
 _LISTED_EXAMPLE = {

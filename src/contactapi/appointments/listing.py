@@ -7,7 +7,7 @@ from typing import Any
 
 from contactapi.appointments.queries import ListQuery
 from contactapi.appointments.repository import AppointmentRepository
-from contactapi.appointments.schemas import appointment_to_api
+from contactapi.appointments.schemas import appointment_to_api, v1_keys
 from contactapi.calendar_teams.service import TeamService
 from contactapi.calendars.service import CalendarService
 from contactapi.contacts.service import ContactService
@@ -50,16 +50,7 @@ class AppointmentListing:
         answer = []
         for row in rows:
             team_id = team_of.get(row["calendar_id"])
-            item = {
-                **appointment_to_api(row),
-                # v1's keys: the team (its "calendar provider") and service of a service's
-                # appointment; no user is assigned to an appointment here.
-                "userId": None,
-                "calendarProviderId": team_id,
-                "calendarServiceId": row["calendar_id"] if team_id else None,
-                "isRecurring": False,
-                "appoinmentStatus": row["status"],  # sic: v1's spelling
-            }
+            item = {**appointment_to_api(row), **v1_keys(row, team_id)}
             if query.include_all:
                 contact_id = row["contact_id"]
                 if contact_id not in shown:

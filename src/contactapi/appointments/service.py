@@ -8,6 +8,7 @@ otherwise the contact is found or created, and updated, exactly as `POST /v1/con
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from contactapi.appointments.repository import AppointmentRepository
@@ -16,6 +17,8 @@ from contactapi.appointments.schemas import (
     CANCELLED_STATUS,
     BookingInput,
     appointment_to_api,
+    local_to_epoch_ms,
+    v1_keys,
 )
 from contactapi.appointments.slots import SlotService
 from contactapi.calendars.service import CalendarService
@@ -44,9 +47,11 @@ class AppointmentService:
         return row
 
     async def _with_contact(self, row: Row) -> dict[str, Any]:
-        """The appointment object with its contact, as single-appointment answers carry it."""
+        """The appointment object with v1's keys and its contact, as single-appointment
+        answers carry it."""
+        calendar = await self.calendars.require(row["calendar_id"])
         contact = await self.contacts.get(row["contact_id"])
-        return {**appointment_to_api(row), "contact": contact}
+        return {**appointment_to_api(row), **v1_keys(row, calendar["team_id"]), "contact": contact}
 
     async def get(self, appointment_id: str) -> dict[str, Any]:
         return await self._with_contact(await self.require(appointment_id))
@@ -110,6 +115,9 @@ class AppointmentService:
         """PUT: the sent fields change; a new slot keeps the appointment's duration."""
         current = await self.require(appointment_id)  # an unknown id is answered first
         changes = dict(payload.get())
+        if isinstance(changes.get("start_time"), datetime):
+            zone = changes.get("selected_timezone") or current["selected_timezone"]
+            changes["start_time"] = local_to_epoch_ms(changes["start_time"], zone)
         if "start_time" in changes:
             duration = current["end_time"] - current["start_time"]
             changes["end_time"] = changes["start_time"] + duration
