@@ -64,7 +64,8 @@ def parse_slots_query(params: Mapping[str, str]) -> SlotsQuery:
     if calendar_id is None:
         errors.add("calendarId", "The calendar id field is mandatory.", "required")
     start, end = _range(errors, params)
-    if "endDate" not in errors.fields and end - start > MAX_SLOT_RANGE_DAYS * DAY_MS:
+    dated = not {"startDate", "endDate"} & set(errors.fields)
+    if dated and end - start > MAX_SLOT_RANGE_DAYS * DAY_MS:
         errors.add("endDate", f"The dates may span at most {MAX_SLOT_RANGE_DAYS} days.", "max")
     timezone = errors.read("timezone", v.timezone, params.get("timezone"))
     errors.raise_any()
