@@ -13,6 +13,8 @@ from typing import Any
 COLLECTION = Path(__file__).resolve().parent / "data/v1-reference-examples.txt"
 _HEAD = re.compile(r"^/(?P<folder>.+?) (?P<method>GET|POST|PUT|DELETE|PATCH) (?P<url>\S+)$")
 _ANSWER = re.compile(r"^--- EX .*? (?P<status>\d{3}) ")
+# The free-slots answer's keys are dates; v1 documents them as this one key.
+DATES = "_dates_"
 
 
 @dataclass
@@ -93,6 +95,13 @@ def keys_missing(documented: Any, answered: Any, where: str = "") -> list[str]:
         return []
     if not isinstance(answered, dict):
         return [f"{where or 'answer'} is not an object"]
+    if list(documented) == [DATES]:
+        # v1's stand-in for the answer's keys, one per date: each holds what it documents.
+        if not answered:
+            return [f"{where}{DATES} (no dates)"]
+        return [f"{where}{day}.{key}" for day, value in answered.items()
+                for key in documented[DATES]
+                if not isinstance(value, dict) or key not in value]  # fmt: skip
     missing = [f"{where}{key}" for key in documented if key not in answered]
     for key, value in documented.items():
         ours = answered.get(key)

@@ -33,12 +33,49 @@ PARAM_KINDS = {
     "locationId": "location",
     "webhookId": "webhook",
     "deliveryId": "delivery",
+    "teamId": "team",
+    "serviceId": "service",
+    "linkId": "link",
+    # Not an id: a slug answers whether it is free (tests/test_isolation.py, test_hostile.py).
+    "slug": "slug",
 }
+# Path parameters that name no record: any value is answered (200), or refused keyed by it.
+NOT_IDS = {"slug"}
 _PARAM = re.compile(r"\{([^}]+)\}")
 SLOT = "2021-06-23T03:30:00+05:30"
+# The slot of the appointment make_records books: not SLOT, which tests (and v1's collection)
+# book in the same calendar.
+BOOKED = "2021-06-22T09:00:00Z"
+BOOKED_MS = 1624352400000
 PHONE = "+18887324197"
 # The location's and its user's email: v1's example address, which its collection looks up.
 PROFILE_EMAIL = "john@deo.com"
+# Mondays to Fridays, 09:00 to 17:00.
+OFFICE_HOURS = {day: [{"openHour": 9, "openMinute": 0, "closeHour": 17, "closeMinute": 0}]
+                for day in ("monday", "tuesday", "wednesday", "thursday", "friday")}  # fmt: skip
+
+
+def service_body(team_id: str, user_id: str, slug: str, **fields: Any) -> dict[str, Any]:
+    """A valid calendar service body (v1's required fields), of the team, served by the user."""
+    notify = {flag: False for flag in ("autoConfirm", "shouldSendAlertEmailsToAssignedMember",
+                                       "googleInvitationEmails", "allowReschedule",
+                                       "allowCancellation")}  # fmt: skip
+    return {
+        "teamId": team_id, "name": "30 Mins Call", "description": "A call", "slug": slug,
+        "eventType": "RoundRobin_OptimizeForAvailability", "eventColor": "Peacock",
+        "appointmentTitle": "{{contact.name}}",
+        "teamMembers": [{"userId": user_id, "priority": "High", "selected": True}],
+        "availability": {"eventTiming": {"slotDuration": 30, "slotInterval": 30},
+                         "officeHours": OFFICE_HOURS},
+        "confirmation": {"notificationAndOther": notify,
+                         "formSubmission": {"type": "ThankYouMessage", "content": "Thanks"}},
+        **fields,
+    }  # fmt: skip
+
+
+def team_body(user_ids: list[str], slug: str, **fields: Any) -> dict[str, Any]:
+    config = {"calendarName": "Sales", "description": "Sales calls", "slug": slug}
+    return {"name": "Sales Team", "userIds": user_ids, "calendarConfig": config, **fields}
 
 
 def agency_route(path: str) -> bool:
@@ -115,6 +152,14 @@ class Records:
     def by_param(self) -> dict[str, str]:
         return {name: self.ids[kind] for name, kind in PARAM_KINDS.items() if kind in self.ids}
 
+    def query(self, op: Operation) -> dict[str, str]:
+        """Values the operation's query takes that name the location's records: a calendar,
+        and dates around its appointment (`BOOKED`)."""
+        values = {"calendarId": self.ids["calendar"], "startDate": str(BOOKED_MS - 86_400_000),
+                  "endDate": str(BOOKED_MS + 86_400_000)}  # fmt: skip
+        names = [p["name"] for p in op.spec.get("parameters", []) if p["in"] == "query"]
+        return {name: values[name] for name in names if name in values}
+
 
 async def _created(api: Api, url: str, body: dict[str, Any], key: str | None) -> str:
     response = await api.post(url, json=body)
@@ -126,9 +171,10 @@ async def _created(api: Api, url: str, body: dict[str, Any], key: str | None) ->
 
 async def make_records(api: Api) -> Records:
     """The location's profile (through its agency) and a user; a contact (with a tag and a
-    custom field value), a custom field, a calendar, an appointment, a tag, a custom value, a
-    note and a task; and, when the document has their routes, a campaign and a workflow with
-    the contact in both."""
+    custom field value), a custom field, a calendar, an appointment, a calendar team (of the
+    user; its slug too) and service, a trigger link, a tag, a custom value, a note and a task;
+    and, when the document has their routes, a campaign and a workflow with the contact in
+    both."""
     records = Records(api=api)
     ids = records.ids
     ids["location"] = api.location_id
@@ -154,7 +200,7 @@ async def make_records(api: Api) -> Records:
     ids["delivery"] = deliveries.json()["deliveries"][0]["id"]
     ids["calendar"] = await _created(api, "/v1/calendars/", {"name": "Viewings"}, "calendar")
     booking = {"calendarId": ids["calendar"], "contactId": ids["contact"],
-               "selectedSlot": SLOT, "selectedTimezone": "Asia/Kolkata"}  # fmt: skip
+               "selectedSlot": BOOKED, "selectedTimezone": "Asia/Kolkata"}  # fmt: skip
     ids["appointment"] = await _created(api, "/v1/appointments/", booking, None)
     if has_operation("post", "/v1/campaigns/"):
         body = {"name": "Spring", "status": "published"}
@@ -162,6 +208,13 @@ async def make_records(api: Api) -> Records:
     if has_operation("post", "/v1/workflows/"):
         body = {"name": "Welcome", "status": "published"}
         ids["workflow"] = await _created(api, "/v1/workflows/", body, "workflow")
+    ids["slug"] = f"team-{secrets.token_hex(4)}"
+    ids["team"] = await _created(api, "/v1/calendars/teams/", team_body([ids["user"]], ids["slug"]),
+                                 None)  # fmt: skip
+    service = service_body(ids["team"], ids["user"], f"service-{secrets.token_hex(4)}")
+    ids["service"] = await _created(api, "/v1/calendars/services/", service, None)
+    link = {"name": "Open house", "redirectTo": "https://example.com/open-house"}
+    ids["link"] = await _created(api, "/v1/links/", link, None)
     ids["tag"] = await _created(api, "/v1/tags/", {"name": f"vip-{secrets.token_hex(3)}"}, None)
     ids["custom_value"] = await _created(
         api, "/v1/custom-values/", {"name": f"Office {secrets.token_hex(3)}", "value": "v"}, None

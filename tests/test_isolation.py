@@ -11,6 +11,7 @@ mapped to a kind of record in tests/records.py fails the test.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -18,6 +19,7 @@ from starlette.applications import Starlette
 
 from tests.factories import Api, make_location
 from tests.records import (
+    NOT_IDS,
     PARAM_KINDS,
     PHONE,
     PROFILE_EMAIL,
@@ -28,11 +30,14 @@ from tests.records import (
     body_properties,
     make_records,
     operations,
+    service_body,
     stored,
+    team_body,
 )
 
-# Bodies that would change A's record if B's request reached it; other routes get `{}`.
-CHANGES: dict[str, dict[str, Any]] = {
+# Bodies that would change A's record if B's request reached it (made from A's records where
+# they must name A's own: a team's users); other routes get `{}`.
+CHANGES: dict[str, dict[str, Any] | Callable[[Records], dict[str, Any]]] = {
     "/v1/contacts/{id}": {"firstName": "Mallory", "email": "mallory@example.com",
                           "tags": ["stolen"]},
     "/v1/custom-fields/{customFieldId}": {"name": "Hijacked", "placeholder": "x"},
@@ -51,7 +56,18 @@ CHANGES: dict[str, dict[str, Any]] = {
                            "type": "account", "role": "admin", "locationIds": []},
     "/v1/locations/{locationId}": {"businessName": "Hijacked"},
     "/v1/webhooks/{webhookId}": {"url": "https://evil.example.com/x"},
+    "/v1/calendars/teams/{teamId}": lambda a: team_body([a.ids["user"]], "hijacked"),
+    "/v1/calendars/services/{serviceId}": lambda a: service_body(a.ids["team"], a.ids["user"],
+                                                                 "hijacked"),
+    "/v1/links/{linkId}": {"name": "Hijacked", "redirectTo": "https://example.com/phish"},
 }  # fmt: skip
+
+
+def change_for(path: str, records: Records) -> dict[str, Any]:
+    change = CHANGES.get(path, {})
+    return change(records) if callable(change) else change
+
+
 # Record ids (20 of [A-Za-z0-9]) and workflow ids (UUIDs), as JSON strings: values, not keys
 # (`opportunitiesEnabled` is 20 letters too).
 _ID = re.compile(
@@ -60,12 +76,13 @@ _ID = re.compile(
 
 
 def query_for(op: Operation, records: Records) -> dict[str, str]:
-    """A's identifying values for the query parameters that search by them."""
+    """A's identifying values for the query parameters that search by them, and the records
+    (a calendar) and dates of those that name them."""
     # Users and locations are looked up by their own email.
     email = PROFILE_EMAIL if op.path.endswith(("/users/lookup", "/locations/lookup")) else None
     values = {"email": email or records.email, "phone": PHONE, "query": "Ann"}
     names = [p["name"] for p in op.spec.get("parameters", []) if p["in"] == "query"]
-    return {name: values[name] for name in names if name in values}
+    return {name: values[name] for name in names if name in values} | records.query(op)
 
 
 def ids_in(response: httpx.Response) -> set[str]:
@@ -91,13 +108,20 @@ async def test_a_second_location_reads_and_changes_nothing_of_the_first(
         a, b_caller = a_records.caller(op.path), b_records.caller(op.path)
         if op.params:
             url = a_records.path(op.path)
-            kwargs: dict[str, Any] = {"json": CHANGES.get(op.path, {})} if op.takes_body else {}
+            change = change_for(op.path, a_records)
+            kwargs: dict[str, Any] = {"json": change} if op.takes_body else {}
             if op.method == "get":  # the control: A's own key reads it
-                assert (await a.get(url)).status_code == 200, f"{op} as A"
+                own = await a.get(url)
+                assert own.status_code == 200, f"{op} as A"
             if agency_route(op.path):
                 refused = await b.request(op.method.upper(), url, **kwargs)
                 assert refused.status_code == 401, f"{op} as B's location: {refused.text}"
             response = await b_caller.request(op.method.upper(), url, **kwargs)
+            if set(op.params) <= NOT_IDS:  # a slug: B's answer tells nothing of A's
+                assert response.status_code == 200, f"{where}: {response.text}"
+                assert not ids_in(own) & ids_in(response), f"{where}: {response.text}"
+                walked += 1
+                continue
             assert response.status_code == 422, f"{where}: {response.status_code} {response.text}"
             errors = response.json()
             assert errors and set(errors) <= set(op.params), f"{where}: {errors}"
@@ -107,8 +131,15 @@ async def test_a_second_location_reads_and_changes_nothing_of_the_first(
         elif op.method == "get" and op.path not in LOCATION_FREE:
             params = query_for(op, a_records)
             own = await a.get(op.path, params=params)
-            assert own.status_code == 200 and ids_in(own), f"{op} as A: {own.text[:300]}"
+            assert own.status_code == 200, f"{op} as A: {own.text[:300]}"
+            named = {name for name in params if name in PARAM_KINDS}
             response = await b_caller.get(op.path, params=params)
+            if named:  # the query names A's records: unknown to B
+                assert response.status_code == 422, f"{where}: {response.text}"
+                assert set(response.json()) <= named, f"{where}: {response.text}"
+                walked += 1
+                continue
+            assert ids_in(own), f"{op} as A: {own.text[:300]}"
             assert response.status_code == 200, f"{where}: {response.status_code} {response.text}"
             leaked = ids_in(own) & ids_in(response)
             assert not leaked, f"{where} shows A's {leaked}: {response.text[:300]}"
@@ -130,7 +161,7 @@ async def test_ids_of_another_location_in_a_body_are_refused_or_ignored(
     for op in operations():
         if op.method != "post" or op.params or not op.takes_body:
             continue
-        id_fields = [name for name in body_properties(op) if name in PARAM_KINDS]
+        id_fields = [n for n in body_properties(op) if n in PARAM_KINDS and n not in NOT_IDS]
         if not id_fields:
             continue
         # B's own ids make the body valid; then each id field in turn names A's record.

@@ -28,11 +28,16 @@ COMPLETE = {
     "Campaign",
     "User",
     "Location",
+    "Calendar",
+    "Trigger Links",
 }
 # Contract section 8: snapshots need GHL's page builder (404, as forms, surveys and SaaS).
 OUT_OF_SCOPE = {"Location: PUT /v1/locations/:locationId/load-snapshot/:snapshotId"}
+# Where the contract decides otherwise than the collection documents: section 6, a status
+# change answers the appointment (v1 documents an empty body).
+CONTRACT_DIFFERS = {"Calendar/Appointment: PUT /v1/appointments/:appointmentId/status"}
 # How many of the 90 answered as documented when this was last raised.
-AT_LEAST = 56
+AT_LEAST = 74
 # The records the collection's example ids stand for: its users (`userId`, `assignedTo`) and
 # its locations (`locationIds`, `?locationId=`); and the user its lookup names by email.
 COLLECTION_IDS = {
@@ -41,21 +46,28 @@ COLLECTION_IDS = {
     "C2QujeCh8ZnC7al2InWR": "location",
     "i2SpAtBVHSVea1sL6oah": "location",
 }
+# A value under one of these keys (in a body, at any depth, or a query) names a record of that
+# kind, whatever id the collection wrote: it reuses one example id for several kinds
+# (`0nU7uKSrtT2RVM1KknuF` is a team, a calendar and a user) and lorem ipsum for `userIds`.
+KEY_KINDS = {"calendarId": "calendar", "teamId": "team", "userId": "user", "userIds": "user"}
 COLLECTION_EMAILS = {"hello@google.com": PROFILE_EMAIL}
 # What v1 documents for a location key; the rest of these folders, for an agency key.
 AGENCY_FOLDERS = {"User", "Location"}
 LOCATION_KEY_REQUESTS = {"User: GET /v1/users/location", "Location: GET /v1/locations/:locationId"}
 
 
-def with_records(value: Any, records: Records) -> Any:
-    """`value` with the collection's example ids replaced by the location's records."""
+def with_records(value: Any, records: Records, kind: str | None = None) -> Any:
+    """`value` with the collection's example ids replaced by the location's records (by the
+    key they are under, when it says what kind of record it holds)."""
     if isinstance(value, str):
-        kind = COLLECTION_IDS.get(value)
+        kind = kind or COLLECTION_IDS.get(value)
         return records.ids[kind] if kind else COLLECTION_EMAILS.get(value, value)
-    if isinstance(value, list | tuple):
-        return type(value)(with_records(item, records) for item in value)
+    if isinstance(value, list):
+        return [with_records(item, records, kind) for item in value]
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str):  # a query pair
+        return (value[0], with_records(value[1], records, KEY_KINDS.get(value[0])))
     if isinstance(value, dict):
-        return {key: with_records(item, records) for key, item in value.items()}
+        return {key: with_records(item, records, KEY_KINDS.get(key)) for key, item in value.items()}
     return value
 
 
@@ -102,6 +114,7 @@ async def test_the_collection_answers_as_documented(
     for request, problem in failures.items():
         print(f"  {request}: {problem}")
     broken = {r: p for r, p in failures.items()
-              if r.split(":")[0].split("/")[0] in COMPLETE and r not in OUT_OF_SCOPE}  # fmt: skip
+              if r.split(":")[0].split("/")[0] in COMPLETE
+              and r not in OUT_OF_SCOPE | CONTRACT_DIFFERS}  # fmt: skip
     assert not broken, broken
     assert answered >= AT_LEAST, failures

@@ -20,6 +20,10 @@ from starlette.types import ASGIApp
 from contactapi.appointments import docs as appointment_docs
 from contactapi.appointments import router as appointments
 from contactapi.auth import agency_key_cache, key_cache
+from contactapi.calendar_services import docs as calendar_service_docs
+from contactapi.calendar_services import router as calendar_services
+from contactapi.calendar_teams import docs as calendar_team_docs
+from contactapi.calendar_teams import router as calendar_teams
 from contactapi.calendars import docs as calendar_docs
 from contactapi.calendars import router as calendars
 from contactapi.campaigns import docs as campaign_docs
@@ -33,6 +37,8 @@ from contactapi.custom_values import router as custom_values
 from contactapi.db.engine import UNAVAILABLE, Database, create_database
 from contactapi.errors import exception_handlers, json_response
 from contactapi.jobs import JOB_HANDLERS
+from contactapi.links import docs as link_docs
+from contactapi.links import router as links
 from contactapi.locations import docs as location_docs
 from contactapi.locations import router as locations
 from contactapi.logs import configure_logging
@@ -69,7 +75,10 @@ DOMAIN_DOCS = [
     custom_field_docs,
     custom_value_docs,
     calendar_docs,
+    calendar_team_docs,
+    calendar_service_docs,
     appointment_docs,
+    link_docs,
     timezone_docs,
     note_docs,
     task_docs,
@@ -193,7 +202,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *notes.routes,
         *tasks.routes,
         *calendars.routes,
+        *calendar_teams.routes,
+        *calendar_services.routes,
         *appointments.routes,
+        *links.routes,
         *users.routes,
         *locations.routes,
         *webhooks.routes,

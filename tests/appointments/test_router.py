@@ -15,7 +15,10 @@ EVENT_KEYS = {
     "id", "calendarId", "contactId", "locationId", "title", "status", "appointmentStatus",
     "startTime", "endTime", "selectedTimezone", "notes", "dateAdded", "dateUpdated",
 }  # fmt: skip
+# What v1 adds to an appointment answered alone or listed.
+V1_KEYS = {"userId", "calendarProviderId", "calendarServiceId", "isRecurring", "appoinmentStatus"}
 SLOT = "2021-06-23T03:30:00+05:30"  # 2021-06-22T22:00:00Z
+LATER = "2021-06-23T05:00:00+05:30"
 
 
 async def make_calendar(api: Api, **fields: Any) -> dict[str, Any]:
@@ -61,7 +64,9 @@ async def test_book_for_a_new_contact_by_email(api: Api) -> None:
         api, calendar, email="Ann@Example.com", firstName="Ann", title="Viewing",
         calendarNotes="Bring keys", address1="1 Main St",
     )  # fmt: skip
-    assert set(appointment) == EVENT_KEYS | {"contact"}
+    assert set(appointment) == EVENT_KEYS | V1_KEYS | {"contact"}
+    assert appointment["appoinmentStatus"] == "confirmed" and appointment["isRecurring"] is False
+    assert appointment["calendarServiceId"] is appointment["calendarProviderId"] is None
     assert len(appointment["id"]) == 20
     assert appointment["calendarId"] == calendar["id"]
     assert appointment["locationId"] == api.location_id
@@ -84,7 +89,8 @@ async def test_book_finds_the_contact_as_the_contacts_upsert_does(api: Api) -> N
     appointment = await book(api, calendar, phone="888-732-4197", tags=["viewing"])
     assert appointment["contactId"] == existing["id"]
     assert appointment["contact"]["tags"] == ["buyer", "viewing"]
-    by_id = await book(api, calendar, contactId=existing["id"])
+    # Another slot: the first is taken now.
+    by_id = await book(api, calendar, contactId=existing["id"], selectedSlot=LATER)
     assert by_id["contactId"] == existing["id"]
     found = await api.get("/v1/contacts/lookup", params={"phone": "+18887324197"})
     assert len(found.json()["contacts"]) == 1
@@ -228,7 +234,7 @@ async def test_contact_appointments_by_start_time(api: Api) -> None:
     slots = ["2021-06-25T10:00:00Z", "2021-06-23T10:00:00+02:00", "2021-06-24T10:00:00-07:00"]
     for slot in slots:
         await book(api, calendar, contactId=contact["id"], selectedSlot=slot)
-    await book(api, calendar, email="someone-else@example.com")
+    await book(api, calendar, email="someone-else@example.com", selectedSlot=LATER)
     response = await api.get(f"/v1/contacts/{contact['id']}/appointments/")
     assert response.status_code == 200
     events = response.json()["events"]

@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from contactapi.appointments.schemas import STATUSES
-from contactapi.web.openapi import NULLABLE_STRING, Schema, ok, operation, path_param, ref
+from contactapi.web.openapi import (
+    NULLABLE_STRING,
+    PAGE_PARAMS,
+    Schema,
+    ok,
+    operation,
+    path_param,
+    ref,
+)
 
 _STATUS: Schema = {"type": "string", "enum": list(STATUSES)}
 _TIMESTAMP: Schema = {"type": "string", "format": "date-time", "description": "UTC"}
@@ -32,9 +40,23 @@ EVENT: Schema = {
     },
 }  # fmt: skip
 
+_V1_KEYS: Schema = {
+    "type": "object",
+    "required": ["userId", "calendarProviderId", "calendarServiceId", "isRecurring",
+                 "appoinmentStatus"],
+    "properties": {
+        "userId": {"type": ["string", "null"], "description": "Always null: none is assigned"},
+        "calendarProviderId": {"type": ["string", "null"], "description": "A service's team"},
+        "calendarServiceId": {"type": ["string", "null"], "description": "The service, if one"},
+        "isRecurring": {"type": "boolean"},
+        "appoinmentStatus": {**_STATUS, "description": "v1's spelling; the same as `status`"},
+    },
+}  # fmt: skip
+
 APPOINTMENT: Schema = {
     "allOf": [
         ref("AppointmentEvent"),
+        _V1_KEYS,
         {"type": "object", "required": ["contact"], "properties": {"contact": ref("Contact")}},
     ]
 }
@@ -123,7 +145,9 @@ _CONTACT_EXAMPLE = {
     "dateAdded": "2021-06-20T11:12:45.391Z",
     "dateUpdated": "2021-06-20T11:12:45.391Z",
 }
-_APPOINTMENT_EXAMPLE = {**_EVENT_EXAMPLE, "contact": _CONTACT_EXAMPLE}
+_V1_EXAMPLE = {"userId": None, "calendarProviderId": None, "calendarServiceId": None,
+               "isRecurring": False, "appoinmentStatus": "confirmed"}  # fmt: skip
+_APPOINTMENT_EXAMPLE = {**_EVENT_EXAMPLE, **_V1_EXAMPLE, "contact": _CONTACT_EXAMPLE}
 _BOOKING_EXAMPLE = {
     "calendarId": "BqTwX8QFwXzpegMve9EQ",
     "selectedSlot": "2021-06-23T03:30:00+05:30",
@@ -148,6 +172,7 @@ _SHOWED_EXAMPLE = {
     **_APPOINTMENT_EXAMPLE,
     "status": "showed",
     "appointmentStatus": "showed",
+    "appoinmentStatus": "showed",
     "dateUpdated": "2021-06-22T22:41:09.120Z",
 }
 
@@ -158,8 +183,72 @@ schemas: dict[str, Schema] = {
     "AppointmentChange": RESCHEDULE_IN,
 }
 
+
+def _query(name: str, description: str, schema: Schema, required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "description": description,
+            "schema": schema}  # fmt: skip
+
+
+_EPOCH_MS: Schema = {"type": "integer", "description": "Epoch milliseconds"}
+_SLOTS_PARAMS = [
+    _query("calendarId", "A calendar or service", {"type": "string"}, True),
+    _query("startDate", "Epoch ms: the first slot's earliest start", _EPOCH_MS, True),
+    _query("endDate", "Epoch ms: the last slot's latest start (at most 31 days on)",
+           _EPOCH_MS, True),
+    _query("timezone", "IANA zone the slots are written in (default: the calendar's)",
+           {"type": "string"}),
+    _query("userId", "A user of the location", {"type": "string"}),
+]  # fmt: skip
+_SLOTS: Schema = {
+    "type": "object",
+    "description": "Free slot starts, by local date (`YYYY-MM-DD`) of `timezone`.",
+    "additionalProperties": {
+        "type": "object",
+        "required": ["slots"],
+        "properties": {"slots": {"type": "array", "items": {"type": "string"}}},
+    },
+}
+_LIST_PARAMS = [
+    _query("startDate", "Epoch ms: appointments starting at or after", _EPOCH_MS, True),
+    _query("endDate", "Epoch ms: appointments starting at or before", _EPOCH_MS, True),
+    _query("calendarId", "A calendar's or service's appointments", {"type": "string"}),
+    _query("teamId", "The appointments of a team's services (`calendarProviderId` too)",
+           {"type": "string"}),
+    _query("userId", "The appointments of the services of the user's teams", {"type": "string"}),
+    _query("includeAll", "With each appointment's contact", {"type": "boolean"}),
+    *PAGE_PARAMS,
+]  # fmt: skip
+_LISTED: Schema = {
+    "allOf": [
+        ref("AppointmentEvent"),
+        _V1_KEYS,
+        {"type": "object", "properties": {"contact": ref("Contact")},
+         "description": "`contact` with `includeAll=true`"},
+    ]
+}  # fmt: skip
+_LISTED_EXAMPLE = {
+    **_EVENT_EXAMPLE, "userId": None, "calendarProviderId": "OW59k4IchTgKjIDy3VMO",
+    "calendarServiceId": "BqTwX8QFwXzpegMve9EQ", "isRecurring": False,
+    "appoinmentStatus": "confirmed", "contact": _CONTACT_EXAMPLE,
+}  # fmt: skip
+
 paths: dict[str, dict[str, Any]] = {
+    "/v1/appointments/slots": {
+        "get": operation(
+            "Free slots of a calendar or service between two dates", "Appointments", ok(_SLOTS),
+            params=_SLOTS_PARAMS,
+            example={"2021-06-23": {"slots": ["2021-06-23T09:00:00-04:00",
+                                              "2021-06-23T09:30:00-04:00"]}},
+        ),
+    },
     "/v1/appointments/": {
+        "get": operation(
+            "Appointments of a calendar, team or user starting between two dates, by start time",
+            "Appointments",
+            ok({"type": "object", "required": ["appointments"],
+                "properties": {"appointments": {"type": "array", "items": _LISTED}}}),
+            params=_LIST_PARAMS, example={"appointments": [_LISTED_EXAMPLE]},
+        ),
         "post": operation(
             "Book an appointment", "Appointments", ok(ref("Appointment")),
             body=ref("AppointmentIn"), example=_APPOINTMENT_EXAMPLE,

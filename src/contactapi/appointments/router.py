@@ -8,6 +8,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from contactapi.appointments.listing import AppointmentListing
+from contactapi.appointments.queries import parse_list_query, parse_slots_query
 from contactapi.appointments.schemas import (
     BookingInput,
     prepare_booking,
@@ -15,7 +17,9 @@ from contactapi.appointments.schemas import (
     prepare_status,
 )
 from contactapi.appointments.service import AppointmentService
+from contactapi.appointments.slots import SlotService
 from contactapi.errors import json_response
+from contactapi.limits import parse_page
 from contactapi.scope import LocationScope
 from contactapi.validation import Checked
 from contactapi.web.endpoint import endpoint, endpoint_with_body
@@ -27,6 +31,20 @@ async def book_appointment(
     request: Request, scope: LocationScope, payload: Checked[BookingInput]
 ) -> Response:
     return json_response(await AppointmentService(scope).book(payload))
+
+
+@endpoint(write=False, slow=True)
+async def free_slots(request: Request, scope: LocationScope) -> Response:
+    query = parse_slots_query(request.query_params)
+    return json_response(await SlotService(scope).free(query))
+
+
+@endpoint(write=False, slow=True)
+async def list_appointments(request: Request, scope: LocationScope) -> Response:
+    query, page = parse_list_query(request.query_params), parse_page(request.query_params)
+    return json_response(
+        {"appointments": await AppointmentListing(scope).appointments(query, page)}
+    )
 
 
 @endpoint(write=False)
@@ -63,7 +81,10 @@ async def contact_appointments(request: Request, scope: LocationScope) -> Respon
     return json_response({"events": events})
 
 
+# The slots route before `{appointmentId}`, which would take `slots` for an id.
 routes: list[BaseRoute] = [
+    *both_slashes("/v1/appointments/slots", free_slots, ["GET"]),
+    *both_slashes("/v1/appointments", list_appointments, ["GET"]),
     *both_slashes("/v1/appointments", book_appointment, ["POST"]),
     *both_slashes("/v1/appointments/{appointmentId}", get_appointment, ["GET"]),
     *both_slashes("/v1/appointments/{appointmentId}", reschedule_appointment, ["PUT"]),

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from contactapi import validation as v
 from contactapi.contacts.schemas import ContactInput, prepare_contact
@@ -17,6 +19,8 @@ from contactapi.scope import Location
 
 STATUSES = ("confirmed", "cancelled", "showed", "noshow", "invalid")
 BOOKED_STATUS = "confirmed"
+# The one status that frees an appointment's slot.
+CANCELLED_STATUS = "cancelled"
 MAX_NOTES = 10_000
 # The booking's own keys; the rest of a booking body describes the contact, as in
 # `POST /v1/contacts/` (v1 clients send firstName, address1, ... with the booking).
@@ -74,9 +78,31 @@ def contact_fields(body: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in body.items() if key not in BOOKING_KEYS}
 
 
+def _new_slot(field: str, value: Any) -> int | datetime | None:
+    """Epoch ms, or a local date-time without an offset (as v1's own reschedule example sends
+    it), to be read in the appointment's time zone."""
+    raw = v.text(field, value, 64)
+    if raw is not None and "T" in raw.upper():
+        try:
+            local = datetime.fromisoformat(raw)
+        except ValueError:
+            local = None
+        if local is not None and local.tzinfo is None:
+            if not 2 <= local.year <= 9997:
+                raise v.FieldInvalid(f"The {v.label(field)} must be between years 0002 and 9997.")
+            return local
+    return v.datetime_with_offset(field, value)
+
+
+def local_to_epoch_ms(local: datetime, zone: str) -> int:
+    """A wall-clock time of `zone` (the first, when the zone repeats it) as epoch ms."""
+    aware = local.replace(tzinfo=ZoneInfo(zone))
+    return (aware - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
+
+
 # Rescheduling: API key -> (column, validator, whether it may be cleared with null).
 RESCHEDULE_FIELDS: dict[str, tuple[str, v.Validator, bool]] = {
-    "selectedSlot": ("start_time", v.datetime_with_offset, False),
+    "selectedSlot": ("start_time", _new_slot, False),
     "selectedTimezone": ("selected_timezone", v.timezone, False),
     "title": ("title", v.text, True),
     "calendarNotes": ("notes", _notes, True),
@@ -125,4 +151,17 @@ def appointment_to_api(row: Mapping[str, Any]) -> dict[str, Any]:
         "notes": row["notes"],
         "dateAdded": iso_ms(row["date_added"]),
         "dateUpdated": iso_ms(row["date_updated"]),
+    }
+
+
+def v1_keys(row: Mapping[str, Any], team_id: str | None) -> dict[str, Any]:
+    """The keys v1 adds to an appointment it answers alone or in its list: the team (v1's
+    "calendar provider") and service of a service's appointment; no user is assigned to an
+    appointment here."""
+    return {
+        "userId": None,
+        "calendarProviderId": team_id,
+        "calendarServiceId": row["calendar_id"] if team_id else None,
+        "isRecurring": False,
+        "appoinmentStatus": row["status"],  # sic: v1's spelling
     }

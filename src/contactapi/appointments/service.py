@@ -1,18 +1,26 @@
 """Appointment rules and every appointment write.
 
-Decisions where the contract is silent: a booking is not checked against other bookings
-(the API keeps no availability rules); it lasts the calendar's slot duration, and a reschedule
-keeps the appointment's duration. When `contactId` is sent, the contact fields of the body are
-not applied to that contact; otherwise the contact is found or created, and updated, exactly as
-`POST /v1/contacts/` does.
+Decisions where the contract is silent: a booking lasts the calendar's slot duration, and a
+reschedule keeps the appointment's duration; both must take a free slot (`slots.py`). When
+`contactId` is sent, the contact fields of the body are not applied to that contact;
+otherwise the contact is found or created, and updated, exactly as `POST /v1/contacts/` does.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from contactapi.appointments.repository import AppointmentRepository
-from contactapi.appointments.schemas import BOOKED_STATUS, BookingInput, appointment_to_api
+from contactapi.appointments.schemas import (
+    BOOKED_STATUS,
+    CANCELLED_STATUS,
+    BookingInput,
+    appointment_to_api,
+    local_to_epoch_ms,
+    v1_keys,
+)
+from contactapi.appointments.slots import SlotService
 from contactapi.calendars.service import CalendarService
 from contactapi.contacts.schemas import ContactInput
 from contactapi.contacts.service import ContactService
@@ -30,6 +38,7 @@ class AppointmentService:
         self.repo = AppointmentRepository(scope.conn, scope.location_id)
         self.calendars = CalendarService(scope)
         self.contacts = ContactService(scope)
+        self.slots = SlotService(scope)
 
     async def require(self, appointment_id: str) -> Row:
         row = await self.repo.get(appointment_id)
@@ -38,9 +47,11 @@ class AppointmentService:
         return row
 
     async def _with_contact(self, row: Row) -> dict[str, Any]:
-        """The appointment object with its contact, as single-appointment answers carry it."""
+        """The appointment object with v1's keys and its contact, as single-appointment
+        answers carry it."""
+        calendar = await self.calendars.require(row["calendar_id"])
         contact = await self.contacts.get(row["contact_id"])
-        return {**appointment_to_api(row), "contact": contact}
+        return {**appointment_to_api(row), **v1_keys(row, calendar["team_id"]), "contact": contact}
 
     async def get(self, appointment_id: str) -> dict[str, Any]:
         return await self._with_contact(await self.require(appointment_id))
@@ -61,6 +72,12 @@ class AppointmentService:
                 contact_id = await self._contact_id(booking.contact_id, booking.contact)
         except ValidationFailed as exc:
             errors.update(exc.errors)
+        if calendar is not None and booking.start_time is not None:
+            end_time = booking.start_time + calendar["slot_duration"] * MINUTE_MS
+            try:
+                await self.slots.require_free(calendar, booking.start_time, end_time)
+            except ValidationFailed as exc:
+                errors.update(exc.errors)
         errors.raise_any()
         assert calendar is not None and contact_id is not None
         assert booking.start_time is not None and booking.selected_timezone is not None
@@ -98,15 +115,29 @@ class AppointmentService:
         """PUT: the sent fields change; a new slot keeps the appointment's duration."""
         current = await self.require(appointment_id)  # an unknown id is answered first
         changes = dict(payload.get())
+        if isinstance(changes.get("start_time"), datetime):
+            zone = changes.get("selected_timezone") or current["selected_timezone"]
+            changes["start_time"] = local_to_epoch_ms(changes["start_time"], zone)
         if "start_time" in changes:
             duration = current["end_time"] - current["start_time"]
             changes["end_time"] = changes["start_time"] + duration
+            if current["status"] != CANCELLED_STATUS:  # a cancelled one holds no slot
+                calendar = await self.calendars.require(current["calendar_id"])
+                await self.slots.require_free(
+                    calendar, changes["start_time"], changes["end_time"], current["id"]
+                )
         return await self._save(current, changes)
 
     async def set_status(self, appointment_id: str, payload: Checked[str | None]) -> dict[str, Any]:
         current = await self.require(appointment_id)  # an unknown id is answered first
         status = payload.get()
         assert status is not None
+        if current["status"] == CANCELLED_STATUS and status != CANCELLED_STATUS:
+            # Booked again: it takes its slot again, which must still be free.
+            calendar = await self.calendars.require(current["calendar_id"])
+            await self.slots.require_free(
+                calendar, current["start_time"], current["end_time"], current["id"]
+            )
         return await self._save(current, {"status": status})
 
     async def _save(self, current: Row, changes: dict[str, Any]) -> dict[str, Any]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from contactapi.calendars.repository import CalendarRepository
+from contactapi.calendars.repository import ORDER, CalendarRepository
 from contactapi.calendars.schemas import CalendarInput, calendar_to_api
 from contactapi.core import new_id, now_ms
 from contactapi.db.engine import Row
@@ -25,7 +26,7 @@ class CalendarService:
         return row
 
     async def all(self, page: Page) -> list[dict[str, Any]]:
-        rows = await page_of(self.repo, ("created_at", "id"), page, "calendar")
+        rows = await page_of(self.repo, ORDER, page, "calendar")
         return [calendar_to_api(row) for row in rows]
 
     async def create(self, payload: Checked[CalendarInput]) -> dict[str, Any]:
@@ -38,6 +39,13 @@ class CalendarService:
                 "name": data.name,
                 "slot_duration": data.slot_duration,
                 "created_at": now_ms(),
+                "slot_interval": data.slot_interval,
+                "slot_buffer": 0,
+                "open_hours": None if data.open_hours is None else json.dumps(data.open_hours),
+                "timezone": data.timezone,
+                "team_id": None,
+                "slug": None,
+                "settings": None,
             }
         )
         return calendar_to_api(await self.require(calendar_id))

@@ -398,6 +398,48 @@ user_locations = Table(
     Index(None, "user_id"),
 )
 
+# A calendar team (v1's "calendar provider"): users who serve the team's services.
+calendar_teams = Table(
+    "calendar_teams",
+    metadata,
+    Column("location_id", ID, nullable=False),
+    Column("id", ID, nullable=False),
+    Column("name", Text, nullable=False),
+    # v1's calendarConfig, as JSON (calendarName, description, the two assignment flags).
+    Column("config", Text, nullable=False),
+    # Unique among the location's teams and services (checked under a lock per slug).
+    Column("slug", String(100), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("location_id", "id"),
+    ForeignKeyConstraint(["location_id"], ["locations.id"], ondelete="CASCADE"),
+    UniqueConstraint("location_id", "slug"),
+    Index(None, "location_id", "created_at", "id"),
+)
+
+# A team's users, in the order `userIds` named them; a user leaving the location leaves it.
+calendar_team_users = Table(
+    "calendar_team_users",
+    metadata,
+    Column("location_id", ID, nullable=False),
+    Column("team_id", ID, nullable=False),
+    Column("user_id", ID, nullable=False),
+    Column("position", Integer, nullable=False),
+    PrimaryKeyConstraint("location_id", "team_id", "user_id"),
+    ForeignKeyConstraint(
+        ["location_id", "team_id"],
+        ["calendar_teams.location_id", "calendar_teams.id"],
+        ondelete="CASCADE",
+    ),
+    ForeignKeyConstraint(
+        ["location_id", "user_id"],
+        ["user_locations.location_id", "user_locations.user_id"],
+        ondelete="CASCADE",
+    ),
+    Index(None, "location_id", "user_id"),
+)
+
+# A calendar, or a service: a service is a calendar with a team (`team_id`) and v1's service
+# settings, so an appointment's `calendarId` names either and one booking rule serves both.
 calendars = Table(
     "calendars",
     metadata,
@@ -406,8 +448,41 @@ calendars = Table(
     Column("name", Text, nullable=False),
     Column("slot_duration", Integer, nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    # Minutes between slot starts; NULL: the slot duration.
+    Column("slot_interval", Integer),
+    # Minutes kept free after each booked appointment.
+    Column("slot_buffer", Integer, nullable=False, server_default="0"),
+    # {"monday": [[open_minute, close_minute], ...], ...} in local time; NULL: always open.
+    Column("open_hours", Text),
+    # The zone open hours are read in; NULL: the location's, else UTC.
+    Column("timezone", String(64)),
+    Column("team_id", ID),
+    Column("slug", String(100)),
+    # The rest of a service's v1 object, as JSON.
+    Column("settings", Text),
     PrimaryKeyConstraint("location_id", "id"),
     ForeignKeyConstraint(["location_id"], ["locations.id"], ondelete="CASCADE"),
+    ForeignKeyConstraint(
+        ["location_id", "team_id"],
+        ["calendar_teams.location_id", "calendar_teams.id"],
+        ondelete="CASCADE",
+    ),
+    Index(None, "location_id", "team_id", "created_at", "id"),
+    Index(None, "location_id", "slug"),
+)
+
+# v1's trigger links: a named redirect, used in templates as `{{trigger_link.<id>}}`.
+trigger_links = Table(
+    "trigger_links",
+    metadata,
+    Column("location_id", ID, nullable=False),
+    Column("id", ID, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("redirect_to", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("location_id", "id"),
+    ForeignKeyConstraint(["location_id"], ["locations.id"], ondelete="CASCADE"),
+    Index(None, "location_id", "created_at", "id"),
 )
 
 appointments = Table(

@@ -207,7 +207,9 @@ async def _delete(conn: Connection, location_id: str) -> None:
 # its own batch: every purge transaction removes at most PURGE_BATCH rows of one table.
 PURGE_TABLES = ("notes", "tasks", "appointments", "contact_field_values", "contact_tags",
                 "campaign_members", "workflow_enrollments", "contacts", "tags", "custom_values",
-                "custom_fields", "calendars", "campaigns", "workflows")  # fmt: skip
+                "custom_fields", "calendars", "calendar_team_users", "calendar_teams",
+                "trigger_links", "campaigns", "workflows", "webhook_deliveries",
+                "webhooks")  # fmt: skip
 
 
 async def purge_location(scope: WorkScope, payload: dict[str, Any]) -> bool:
