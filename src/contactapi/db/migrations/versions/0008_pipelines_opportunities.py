@@ -54,7 +54,8 @@ BEGIN
     INSERT INTO opportunity_counts AS c ({key}, shard, opportunities)
     SELECT {key}, pg_backend_pid() % 16, sum(delta) FROM ({changes}) changes
     GROUP BY {key} HAVING sum(delta) <> 0 ORDER BY {key}
-    ON CONFLICT ({key}, shard) DO UPDATE SET opportunities = c.opportunities + excluded.opportunities;
+    ON CONFLICT ({key}, shard)
+    DO UPDATE SET opportunities = c.opportunities + excluded.opportunities;
     RETURN NULL;
 END $$
 """
