@@ -103,6 +103,8 @@ PATH_PARAM_KINDS = {
     "workflowId": "workflow",
     "userId": "user",
     "locationId": "location",
+    "pipelineId": "pipeline",
+    "opportunityId": "opportunity",
 }
 
 
