@@ -48,8 +48,8 @@ async def test_pipelines_are_created_listed_as_v1_and_read(api: Api) -> None:
     listed = (await api.get("/v1/pipelines")).json()
     assert listed == {"pipelines": [first, second]}
     assert (await api.get(f"/v1/pipelines/{first['id']}/")).json() == first
-    paged = (await api.get("/v1/pipelines/", params={"limit": 1,
-                                                     "startAfterId": first["id"]})).json()  # fmt: skip
+    params = {"limit": 1, "startAfterId": first["id"]}
+    paged = (await api.get("/v1/pipelines/", params=params)).json()
     assert paged == {"pipelines": [second]}
 
 
