@@ -132,10 +132,10 @@ class OpportunityService:
     async def set_status(
         self, pipeline_id: str, opportunity_id: str, payload: Checked[StatusInput]
     ) -> None:
+        current = await self._require(pipeline_id, opportunity_id, Errors(), hold=True)
+        assert current is not None
         errors = Errors()
         errors.update(payload.errors)
-        current = await self._require(pipeline_id, opportunity_id, errors, hold=True)
-        assert current is not None
         data = payload.value
         await self._check_stage(pipeline_id, data.stage_id, errors)
         errors.raise_any()
