@@ -149,8 +149,9 @@ async def test_put_and_status_move_last_status_change_only_on_a_new_status(api: 
     made = await _opportunity(api, pipeline, monetaryValue=10, source="form")
     url = f"/v1/pipelines/{pipeline['id']}/opportunities/{made['id']}"
     await asyncio.sleep(0.005)
-    same_status = await api.put(url, json={"title": "Renamed", "status": "open",
-                                           "stageId": second, "contactId": made["contact"]["id"]})  # fmt: skip
+    renamed = {"title": "Renamed", "status": "open", "stageId": second,
+               "contactId": made["contact"]["id"]}  # fmt: skip
+    same_status = await api.put(url, json=renamed)
     assert same_status.status_code == 200, same_status.text
     body = same_status.json()
     assert body["name"] == "Renamed" and body["pipelineStageId"] == second
@@ -171,9 +172,11 @@ async def test_put_and_status_move_last_status_change_only_on_a_new_status(api: 
                                        "monetaryValue": None, "assignedTo": None})  # fmt: skip
     assert cleared.json()["monetaryValue"] == 0 and cleared.json()["assignedTo"] is None
     bad = await api.put(f"{url}/status", json={"status": "done", "stageId": "nope"})
-    assert bad.json() == {"status": {"message": "The status must be one of: open, won, lost,"
-                                     " abandoned.", "rule": "invalid"},
-                          "stageId": {"message": "The stage id is invalid.", "rule": "invalid"}}  # fmt: skip
+    assert bad.json() == {
+        "status": {"message": "The status must be one of: open, won, lost, abandoned.",
+                   "rule": "invalid"},
+        "stageId": {"message": "The stage id is invalid.", "rule": "invalid"},
+    }  # fmt: skip
     assert (await api.put(f"{url}/status", json={})).json()["status"]["rule"] == "required"
 
 
