@@ -50,6 +50,14 @@ CHANGES: dict[str, dict[str, Any]] = {
     "/v1/users/{userId}": {"firstName": "Mallory", "lastName": "M", "email": "m@example.com",
                            "type": "account", "role": "admin", "locationIds": []},
     "/v1/locations/{locationId}": {"businessName": "Hijacked"},
+    "/v1/pipelines/{pipelineId}": {"name": "Hijacked", "stages": [{"name": "Planted"}]},
+    "/v1/pipelines/{pipelineId}/opportunities/": {"title": "Planted", "status": "open",
+                                                  "stageId": "planted-stage",
+                                                  "email": "mallory@example.com"},
+    "/v1/pipelines/{pipelineId}/opportunities/{opportunityId}": {
+        "title": "Hijacked", "status": "lost", "stageId": "planted-stage",
+        "email": "mallory@example.com"},
+    "/v1/pipelines/{pipelineId}/opportunities/{opportunityId}/status": {"status": "lost"},
 }  # fmt: skip
 # Record ids (20 of [A-Za-z0-9]) and workflow ids (UUIDs), as JSON strings: values, not keys
 # (`opportunitiesEnabled` is 20 letters too).

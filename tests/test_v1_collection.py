@@ -28,18 +28,24 @@ COMPLETE = {
     "Campaign",
     "User",
     "Location",
+    "Pipeline",
+    "Opportunity",
 }
 # Contract section 8: snapshots need GHL's page builder (404, as forms, surveys and SaaS).
 OUT_OF_SCOPE = {"Location: PUT /v1/locations/:locationId/load-snapshot/:snapshotId"}
 # How many of the 90 answered as documented when this was last raised.
-AT_LEAST = 56
-# The records the collection's example ids stand for: its users (`userId`, `assignedTo`) and
-# its locations (`locationIds`, `?locationId=`); and the user its lookup names by email.
+AT_LEAST = 63
+# The records the collection's example ids stand for: its users (`userId`, `assignedTo`), its
+# locations (`locationIds`, `?locationId=`), an opportunity's contact and stage; and the user
+# its lookup names by email.
 COLLECTION_IDS = {
     "GCs5KuzPqTls7vWclkEV": "user",
     "hxHGVRb1YJUscrCB8eXK": "user",
     "C2QujeCh8ZnC7al2InWR": "location",
     "i2SpAtBVHSVea1sL6oah": "location",
+    "082goXVW3lIExEQPOnd3": "user",
+    "mTkSCb1UBjb5tk4OvB69": "contact",
+    "7915dedc-8f18-44d5-8bc3-77c04e994a10": "stage",
 }
 COLLECTION_EMAILS = {"hello@google.com": PROFILE_EMAIL}
 # What v1 documents for a location key; the rest of these folders, for an agency key.

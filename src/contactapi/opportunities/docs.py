@@ -45,7 +45,7 @@ OPPORTUNITY_IN: Schema = {
     "required": ["title", "status", "stageId"],
     "description": "`contactId` or `email` is required too: without `contactId` the contact is"
     " found or created as `POST /v1/contacts/` does, with `name`, `phone`, `companyName` and"
-    " `tags`. On PUT, optional fields left out keep their values.",
+    " `tags` (checked whenever sent). On PUT, optional fields left out keep their values.",
     "properties": {
         "title": {"type": "string", "maxLength": 255},
         "status": _STATUS,

@@ -66,16 +66,17 @@ def parse_opportunity(body: dict[str, Any], location: Location) -> v.Checked[Opp
         stage_id = errors.read("stageId", lambda k, value: v.text(k, value, 64),
                                body.get("stageId"), required=True)  # fmt: skip
         contact_id = errors.read("contactId", v.text, body.get("contactId"))
-        contact = None
-        if contact_id is None:
-            email = errors.read("email", v.text, body.get("email"))
-            if email is None and "email" not in errors.fields:
-                errors.add(CONTACT_REQUIRED, f"The {CONTACT_REQUIRED} field is mandatory.",
-                           "required")  # fmt: skip
-            elif email is not None:
-                sent = {key: body[key] for key in CONTACT_KEYS if key in body}
-                contact = prepare_contact(sent, location)
-                errors.update(contact.errors)
+        # The contact fields are checked whenever sent, used only without `contactId`.
+        sent = {key: body[key] for key in CONTACT_KEYS if key in body}
+        contact = prepare_contact(sent, location) if sent else None
+        if contact is not None:
+            errors.update(contact.errors)
+        email = contact.value.columns.get("email") if contact is not None else None
+        if contact_id is None and email is None and "email" not in errors.fields:
+            errors.add(CONTACT_REQUIRED, f"The {CONTACT_REQUIRED} field is mandatory.",
+                       "required")  # fmt: skip
+        if contact_id is not None or email is None:
+            contact = None
         optional = {}
         if "monetaryValue" in body:
             optional["monetary_value"] = errors.read("monetaryValue", monetary_value,
