@@ -54,7 +54,8 @@ def rows(location: str, pipeline: str, stages: list[str], contacts: list[str], c
     chunk: list[tuple[Any, ...]] = []
     for i in range(count):
         created = now - YEARS_MS + i * (YEARS_MS // count) + rng.randrange(1000)
-        name = f"{rng.choice(WORDS)} {rng.choice(WORDS)} {''.join(rng.choices(string.ascii_lowercase, k=5))}"
+        tail = "".join(rng.choices(string.ascii_lowercase, k=5))
+        name = f"{rng.choice(WORDS)} {rng.choice(WORDS)} {tail}"
         chunk.append((location, new_id(), pipeline, rng.choice(stages), rng.choice(contacts),
                       name.title(), name, float(rng.randrange(100_000)), rng.choice(USERS),
                       rng.choice(STATUSES), "bench", created, created, created))  # fmt: skip
@@ -113,7 +114,8 @@ def _pipeline_rows(execute: Any, location: str, pipeline: str, stages: list[str]
             (location, pipeline, "Bench"))  # fmt: skip
     for position, (stage, name) in enumerate(zip(stages, STAGES, strict=True)):
         execute("INSERT INTO pipeline_stages (location_id, id, pipeline_id, name, position)"
-                " VALUES ({p}, {p}, {p}, {p}, {p})", (location, stage, pipeline, name, position))  # fmt: skip
+                " VALUES ({p}, {p}, {p}, {p}, {p})",
+                (location, stage, pipeline, name, position))  # fmt: skip
 
 
 def deep_cursors(
@@ -154,7 +156,7 @@ def run_backend(url: str, count: int, requests: int) -> None:
     with serve_api(ROOT, "--no-worker", "--database", url, timeout=START_TIMEOUT_S) as api:
         client = Client(api.port, location["apiKey"])
         now = int(time.time() * 1000)
-        counted = {
+        counted: dict[str, list[dict[str, Any]]] = {
             "status=open, first page": [{"status": "open"}],
             "stageId+status=open, first page": [{"stageId": s, "status": "open"} for s in stages],
             "unfiltered, first page": [{}],
@@ -165,7 +167,7 @@ def run_backend(url: str, count: int, requests: int) -> None:
         measure(client, path, f"status=open, page after {depth:,}", open_deep, requests)
         all_deep = deep_cursors(client, path, {}, depth)
         measure(client, path, f"unfiltered, page after {depth:,}", all_deep, requests)
-        scanned = {
+        scanned: dict[str, list[dict[str, Any]]] = {
             "assignedTo, first page (counted)": [{"assignedTo": u} for u in USERS],
             "last 30 days, first page (counted)": [
                 {"startDate": now - 30 * 86_400_000, "endDate": now}
