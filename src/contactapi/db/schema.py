@@ -508,9 +508,12 @@ opportunities = Table(
     Index(None, "location_id", "stage_id", "created_at", "id"),
     Index(None, "location_id", "pipeline_id", "status", "created_at", "id"),
     Index(None, "location_id", "pipeline_id", "assigned_to", "created_at", "id"),
+    # Counts a minimum value's matches (the page itself walks createdAt).
+    Index(None, "location_id", "pipeline_id", "monetary_value"),
     Index(None, "location_id", "contact_id"),
 )  # fmt: skip
-# How many opportunities each (pipeline, stage, status) holds, kept by triggers (migration
+# How many opportunities each (pipeline, stage, status, user) holds (`assigned_to` '' for
+# none), kept by triggers (migration
 # 0008), so a list's total need not count a million rows. PostgreSQL spreads each count over
 # 16 shards (by backend), so concurrent writers seldom wait for one row; SQLite uses shard 0.
 opportunity_counts = Table(
@@ -520,9 +523,11 @@ opportunity_counts = Table(
     Column("pipeline_id", ID, nullable=False),
     Column("stage_id", STAGE_ID, nullable=False),
     Column("status", String(16), nullable=False),
+    Column("assigned_to", ID, nullable=False),
     Column("shard", SmallInteger, nullable=False),
     Column("opportunities", BigInteger, nullable=False),
-    PrimaryKeyConstraint("location_id", "pipeline_id", "stage_id", "status", "shard"),
+    PrimaryKeyConstraint("location_id", "pipeline_id", "stage_id", "status", "assigned_to",
+                         "shard"),
     ForeignKeyConstraint(
         ["location_id", "pipeline_id"], ["pipelines.location_id", "pipelines.id"],
         ondelete="CASCADE",

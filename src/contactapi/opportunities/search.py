@@ -3,9 +3,10 @@
 
 Each equality filter has an index that leads with the location and ends with (createdAt, id),
 so a page, first or deep, reads about `limit` index entries along it, testing the other
-filters on the way. The total is exact: while the filters are only `status` and `stageId` it
-is a sum of `opportunity_counts` rows (kept by triggers, migration 0008); any other filter
-counts its matches along the same index (its cost grows with what the filters match).
+filters on the way. The total is exact: while the filters are only `status`, `stageId` and
+`assignedTo` it is a sum of `opportunity_counts` rows (kept by triggers, migration 0008); any
+other filter counts its matches along an index (its cost grows with what the filters match) or, for
+`query`, over the pipeline's opportunities and their contacts.
 `query` matches the opportunity's name and its contact's search document (name, email,
 company and tags as the contacts' `query` matches them, and the phone's digits).
 """
@@ -46,9 +47,9 @@ class OpportunityQuery:
 
     @property
     def counted(self) -> bool:
-        """Whether the total is a sum of the kept counts (no filter but status and stage)."""
-        return (self.text, self.assigned_to, self.min_value, self.start_date,
-                self.end_date) == (None,) * 5  # fmt: skip
+        """Whether the total is a sum of the kept counts (no filter but status, stage and
+        user)."""
+        return (self.text, self.min_value, self.start_date, self.end_date) == (None,) * 4
 
 
 def _epoch_ms(field: str, value: str | None) -> int | None:
@@ -77,10 +78,11 @@ def parse_opportunity_query(params: Mapping[str, str]) -> OpportunityQuery:
                             assigned_to, min_value, start_date, end_date)  # fmt: skip
 
 
-def _filters(conn: Connection, q: OpportunityQuery, args: Args) -> tuple[str, bool]:
+def _filters(conn: Connection, q: OpportunityQuery, args: Args, *, walk: bool) -> tuple[str, bool]:
     """The WHERE conditions past the location ($1) and pipeline ($2), and whether they read
     the contact. The pipeline test is kept off the index when a stage is given (`|| ''`):
-    the stage's own index then drives the walk."""
+    the stage's own index then drives the walk; so is the minimum value when a page `walk`s
+    (`+ 0`), which reads the createdAt order, where a count reads the value's own index."""
     pipeline = "o.pipeline_id || '' = $2" if q.stage_id is not None else "o.pipeline_id = $2"
     sql = f" AND {pipeline}"
     for column, value in (("stage_id", q.stage_id), ("status", q.status),
@@ -88,7 +90,8 @@ def _filters(conn: Connection, q: OpportunityQuery, args: Args) -> tuple[str, bo
         if value is not None:
             sql += f" AND o.{column} = {args.add(value)}"
     if q.min_value is not None:
-        sql += f" AND o.monetary_value >= {args.add(q.min_value)}"
+        value = "o.monetary_value + 0" if walk else "o.monetary_value"
+        sql += f" AND {value} >= {args.add(q.min_value)}"
     if q.start_date is not None:
         sql += f" AND o.created_at >= {args.add(q.start_date)}"
     if q.end_date is not None:
@@ -107,11 +110,12 @@ async def _total(conn: Connection, q: OpportunityQuery, location_id: str, pipeli
     if q.counted:
         sql = "SELECT coalesce(sum(opportunities), 0) FROM opportunity_counts" \
               " WHERE location_id = $1 AND pipeline_id = $2"  # fmt: skip
-        for column, value in (("stage_id", q.stage_id), ("status", q.status)):
+        for column, value in (("stage_id", q.stage_id), ("status", q.status),
+                              ("assigned_to", q.assigned_to)):  # fmt: skip
             if value is not None:
                 sql += f" AND {column} = {args.add(value)}"
         return int(await conn.fetch_value(sql, *args.values))
-    condition, joined = _filters(conn, q, args)
+    condition, joined = _filters(conn, q, args, walk=False)
     join = JOIN_CONTACT if joined else ""
     sql = f"SELECT count(*) FROM opportunities o{join} WHERE o.location_id = $1{condition}"
     return int(await conn.fetch_value(sql, *args.values))
@@ -124,7 +128,7 @@ async def list_opportunities(
     and the total of matches (one snapshot: the endpoint's)."""
     q = await resolve_start_after_id(conn, location_id, q, "opportunities", "opportunity")
     plan, args = PlanSql(q, WITH_CONTACT), Args(location_id, pipeline_id)
-    condition, _ = _filters(conn, q, args)
+    condition, _ = _filters(conn, q, args, walk=True)
     rows = await conn.fetch_all(
         f"SELECT {WITH_CONTACT} FROM opportunities o{JOIN_CONTACT} WHERE o.location_id = $1"
         f"{condition}{plan.cursor(args, 'o')}{plan.order_by('o')}{plan.window(args)}",

@@ -2,10 +2,10 @@
 
 A location's pipelines with ordered stages, and its opportunities (each of one contact, in one
 stage of one pipeline). `opportunity_counts` holds how many opportunities each (pipeline,
-stage, status) has, kept by triggers whoever deletes them (a contact's cascade included), so a
-list's total is a sum of a few rows rather than a count of a million: row triggers on SQLite,
-statement triggers over transition tables on PostgreSQL, in 16 shards per key there (by
-backend), so concurrent writers seldom wait for one row.
+stage, status, assigned user or '') has, kept by triggers whoever writes them (a contact's
+cascade included), so a list's total is a sum of a few rows, not a count of a million: row
+triggers on SQLite, statement triggers over transition tables on PostgreSQL, in 16 shards per
+key there (by backend), so concurrent writers seldom wait for one row.
 
 Revision ID: 0008
 Revises: 0007
@@ -24,13 +24,16 @@ depends_on = None
 
 ID = sa.String(length=20)
 STAGE_ID = sa.String(length=36)
-_KEY = "location_id, pipeline_id, stage_id, status"
+_KEY = "location_id, pipeline_id, stage_id, status, assigned_to"
+# The key of a row of `opportunities`: no user is ''.
+_ROW_KEY = "location_id, pipeline_id, stage_id, status, coalesce(assigned_to, '') AS assigned_to"
 
 
 def _sqlite_count(row: str, sign: str) -> str:
     return (
         f"INSERT INTO opportunity_counts ({_KEY}, shard, opportunities) VALUES"
-        f" ({row}.location_id, {row}.pipeline_id, {row}.stage_id, {row}.status, 0, {sign}1)"
+        f" ({row}.location_id, {row}.pipeline_id, {row}.stage_id, {row}.status,"
+        f" coalesce({row}.assigned_to, ''), 0, {sign}1)"
         f" ON CONFLICT ({_KEY}, shard) DO UPDATE SET opportunities = opportunities {sign} 1;"
     )
 
@@ -41,9 +44,9 @@ SQLITE_TRIGGERS = [
     "CREATE TRIGGER opportunity_counts_delete AFTER DELETE ON opportunities BEGIN"
     f" {_sqlite_count('old', '-')} END",
     "CREATE TRIGGER opportunity_counts_update"
-    " AFTER UPDATE OF pipeline_id, stage_id, status ON opportunities"
+    " AFTER UPDATE OF pipeline_id, stage_id, status, assigned_to ON opportunities"
     " WHEN old.pipeline_id IS NOT new.pipeline_id OR old.stage_id IS NOT new.stage_id"
-    " OR old.status IS NOT new.status BEGIN"
+    " OR old.status IS NOT new.status OR old.assigned_to IS NOT new.assigned_to BEGIN"
     f" {_sqlite_count('old', '-')} {_sqlite_count('new', '+')} END",
 ]
 
@@ -59,8 +62,8 @@ BEGIN
     RETURN NULL;
 END $$
 """
-_ADDED = f"SELECT {_KEY}, 1 AS delta FROM new_rows"
-_REMOVED = f"SELECT {_KEY}, -1 AS delta FROM old_rows"
+_ADDED = f"SELECT {_ROW_KEY}, 1 AS delta FROM new_rows"
+_REMOVED = f"SELECT {_ROW_KEY}, -1 AS delta FROM old_rows"
 POSTGRES_TRIGGERS = [
     _PG_FUNCTION.format(name="insert", key=_KEY, changes=_ADDED),
     _PG_FUNCTION.format(name="delete", key=_KEY, changes=_REMOVED),
@@ -153,6 +156,7 @@ def upgrade() -> None:
         ["location_id", "stage_id", "created_at", "id"],
         ["location_id", "pipeline_id", "status", "created_at", "id"],
         ["location_id", "pipeline_id", "assigned_to", "created_at", "id"],
+        ["location_id", "pipeline_id", "monetary_value"],
         ["location_id", "contact_id"],
     ):
         op.create_index(op.f(f"ix_opportunities_{'_'.join(columns)}"), "opportunities", columns)
@@ -162,11 +166,12 @@ def upgrade() -> None:
         sa.Column("pipeline_id", ID, nullable=False),
         sa.Column("stage_id", STAGE_ID, nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("assigned_to", ID, nullable=False),
         sa.Column("shard", sa.SmallInteger(), nullable=False),
         sa.Column("opportunities", sa.BigInteger(), nullable=False),
         _pipeline_fk("opportunity_counts"),
         sa.PrimaryKeyConstraint(
-            "location_id", "pipeline_id", "stage_id", "status", "shard",
+            "location_id", "pipeline_id", "stage_id", "status", "assigned_to", "shard",
             name=op.f("pk_opportunity_counts"),
         ),
     )  # fmt: skip
