@@ -2,11 +2,11 @@
 location, on a fresh SQLite file and a fresh PostgreSQL database, `contactapi serve` answers,
 and one keep-alive client times each case (p50/p99 over many requests), with its total:
 
-- filters whose total is a sum of the kept counts (status; stage and status), first page and a
-  page reached by cursor after 500,000 matches;
+- filters whose total is a sum of the kept counts (status; stage and status; user), first
+  page and a page reached by cursor after 500,000 matches;
 - the unfiltered first page and a page after 500,000;
-- filters whose total is counted along their index (assignedTo, a date range) or over the
-  pipeline (monetaryValue, query): what they cost when their matches are many.
+- filters whose total is counted along their index (a date range, a minimum value) or over
+  the pipeline and its contacts (query): what they cost when their matches are many.
 
 The contacts come from `contactapi seed`; the opportunities are written here, straight into
 the database, a chunk per statement (executemany on SQLite, COPY on PostgreSQL), as
@@ -168,7 +168,7 @@ def run_backend(url: str, count: int, requests: int) -> None:
         all_deep = deep_cursors(client, path, {}, depth)
         measure(client, path, f"unfiltered, page after {depth:,}", all_deep, requests)
         scanned: dict[str, list[dict[str, Any]]] = {
-            "assignedTo, first page (counted)": [{"assignedTo": u} for u in USERS],
+            "assignedTo, first page (kept counts)": [{"assignedTo": u} for u in USERS],
             "last 30 days, first page (counted)": [
                 {"startDate": now - 30 * 86_400_000, "endDate": now}
             ],
