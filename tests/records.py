@@ -38,6 +38,8 @@ PARAM_KINDS = {
     "linkId": "link",
     # Not an id: a slug answers whether it is free (tests/test_isolation.py, test_hostile.py).
     "slug": "slug",
+    "pipelineId": "pipeline",
+    "opportunityId": "opportunity",
 }
 # Path parameters that name no record: any value is answered (200), or refused keyed by it.
 NOT_IDS = {"slug"}
@@ -172,9 +174,9 @@ async def _created(api: Api, url: str, body: dict[str, Any], key: str | None) ->
 async def make_records(api: Api) -> Records:
     """The location's profile (through its agency) and a user; a contact (with a tag and a
     custom field value), a custom field, a calendar, an appointment, a calendar team (of the
-    user; its slug too) and service, a trigger link, a tag, a custom value, a note and a task;
-    and, when the document has their routes, a campaign and a workflow with the contact in
-    both."""
+    user; its slug too) and service, a trigger link, a tag, a custom value, a note, a task, a
+    pipeline (with its first stage) and an opportunity; and, when the document has their
+    routes, a campaign and a workflow with the contact in both."""
     records = Records(api=api)
     ids = records.ids
     ids["location"] = api.location_id
@@ -224,6 +226,15 @@ async def make_records(api: Api) -> Records:
     tasks = records.path("/v1/contacts/{contactId}/tasks/")
     task = {"title": "Call back", "dueDate": "2020-10-25T11:00:00Z"}
     ids["task"] = await _created(api, tasks, task, None)
+    pipeline = {"name": "Sales", "stages": [{"name": "New"}, {"name": "Won"}]}
+    response = await api.post("/v1/pipelines/", json=pipeline)
+    assert response.status_code == 200, response.text
+    ids["pipeline"] = response.json()["id"]
+    ids["stage"] = response.json()["stages"][0]["id"]
+    opportunity = {"title": "First Opp", "status": "open", "stageId": ids["stage"],
+                   "contactId": ids["contact"], "monetaryValue": 120}  # fmt: skip
+    opportunities = records.path("/v1/pipelines/{pipelineId}/opportunities/")
+    ids["opportunity"] = await _created(api, opportunities, opportunity, None)
     for template in (
         "/v1/contacts/{contactId}/campaigns/{campaignId}",
         "/v1/contacts/{contactId}/workflow/{workflowId}",

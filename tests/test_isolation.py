@@ -60,6 +60,14 @@ CHANGES: dict[str, dict[str, Any] | Callable[[Records], dict[str, Any]]] = {
     "/v1/calendars/services/{serviceId}": lambda a: service_body(a.ids["team"], a.ids["user"],
                                                                  "hijacked"),
     "/v1/links/{linkId}": {"name": "Hijacked", "redirectTo": "https://example.com/phish"},
+    "/v1/pipelines/{pipelineId}": {"name": "Hijacked", "stages": [{"name": "Planted"}]},
+    "/v1/pipelines/{pipelineId}/opportunities/": {"title": "Planted", "status": "open",
+                                                  "stageId": "planted-stage",
+                                                  "email": "mallory@example.com"},
+    "/v1/pipelines/{pipelineId}/opportunities/{opportunityId}": {
+        "title": "Hijacked", "status": "lost", "stageId": "planted-stage",
+        "email": "mallory@example.com"},
+    "/v1/pipelines/{pipelineId}/opportunities/{opportunityId}/status": {"status": "lost"},
 }  # fmt: skip
 
 

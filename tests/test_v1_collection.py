@@ -30,6 +30,8 @@ COMPLETE = {
     "Location",
     "Calendar",
     "Trigger Links",
+    "Pipeline",
+    "Opportunity",
 }
 # Contract section 8: snapshots need GHL's page builder (404, as forms, surveys and SaaS).
 OUT_OF_SCOPE = {"Location: PUT /v1/locations/:locationId/load-snapshot/:snapshotId"}
@@ -37,14 +39,18 @@ OUT_OF_SCOPE = {"Location: PUT /v1/locations/:locationId/load-snapshot/:snapshot
 # change answers the appointment (v1 documents an empty body).
 CONTRACT_DIFFERS = {"Calendar/Appointment: PUT /v1/appointments/:appointmentId/status"}
 # How many of the 90 answered as documented when this was last raised.
-AT_LEAST = 74
-# The records the collection's example ids stand for: its users (`userId`, `assignedTo`) and
-# its locations (`locationIds`, `?locationId=`); and the user its lookup names by email.
+AT_LEAST = 81
+# The records the collection's example ids stand for: its users (`userId`, `assignedTo`), its
+# locations (`locationIds`, `?locationId=`), an opportunity's contact and stage; and the user
+# its lookup names by email.
 COLLECTION_IDS = {
     "GCs5KuzPqTls7vWclkEV": "user",
     "hxHGVRb1YJUscrCB8eXK": "user",
     "C2QujeCh8ZnC7al2InWR": "location",
     "i2SpAtBVHSVea1sL6oah": "location",
+    "082goXVW3lIExEQPOnd3": "user",
+    "mTkSCb1UBjb5tk4OvB69": "contact",
+    "7915dedc-8f18-44d5-8bc3-77c04e994a10": "stage",
 }
 # A value under one of these keys (in a body, at any depth, or a query) names a record of that
 # kind, whatever id the collection wrote: it reuses one example id for several kinds

@@ -44,6 +44,10 @@ from contactapi.locations import router as locations
 from contactapi.logs import configure_logging
 from contactapi.notes import docs as note_docs
 from contactapi.notes import router as notes
+from contactapi.opportunities import docs as opportunity_docs
+from contactapi.opportunities import router as opportunities
+from contactapi.pipelines import docs as pipeline_docs
+from contactapi.pipelines import router as pipelines
 from contactapi.queue.worker import Worker
 from contactapi.ratelimit import RateLimit, SharedRateLimiter, parse_daily_limit, state_file
 from contactapi.settings import Settings
@@ -85,6 +89,8 @@ DOMAIN_DOCS = [
     user_docs,
     location_docs,
     webhook_docs,
+    pipeline_docs,
+    opportunity_docs,
 ]
 
 
@@ -209,6 +215,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *users.routes,
         *locations.routes,
         *webhooks.routes,
+        *pipelines.routes,
+        *opportunities.routes,
         Route("/health", health, methods=["GET"]),
         Route("/openapi.json", openapi_json, methods=["GET"]),
         *docs_ui.routes,

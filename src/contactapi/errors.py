@@ -106,6 +106,8 @@ PATH_PARAM_KINDS = {
     "workflowId": "workflow",
     "userId": "user",
     "locationId": "location",
+    "pipelineId": "pipeline",
+    "opportunityId": "opportunity",
 }
 
 

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import quote, urlencode
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from contactapi.contacts.schemas import ContactInput, prepare_contact
-from contactapi.contacts.search import ListQuery, ListResult, parse_list_query
+from contactapi.contacts.search import parse_list_query
 from contactapi.contacts.service import ContactService
 from contactapi.errors import json_response
 from contactapi.scope import LocationScope
 from contactapi.validation import Checked
 from contactapi.web.endpoint import endpoint, endpoint_with_body
-from contactapi.web.http import both_slashes, empty_ok, public_origin
-
-# Replaced in the next page's URL; every other parameter is kept as sent.
-_POSITION_PARAMS = frozenset({"startAfter", "startAfterId", "page"})
+from contactapi.web.http import both_slashes, empty_ok
+from contactapi.web.pages import page_meta
 
 
 @endpoint_with_body(prepare_contact)
@@ -54,35 +49,7 @@ async def delete_contact(request: Request, scope: LocationScope) -> Response:
 async def list_contacts(request: Request, scope: LocationScope) -> Response:
     query = parse_list_query(request.query_params)
     contacts, result = await ContactService(scope).list(query)
-    return json_response({"contacts": contacts, "meta": _meta(request, query, result)})
-
-
-def _meta(request: Request, query: ListQuery, result: ListResult) -> dict[str, Any]:
-    """The contract's meta. Page numbers are known from `page`, or on the first page; a walk
-    that follows nextPageUrl stays numbered because the URL carries the next page's number
-    (the cursor, not the number, positions it). A hand-made cursor alone has no number."""
-    last = result.rows[-1] if result.rows else None
-    first_page = query.cursor is None and query.start_after_id is None
-    current = query.page if query.page is not None else (1 if first_page else None)
-    next_url = None
-    if result.has_more and last is not None:
-        params = [(k, v) for k, v in request.query_params.multi_items()
-                  if k not in _POSITION_PARAMS]  # fmt: skip
-        params += [("startAfter", str(last[query.sort])), ("startAfterId", last["id"])]
-        if current is not None:
-            params.append(("page", str(current + 1)))
-        next_url = (
-            f"{public_origin(request)}{request.url.path}?{urlencode(params, quote_via=quote)}"
-        )
-    return {
-        "total": result.total,
-        "nextPageUrl": next_url,
-        "startAfterId": last["id"] if last is not None else None,
-        "startAfter": int(last[query.sort]) if last is not None else None,
-        "currentPage": current,
-        "nextPage": current + 1 if current is not None and result.has_more else None,
-        "prevPage": current - 1 if current is not None and current > 1 else None,
-    }
+    return json_response({"contacts": contacts, "meta": page_meta(request, query, result)})
 
 
 def _query_phone(raw: str | None) -> str | None:

@@ -85,6 +85,10 @@ class Dialect(ABC):
         object of the JSON array `placeholder` (passed as `json_rows_arg(rows)`): many rows'
         new values in one statement, where SQLite would run a statement per row."""
 
+    @abstractmethod
+    def contains(self, haystack: str, needle: str) -> str:
+        """Whether the text `haystack` holds `needle` (case-sensitive; no pattern syntax)."""
+
     def json_rows_arg(self, rows: Sequence[Mapping[str, Any]]) -> str:
         return orjson.dumps(list(rows)).decode()
 
@@ -120,6 +124,9 @@ class SQLiteDialect(Dialect):
 
     def text_list(self, placeholder: str) -> str:
         return f"(SELECT value AS name FROM json_each({placeholder}))"
+
+    def contains(self, haystack: str, needle: str) -> str:
+        return f"instr({haystack}, {needle}) > 0"
 
     def list_arg(self, values: Sequence[str]) -> Any:
         return orjson.dumps(list(values)).decode()
@@ -159,6 +166,9 @@ class PostgresDialect(Dialect):
 
     def text_list(self, placeholder: str) -> str:
         return f"unnest({placeholder}::text[]) AS name"
+
+    def contains(self, haystack: str, needle: str) -> str:
+        return f"strpos({haystack}, {needle}) > 0"
 
     def list_arg(self, values: Sequence[str]) -> Any:
         return list(values)

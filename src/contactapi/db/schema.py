@@ -12,11 +12,13 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -580,3 +582,94 @@ server_keys = Table(
     Column("public_pem", Text, nullable=False),
     Column("created_at", BigInteger, nullable=False),
 )
+
+# A location's pipelines and their ordered stages (stage ids are UUIDs, as v1's are).
+pipelines = Table(
+    "pipelines",
+    metadata,
+    Column("location_id", ID, nullable=False),
+    Column("id", ID, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("location_id", "id"),
+    ForeignKeyConstraint(["location_id"], ["locations.id"], ondelete="CASCADE"),
+    Index(None, "location_id", "created_at", "id"),
+)
+STAGE_ID = String(36)
+pipeline_stages = Table(
+    "pipeline_stages",
+    metadata,
+    Column("location_id", ID, nullable=False),
+    Column("id", STAGE_ID, nullable=False),
+    Column("pipeline_id", ID, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("position", Integer, nullable=False),
+    PrimaryKeyConstraint("location_id", "id"),
+    ForeignKeyConstraint(
+        ["location_id", "pipeline_id"], ["pipelines.location_id", "pipelines.id"],
+        ondelete="CASCADE",
+    ),
+    Index(None, "location_id", "pipeline_id", "position"),
+)  # fmt: skip
+opportunities = Table(
+    "opportunities",
+    metadata,
+    Column("location_id", ID, nullable=False),
+    Column("id", ID, nullable=False),
+    Column("pipeline_id", ID, nullable=False),
+    Column("stage_id", STAGE_ID, nullable=False),
+    Column("contact_id", ID, nullable=False),
+    Column("name", Text, nullable=False),
+    # The name lower-cased in Python, as the contacts' search document is: what `query` tests.
+    Column("search_text", Text, nullable=False),
+    Column("monetary_value", Float, nullable=False),
+    Column("assigned_to", ID),
+    # open | won | lost | abandoned
+    Column("status", String(16), nullable=False),
+    Column("source", Text),
+    Column("last_status_change_at", BigInteger, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("location_id", "id"),
+    ForeignKeyConstraint(
+        ["location_id", "contact_id"], ["contacts.location_id", "contacts.id"], ondelete="CASCADE"
+    ),
+    ForeignKeyConstraint(
+        ["location_id", "pipeline_id"], ["pipelines.location_id", "pipelines.id"],
+        ondelete="CASCADE",
+    ),
+    # No cascade: a stage holding opportunities is never removed (the service refuses it).
+    ForeignKeyConstraint(
+        ["location_id", "stage_id"], ["pipeline_stages.location_id", "pipeline_stages.id"]
+    ),
+    # The list is newest first within a pipeline; each equality filter has its own walk. A
+    # stage id is unique in the location, so its index needs no pipeline (and serves the FK).
+    Index(None, "location_id", "pipeline_id", "created_at", "id"),
+    Index(None, "location_id", "stage_id", "created_at", "id"),
+    Index(None, "location_id", "pipeline_id", "status", "created_at", "id"),
+    Index(None, "location_id", "pipeline_id", "assigned_to", "created_at", "id"),
+    # Counts a minimum value's matches (the page itself walks createdAt).
+    Index(None, "location_id", "pipeline_id", "monetary_value"),
+    Index(None, "location_id", "contact_id"),
+)  # fmt: skip
+# How many opportunities each (pipeline, stage, status, user) holds (`assigned_to` '' for
+# none), kept by triggers (migration
+# 0008), so a list's total need not count a million rows. PostgreSQL spreads each count over
+# 16 shards (by backend), so concurrent writers seldom wait for one row; SQLite uses shard 0.
+opportunity_counts = Table(
+    "opportunity_counts",
+    metadata,
+    Column("location_id", ID, nullable=False),
+    Column("pipeline_id", ID, nullable=False),
+    Column("stage_id", STAGE_ID, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("assigned_to", ID, nullable=False),
+    Column("shard", SmallInteger, nullable=False),
+    Column("opportunities", BigInteger, nullable=False),
+    PrimaryKeyConstraint("location_id", "pipeline_id", "stage_id", "status", "assigned_to",
+                         "shard"),
+    ForeignKeyConstraint(
+        ["location_id", "pipeline_id"], ["pipelines.location_id", "pipelines.id"],
+        ondelete="CASCADE",
+    ),
+)  # fmt: skip

@@ -205,7 +205,8 @@ async def _delete(conn: Connection, location_id: str) -> None:
 
 # A deleted location's rows, children before parents, so that no delete cascades further than
 # its own batch: every purge transaction removes at most PURGE_BATCH rows of one table.
-PURGE_TABLES = ("notes", "tasks", "appointments", "contact_field_values", "contact_tags",
+PURGE_TABLES = ("opportunities", "opportunity_counts", "pipeline_stages", "pipelines", "notes",
+                "tasks", "appointments", "contact_field_values", "contact_tags",
                 "campaign_members", "workflow_enrollments", "contacts", "tags", "custom_values",
                 "custom_fields", "calendars", "calendar_team_users", "calendar_teams",
                 "trigger_links", "campaigns", "workflows", "webhook_deliveries",

@@ -9,7 +9,7 @@ meanwhile, and a deep page costs what the first one does.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
     from contactapi.db.engine import Row
@@ -23,10 +23,28 @@ MIN_INDEXED_LENGTH = 3
 
 @dataclass(frozen=True, slots=True)
 class Cursor:
-    """The page starts strictly after (value, contact_id); with no id, strictly after value."""
+    """The page starts strictly after (value, row_id); with no id, strictly after value."""
 
     value: int
-    contact_id: str | None
+    row_id: str | None
+
+
+class Keyset(Protocol):
+    """What a keyset page of any list (contacts, opportunities) is positioned by: rows in
+    (`sort`, id) order, `limit` of them after `cursor`, or numbered `page` (deprecated)."""
+
+    @property
+    def sort(self) -> str: ...
+    @property
+    def order(self) -> Order: ...
+    @property
+    def limit(self) -> int: ...
+    @property
+    def page(self) -> int | None: ...
+    @property
+    def cursor(self) -> Cursor | None: ...
+    @property
+    def start_after_id(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +90,9 @@ def indexable(q: ListQuery) -> bool:
 
 
 class PlanSql:
-    """The pieces every plan shares: cursor, order, page window."""
+    """The pieces every plan shares (contacts' and opportunities'): cursor, order, window."""
 
-    def __init__(self, q: ListQuery, columns: str) -> None:
+    def __init__(self, q: Keyset, columns: str) -> None:
         self.q = q
         # The contact's columns, each `c.`-qualified, as a page selects them.
         self.columns = columns
@@ -85,10 +103,10 @@ class PlanSql:
             return ""
         op = "<" if self.q.order == "desc" else ">"
         column = f"{alias}.{self.q.sort}"
-        if cursor.contact_id is None:
+        if cursor.row_id is None:
             return f" AND {column} {op} {args.add(cursor.value)}"
-        value, contact_id = args.add(cursor.value), args.add(cursor.contact_id)
-        return f" AND ({column}, {alias}.id) {op} ({value}, {contact_id})"
+        value, row_id = args.add(cursor.value), args.add(cursor.row_id)
+        return f" AND ({column}, {alias}.id) {op} ({value}, {row_id})"
 
     def order_by(self, alias: str = "c") -> str:
         direction = "DESC" if self.q.order == "desc" else "ASC"
@@ -109,5 +127,5 @@ class PlanSql:
         )
 
 
-def page(q: ListQuery, rows: list[Row], total: int) -> ListResult:
+def page(q: Keyset, rows: list[Row], total: int) -> ListResult:
     return ListResult(rows[: q.limit], len(rows) > q.limit, total)

@@ -5,7 +5,7 @@ v1's service settings; every calendar gains what free slots need (slot interval 
 open hours, a time zone). Trigger links (`/v1/links/`).
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-30
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Opportunities: a contact's deal, in one stage of one pipeline."""
