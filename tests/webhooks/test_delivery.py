@@ -245,3 +245,41 @@ async def test_subscriptions_are_managed_and_secrets_shown_once(
     assert [w["id"] for w in (await api.get("/v1/webhooks")).json()["webhooks"]] == [made["id"]]
     assert (await api.delete(f"/v1/webhooks/{made['id']}")).status_code == 200
     assert (await api.get(f"/v1/webhooks/{made['id']}")).status_code == 422
+
+
+async def test_opportunity_and_appointment_events(
+    app: Starlette, api: Api, hooks: Receiver, allow_private: None
+) -> None:
+    wanted = [t for t in EVENT_TYPES if t.startswith(("Opportunity", "Appointment"))]
+    await subscribe(api, f"{hooks.base_url}/ok", wanted)
+    contact = await api.make_contact()
+    pipeline = (await api.post("/v1/pipelines/", json={
+        "name": "Sales", "stages": [{"name": "New"}, {"name": "Won"}]})).json()  # fmt: skip
+    new, won = (stage["id"] for stage in pipeline["stages"])
+    base = f"/v1/pipelines/{pipeline['id']}/opportunities"
+    made = await api.post(f"{base}/", json={"title": "Deal", "status": "open", "stageId": new,
+                                            "contactId": contact["id"]})  # fmt: skip
+    assert made.status_code == 200, made.text
+    deal = made.json()
+    moved = await api.put(f"{base}/{deal['id']}/status", json={"status": "won", "stageId": won})
+    assert moved.status_code == 200, moved.text
+    await api.delete(f"{base}/{deal['id']}")
+    calendar = (await api.post("/v1/calendars/", json={"name": "Viewings"})).json()["calendar"]
+    booked = await api.post("/v1/appointments/", json={
+        "calendarId": calendar["id"], "contactId": contact["id"],
+        "selectedSlot": "2030-06-03T10:00:00Z", "selectedTimezone": "UTC"})  # fmt: skip
+    assert booked.status_code == 200, booked.text
+    appointment = booked.json()
+    await api.put(f"/v1/appointments/{appointment['id']}/status", json={"status": "cancelled"})
+    await api.delete(f"/v1/appointments/{appointment['id']}")
+    await dispatcher(app).run_until_idle()
+    got = [item.json for item in hooks.at("/ok")]
+    assert [body["type"] for body in got] == [
+        "OpportunityCreate", "OpportunityUpdate", "OpportunityStatusUpdate",
+        "OpportunityStageUpdate", "OpportunityDelete", "AppointmentCreate", "AppointmentUpdate",
+        "AppointmentDelete",
+    ]  # fmt: skip
+    assert got[0]["id"] == deal["id"] and got[0]["contactId"] == contact["id"]
+    assert got[2]["status"] == "won" and got[3]["pipelineStageId"] == won
+    assert got[5]["appointment"]["id"] == appointment["id"]
+    assert got[6]["appointment"]["status"] == "cancelled"

@@ -29,12 +29,14 @@ from contactapi.db.engine import Row
 from contactapi.errors import ValidationFailed, unknown_id
 from contactapi.scope import LocationScope
 from contactapi.validation import Checked, Errors
+from contactapi.webhooks.payloads import appointment_event
 
 MINUTE_MS = 60_000
 
 
 class AppointmentService:
     def __init__(self, scope: LocationScope) -> None:
+        self.scope = scope
         self.repo = AppointmentRepository(scope.conn, scope.location_id)
         self.calendars = CalendarService(scope)
         self.contacts = ContactService(scope)
@@ -97,7 +99,9 @@ class AppointmentService:
                 "date_updated": at,
             }
         )
-        return await self.get(appointment_id)
+        booked = await self.get(appointment_id)
+        await appointment_event(self.scope, "AppointmentCreate", booked)
+        return booked
 
     async def _contact_id(self, contact_id: str | None, contact: Checked[ContactInput]) -> str:
         """The sent contact, else the one found or created from the body's email/phone (this
@@ -141,14 +145,18 @@ class AppointmentService:
         return await self._save(current, {"status": status})
 
     async def _save(self, current: Row, changes: dict[str, Any]) -> dict[str, Any]:
-        if changes:
-            changes["date_updated"] = max(now_ms(), current["date_updated"])
-            await self.repo.update(current["id"], changes)
-        return await self.get(current["id"])
+        if not changes:
+            return await self.get(current["id"])
+        changes["date_updated"] = max(now_ms(), current["date_updated"])
+        await self.repo.update(current["id"], changes)
+        changed = await self.get(current["id"])
+        await appointment_event(self.scope, "AppointmentUpdate", changed)
+        return changed
 
     async def delete(self, appointment_id: str) -> None:
-        if not await self.repo.delete(appointment_id):
-            raise unknown_id("appointmentId", "appointment")
+        gone = await self.get(appointment_id)  # an unknown id is a 422
+        await self.repo.delete(appointment_id)
+        await appointment_event(self.scope, "AppointmentDelete", gone)
 
     async def for_contact(self, contact_id: str) -> list[dict[str, Any]]:
         """The contact's appointments, by start time."""

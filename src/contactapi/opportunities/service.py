@@ -21,6 +21,7 @@ from contactapi.pipelines.repository import PipelineRepository
 from contactapi.scope import LocationScope
 from contactapi.users.repository import is_user_of
 from contactapi.validation import Checked, Errors, require_found
+from contactapi.webhooks.payloads import opportunity_changes, opportunity_event
 
 
 class OpportunityService:
@@ -103,7 +104,9 @@ class OpportunityService:
             "status": data.status, "source": None, "last_status_change_at": at,
             "created_at": at, "updated_at": at, **data.optional,
         })  # fmt: skip
-        return await self._answer(opportunity_id)
+        created = await self._answer(opportunity_id)
+        await opportunity_changes(self.scope, None, created)
+        return created
 
     async def update(
         self, pipeline_id: str, opportunity_id: str, payload: Checked[OpportunityInput]
@@ -119,15 +122,18 @@ class OpportunityService:
         values = {"name": data.title, "search_text": data.title.lower(),
                   "stage_id": data.stage_id, "contact_id": await self._contact_id(data),
                   **data.optional}  # fmt: skip
-        await self._write(current, data.status, values)
-        return await self._answer(opportunity_id)
+        return await self._write(current, data.status, values)
 
-    async def _write(self, current: Row, status: str, values: dict[str, Any]) -> None:
+    async def _write(self, current: Row, status: str, values: dict[str, Any]) -> dict[str, Any]:
+        before = await self._answer(current["id"])
         at = max(now_ms(), current["updated_at"])
         values = {**values, "status": status, "updated_at": at}
         if status != current["status"]:
             values["last_status_change_at"] = at
         await self.repo.update(current["id"], values)
+        after = await self._answer(current["id"])
+        await opportunity_changes(self.scope, before, after)
+        return after
 
     async def set_status(
         self, pipeline_id: str, opportunity_id: str, payload: Checked[StatusInput]
@@ -144,7 +150,9 @@ class OpportunityService:
 
     async def delete(self, pipeline_id: str, opportunity_id: str) -> None:
         await self._require(pipeline_id, opportunity_id, Errors(), hold=True)
+        gone = await self._answer(opportunity_id)
         await self.repo.delete(opportunity_id)
+        await opportunity_event(self.scope, "OpportunityDelete", gone)
 
     async def list(
         self, pipeline_id: str, query: OpportunityQuery

@@ -55,3 +55,39 @@ async def task_event(scope: LocationScope, event_type: str, task: dict[str, Any]
               "body": task.get("description"), "assignedTo": task.get("assignedTo"),
               "dueDate": task.get("dueDate"), "completed": task.get("isCompleted")}  # fmt: skip
     await emit(scope.conn, scope.location_id, event_type, fields, task["contactId"])
+
+
+async def opportunity_event(
+    scope: LocationScope, event_type: str, opportunity: dict[str, Any]
+) -> None:
+    """v2's opportunity fields, flat; ordered with its contact's events."""
+    contact_id = opportunity["contact"]["id"]
+    fields = {key: opportunity.get(key) for key in (
+        "id", "name", "monetaryValue", "pipelineId", "pipelineStageId", "assignedTo", "status",
+        "source", "lastStatusChangeAt")}  # fmt: skip
+    fields |= {"contactId": contact_id, "dateAdded": opportunity.get("createdAt")}
+    await emit(scope.conn, scope.location_id, event_type, fields, contact_id)
+
+
+async def opportunity_changes(
+    scope: LocationScope, before: dict[str, Any] | None, after: dict[str, Any]
+) -> None:
+    """OpportunityCreate, or OpportunityUpdate with OpportunityStatusUpdate and
+    OpportunityStageUpdate beside it when those moved."""
+    if before is None:
+        await opportunity_event(scope, "OpportunityCreate", after)
+        return
+    await opportunity_event(scope, "OpportunityUpdate", after)
+    if before["status"] != after["status"]:
+        await opportunity_event(scope, "OpportunityStatusUpdate", after)
+    if before["pipelineStageId"] != after["pipelineStageId"]:
+        await opportunity_event(scope, "OpportunityStageUpdate", after)
+
+
+async def appointment_event(
+    scope: LocationScope, event_type: str, appointment: dict[str, Any]
+) -> None:
+    """v2 nests the appointment under `appointment`."""
+    contact_id = appointment["contactId"]
+    await emit(scope.conn, scope.location_id, event_type, {"appointment": appointment},
+               contact_id)  # fmt: skip
