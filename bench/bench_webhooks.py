@@ -126,11 +126,11 @@ def deliveries_per_second(url: str, workers: int, count: int, logs: Path) -> flo
                 child.wait(30)
 
 
-def create_cost(workdir: Path, seconds: int, rounds: int) -> tuple[float, float]:
+def create_cost(workdir: Path, seconds: int, rounds: int, *extra: str) -> tuple[float, float]:
     """POST create requests per second without and with a subscription (medians)."""
     with receiver() as target:
-        database = f"sqlite:///{workdir}/cost.db"
-        with serve(workdir, "--database", database, "--workers", "2") as server:
+        database = f"sqlite:///{workdir}/cost{len(extra)}.db"
+        with serve(workdir, "--database", database, "--workers", "2", *extra) as server:
             plain = json.loads(subprocess.run(
                 [CLI, "locations", "create", "--name", "Plain", "--json", "--database", database],
                 check=True, capture_output=True, text=True).stdout)  # fmt: skip
@@ -168,22 +168,24 @@ def main() -> None:
     parser.add_argument("count", nargs="?", type=int, default=5000)
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--cost-only", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         logs = Path(tmp)
-        for backend in BACKENDS:
+        for backend in () if args.cost_only else BACKENDS:
             for workers in (1, 3):
                 with fresh_database(backend) as url:
                     upgrade(Settings(database_url=url))
                     rate = deliveries_per_second(url, workers, args.count, logs)
                 print(f"{backend:<10} workers={workers}  N={args.count}  {rate:8.0f} deliveries/s",
                       flush=True)  # fmt: skip
-        without, with_hook = create_cost(logs, args.seconds, args.rounds)
-        print(
-            f"POST create (SQLite, 2 processes, wrk -c32): {without:.0f}/s without, "
-            f"{with_hook:.0f}/s with one subscription: added cost "
-            f"{(without / with_hook - 1) * 100:.1f}% per create"
-        )
+        # The outbox alone (no dispatcher in the server), then with the server's own
+        # dispatcher delivering on the same two cores meanwhile.
+        for label, extra in (("outbox only", ("--no-worker",)), ("delivering too", ())):
+            without, with_hook = create_cost(logs, args.seconds, args.rounds, *extra)
+            print(f"POST create, {label} (SQLite, 2 processes, wrk -c32): {without:.0f}/s"
+                  f" without, {with_hook:.0f}/s with one subscription: added cost"
+                  f" {(without / with_hook - 1) * 100:.1f}% per create", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -283,3 +283,25 @@ async def test_opportunity_and_appointment_events(
     assert got[2]["status"] == "won" and got[3]["pipelineStageId"] == won
     assert got[5]["appointment"]["id"] == appointment["id"]
     assert got[6]["appointment"]["status"] == "cancelled"
+
+
+async def test_finished_deliveries_are_pruned_after_the_retention(
+    app: Starlette, api: Api, hooks: Receiver, allow_private: None
+) -> None:
+    from contactapi.webhooks import dispatcher as dispatching
+
+    webhook = await subscribe(api, f"{hooks.base_url}/ok", ["ContactCreate"])
+    await api.make_contact()
+    await api.make_contact()
+    await dispatcher(app).run_until_idle()
+
+    async def age(conn: Any) -> None:  # one of them as old as the retention
+        await conn.execute(
+            "UPDATE webhook_deliveries SET created_at = created_at - $2 WHERE seq ="
+            " (SELECT min(seq) FROM webhook_deliveries WHERE location_id = $1)",
+            api.location_id, dispatching.RETENTION_MS + 1)  # fmt: skip
+
+    await app.state.db.run(age, write=True)
+    assert await dispatcher(app).prune() >= 1
+    listed = (await api.get(f"/v1/webhooks/{webhook['id']}/deliveries")).json()
+    assert listed["meta"]["total"] == 1

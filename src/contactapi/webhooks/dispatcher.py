@@ -38,6 +38,10 @@ FIRST_RETRY_MS = 1_000
 MAX_RETRY_MS = 3600 * 1000
 # Longer than a send can take: a dispatcher that died lets its deliveries go after this.
 LEASE_MS = 15_000
+# The delivery log keeps finished deliveries this long; older ones are pruned in batches.
+RETENTION_MS = 7 * 24 * 3600 * 1000
+PRUNE_EVERY_SECONDS = 60.0
+PRUNE_BATCH = 5_000
 # Sends at once per dispatcher, and per subscription. httpx's connection pool costs grow with
 # the connections it holds (measured here: 1,150 posts/s over 4 connections, 320/s over 48),
 # so each target gets a small pool of its own; and a subscription whose receiver hangs holds
@@ -114,6 +118,7 @@ class Dispatcher:
         # Attempts made and not yet recorded: recorded together, in one transaction.
         self._results: list[tuple[Claimed, dict[str, Any], int | None]] = []
         self.sent = 0
+        self._next_prune = 0.0
         self._stopping = asyncio.Event()
         self._finished = asyncio.Event()
 
@@ -126,6 +131,7 @@ class Dispatcher:
             while not self._stopping.is_set():
                 try:
                     self.keys = self.keys or await signing_keys(self.db)
+                    await self.prune()
                     await self.flush()
                     claimed = await self.claim_and_send()
                 except Exception:
@@ -258,6 +264,23 @@ class Dispatcher:
         self.busy[delivery.webhook_id] -= 1
         if not self.busy[delivery.webhook_id]:
             del self.busy[delivery.webhook_id]
+
+    async def prune(self) -> int:
+        """Deletes finished deliveries past the retention, oldest first, a batch at a time
+        (at most once a minute): the outbox does not grow without end."""
+        if time.monotonic() < self._next_prune:
+            return 0
+        self._next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
+        cutoff = now_ms() - RETENTION_MS
+        return await self.db.run(
+            lambda conn: conn.execute(
+                "DELETE FROM webhook_deliveries WHERE seq IN (SELECT seq FROM webhook_deliveries"
+                " WHERE status <> 'pending' AND created_at < $1 ORDER BY seq LIMIT $2)",
+                cutoff,
+                PRUNE_BATCH,
+            ),
+            write=True,
+        )
 
     async def flush(self) -> None:
         """Records the attempts made since the last flush, in one transaction. Should it fail,
