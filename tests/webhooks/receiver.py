@@ -1,9 +1,10 @@
 """A real HTTP receiver for webhook tests: a threaded server on a free local port that records
 what arrives and answers by path: `/ok` 200, `/status/N` N, `/flaky` 500 once then 200,
-`/hang/S` after S seconds."""
+`/hang/S` after S seconds, `/endless` 200 with a body that never ends."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -71,6 +72,13 @@ def receiver(port: int = 0) -> Iterator[Receiver]:
                 status = 500 if first else 200
             elif self.path.startswith("/hang/"):
                 time.sleep(float(self.path.rsplit("/", 1)[1]))
+            elif self.path == "/endless":  # until the sender hangs up
+                self.send_response(200)
+                self.end_headers()
+                with contextlib.suppress(OSError):
+                    while True:
+                        self.wfile.write(b"x" * 65536)
+                return
             self.send_response(status)
             self.send_header("content-length", "0")
             self.end_headers()

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -24,7 +25,7 @@ from contactapi.queue.worker import Worker
 from contactapi.webhooks import policy
 from contactapi.webhooks.dispatcher import Dispatcher
 from contactapi.webhooks.events import EVENT_TYPES
-from tests.factories import Api
+from tests.factories import Api, make_location
 from tests.webhooks.receiver import Receiver, receiver
 
 OURS = [t for t in EVENT_TYPES if not t.startswith(("Opportunity", "Appointment"))]
@@ -305,3 +306,50 @@ async def test_finished_deliveries_are_pruned_after_the_retention(
     assert await dispatcher(app).prune() >= 1
     listed = (await api.get(f"/v1/webhooks/{webhook['id']}/deliveries")).json()
     assert listed["meta"]["total"] == 1
+
+
+async def test_a_receiver_that_never_stops_answering_or_shares_a_host_holds_no_one_else(
+    app: Starlette, http: httpx.AsyncClient, api: Api, hooks: Receiver, allow_private: None
+) -> None:
+    other = await make_location(app, http)
+    await subscribe(api, f"{hooks.base_url}/endless", ["ContactCreate"])
+    await subscribe(api, f"{hooks.base_url}/hang/4", ["ContactCreate"])
+    await subscribe(other, f"{hooks.base_url}/ok", ["ContactCreate"])
+    for _ in range(10):
+        await api.make_contact()
+    running = dispatcher(app)
+    task = asyncio.create_task(running.run())
+    started = time.monotonic()
+    await other.make_contact()
+    while not hooks.at("/ok") and time.monotonic() - started < 3:
+        await asyncio.sleep(0.02)
+    # The other location's receiver, on the same host, is served at once.
+    assert hooks.at("/ok") and hooks.at("/ok")[0].at - started < 1.5
+    # The endless answers were cut short: their deliveries succeeded.
+    while len(hooks.at("/endless")) < 10 and time.monotonic() - started < 5:
+        await asyncio.sleep(0.05)
+    running.stop()
+    await task
+
+    async def states(conn: Any) -> set[str]:
+        rows = await conn.fetch_all(
+            "SELECT d.status FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id"
+            " WHERE w.url LIKE '%/endless'", )  # fmt: skip
+        return {row["status"] for row in rows}
+
+    assert await app.state.db.run(states, write=False) == {"succeeded"}
+
+
+async def test_odd_and_wrapped_addresses_are_refused(api: Api, allow_private: None) -> None:
+    policy.allow_private = False
+    for url in (
+        "https://[::1",
+        "https://example.com:99999/",
+        "https://example.com:abc/",
+        "https://user:pw@example.com/",
+        "http://[64:ff9b::a00:1]/",
+        "http://[2002:7f00:1::]/",
+        "http://[::ffff:127.0.0.1]/",
+    ):
+        refused = await api.post("/v1/webhooks/", json={"url": url, "events": ["ContactCreate"]})
+        assert refused.status_code == 422 and "url" in refused.json(), (url, refused.text)

@@ -198,7 +198,19 @@ async def delete_location(conn: Connection, location_id: str) -> None:
 
 
 async def _delete(conn: Connection, location_id: str) -> None:
-    await repository.mark_deleted(conn, location_id, now_ms())
+    at = now_ms()
+    await repository.mark_deleted(conn, location_id, at)
+    # Its events stop at once too: nothing more of its data leaves the server.
+    await conn.execute(
+        "UPDATE webhooks SET disabled_at = $2 WHERE location_id = $1 AND disabled_at IS NULL",
+        location_id,
+        at,
+    )
+    await conn.execute(
+        "UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL"
+        " WHERE location_id = $1 AND status = 'pending'",
+        location_id,
+    )
     conn.after_commit(key_cache.clear)  # after: a read before the commit would cache it again
     await enqueue(conn, location_id, PURGE_JOB, {})
 

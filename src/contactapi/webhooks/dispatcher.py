@@ -12,14 +12,12 @@ answered 2xx; one whose dispatcher died is taken again when its lease runs out.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import orjson
@@ -48,6 +46,12 @@ PRUNE_BATCH = 5_000
 # at most PER_WEBHOOK of the sends, never the others' turns.
 MAX_IN_FLIGHT = 64
 PER_WEBHOOK = 8
+# And per location: one tenant's many subscriptions leave turns for the others.
+PER_LOCATION = 16
+# Of a receiver's answer, only this much is read (its status is what counts).
+MAX_ANSWER_BYTES = 64 * 1024
+# Pools kept for targets not in use, at most.
+MAX_IDLE_POOLS = 256
 # Claims are made for this many at least (unless none is in flight): a claim is a write and a
 # scan, worth making for a batch, not for each delivery that finished.
 CLAIM_AT_LEAST = 16
@@ -55,12 +59,14 @@ CLAIM_AT_LEAST = 16
 # recorded, and their turns claimed again, in one transaction each rather than one per send.
 COALESCE_SECONDS = 0.004
 
-# Due deliveries, but those of the subscriptions given (`{busy}`: ones with no turn left).
+# Due deliveries of live subscriptions, but those of the subscriptions and locations given
+# (`{busy}`: ones with no turn left).
 # Ordered by the index alone, so the scan stops at the limit: which of one contact's events
 # goes first is the NOT EXISTS's business, not the order's.
 _DUE = """
-SELECT d.seq, d.webhook_id FROM webhook_deliveries d
-WHERE d.status = 'pending' AND d.next_attempt_at <= $1
+SELECT d.seq, d.webhook_id, d.location_id FROM webhook_deliveries d
+JOIN webhooks w ON w.location_id = d.location_id AND w.id = d.webhook_id
+WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND w.disabled_at IS NULL
   AND (d.locked_until IS NULL OR d.locked_until < $1){busy}
   AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.webhook_id = d.webhook_id
                   AND e.ordering_key = d.ordering_key AND e.status = 'pending' AND e.seq < d.seq)
@@ -109,10 +115,14 @@ class Dispatcher:
         self.db = db
         self.allow_private = allow_private
         self.poll_seconds = poll_seconds
-        # A pool per target (scheme, address, port).
-        self.clients: dict[str, httpx.AsyncClient] = {}
-        # Sends in flight per subscription.
+        # A pool per subscription and target (address and the name its certificate must
+        # bear): no subscription waits for another's connections, nor uses one opened for
+        # another name.
+        self.clients: dict[tuple[str, str, str], httpx.AsyncClient] = {}
+        self.pool_users: Counter[tuple[str, str, str]] = Counter()
+        # Sends in flight per subscription and per location.
         self.busy: Counter[str] = Counter()
+        self.busy_locations: Counter[str] = Counter()
         self.keys: SigningKeys | None = None
         self.in_flight: set[asyncio.Task[None]] = set()
         # Attempts made and not yet recorded: recorded together, in one transaction.
@@ -177,6 +187,7 @@ class Dispatcher:
         claimed = await self.claim(room)
         for delivery in claimed:
             self.busy[delivery.webhook_id] += 1
+            self.busy_locations[delivery.location_id] += 1
             task = asyncio.create_task(self.deliver(delivery))
             self.in_flight.add(task)
             task.add_done_callback(self._done)
@@ -186,12 +197,12 @@ class Dispatcher:
         self.in_flight.discard(task)
         self._finished.set()
 
-    def _client(self, url: str) -> httpx.AsyncClient:
-        parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}"
-        client = self.clients.get(origin)
+    def _client(self, key: tuple[str, str, str]) -> httpx.AsyncClient:
+        client = self.clients.get(key)
         if client is None:
-            client = self.clients[origin] = httpx.AsyncClient(
+            if len(self.clients) >= MAX_IDLE_POOLS:
+                self._drop_idle_pools()
+            client = self.clients[key] = httpx.AsyncClient(
                 timeout=TIMEOUT_SECONDS,
                 follow_redirects=False,
                 trust_env=False,
@@ -200,12 +211,25 @@ class Dispatcher:
             )  # fmt: skip
         return client
 
+    def _drop_idle_pools(self) -> None:
+        for key in [key for key in self.clients if not self.pool_users[key]]:
+            task = asyncio.create_task(self.clients.pop(key).aclose())
+            self.in_flight.add(task)
+            task.add_done_callback(self._done)
+
     async def claim(self, limit: int) -> list[Claimed]:
         now = now_ms()
         full = [webhook for webhook, count in self.busy.items() if count >= PER_WEBHOOK]
-        marks = ", ".join(f"${i}" for i in range(3, len(full) + 3))
-        due_sql = _DUE.format(busy=f" AND d.webhook_id NOT IN ({marks})" if full else "")
-        if await self.db.run(lambda conn: conn.fetch_one(due_sql, now, 1, *full),
+        crowded = [loc for loc, count in self.busy_locations.items() if count >= PER_LOCATION]
+        busy = ""
+        if full:
+            marks = ", ".join(f"${i}" for i in range(3, len(full) + 3))
+            busy += f" AND d.webhook_id NOT IN ({marks})"
+        if crowded:
+            marks = ", ".join(f"${i}" for i in range(len(full) + 3, len(full) + len(crowded) + 3))
+            busy += f" AND d.location_id NOT IN ({marks})"
+        due_sql, excluded = _DUE.format(busy=busy), [*full, *crowded]
+        if await self.db.run(lambda conn: conn.fetch_one(due_sql, now, 1, *excluded),
                              write=False) is None:  # fmt: skip
             return []  # nothing due: idle polling takes no write lock
         lease = now + LEASE_MS
@@ -213,11 +237,16 @@ class Dispatcher:
         async def claim(conn: Connection) -> list[Row]:
             rows = []
             turns = {webhook: PER_WEBHOOK - count for webhook, count in self.busy.items()}
-            for due in await conn.fetch_all(due_sql, now, limit, *full):
-                if turns.get(due["webhook_id"], PER_WEBHOOK) <= 0:
+            location_turns = {loc: PER_LOCATION - n for loc, n in self.busy_locations.items()}
+            for due in await conn.fetch_all(due_sql, now, limit, *excluded):
+                webhook, location = due["webhook_id"], due["location_id"]
+                if turns.get(webhook, PER_WEBHOOK) <= 0:
+                    continue
+                if location_turns.get(location, PER_LOCATION) <= 0:
                     continue
                 if await conn.execute(_CLAIM, due["seq"], lease, now):
-                    turns[due["webhook_id"]] = turns.get(due["webhook_id"], PER_WEBHOOK) - 1
+                    turns[webhook] = turns.get(webhook, PER_WEBHOOK) - 1
+                    location_turns[location] = location_turns.get(location, PER_LOCATION) - 1
                     found = await conn.fetch_one(_CLAIMED, due["seq"])
                     if found is not None:
                         rows.append(found)
@@ -235,22 +264,33 @@ class Dispatcher:
         started, at = time.monotonic(), now_ms()
         status: int | None = None
         error: str | None = None
+        pool: tuple[str, str, str] | None = None
         try:
             assert self.keys is not None  # read before the first claim
-            target = await resolve(delivery.url, self.allow_private)
-            headers = self.keys.headers(
-                delivery.body, delivery.event_id, delivery.secret, utc_now()
-            )
-            headers |= {"content-type": "application/json", "host": target.host_header,
-                        "user-agent": "contactapi-webhooks"}  # fmt: skip
-            extensions = {"sni_hostname": target.server_name}
-            response = await self._client(target.url).post(
-                target.url, content=delivery.body, headers=headers, extensions=extensions
-            )
-            status = response.status_code
+            # One deadline for all of it (the name's lookup, the connection, the answer): a
+            # receiver that trickles holds its turn no longer, and the lease outlasts it.
+            async with asyncio.timeout(TIMEOUT_SECONDS):
+                target = await resolve(delivery.url, self.allow_private)
+                headers = self.keys.headers(
+                    delivery.body, delivery.event_id, delivery.secret, utc_now()
+                )
+                headers |= {"content-type": "application/json", "host": target.host_header,
+                            "user-agent": "contactapi-webhooks"}  # fmt: skip
+                pool = (delivery.webhook_id, target.url.split("/", 3)[2], target.server_name)
+                self.pool_users[pool] += 1
+                async with self._client(pool).stream(
+                    "POST", target.url, content=delivery.body, headers=headers,
+                    extensions={"sni_hostname": target.server_name},
+                ) as response:  # fmt: skip
+                    status = response.status_code
+                    read = 0  # a little of the answer, so the connection can serve again
+                    async for chunk in response.aiter_raw():
+                        read += len(chunk)
+                        if read > MAX_ANSWER_BYTES:
+                            break
         except TargetRefused as exc:
             error = f"refused: {exc}"
-        except httpx.TimeoutException:
+        except (httpx.TimeoutException, TimeoutError):
             error = f"timed out after {TIMEOUT_SECONDS:g} s"
         except (httpx.HTTPError, OSError) as exc:
             error = f"{type(exc).__name__}: {exc}"[:300]
@@ -261,9 +301,15 @@ class Dispatcher:
         attempt = {"at": iso_ms(at), "statusCode": status, "durationMs": took_ms, "error": error}
         self.sent += 1
         self._results.append((delivery, attempt, status))
-        self.busy[delivery.webhook_id] -= 1
-        if not self.busy[delivery.webhook_id]:
-            del self.busy[delivery.webhook_id]
+        if pool is not None:
+            self.pool_users[pool] -= 1
+            if not self.pool_users[pool]:
+                del self.pool_users[pool]
+        for counter, key in ((self.busy, delivery.webhook_id),
+                             (self.busy_locations, delivery.location_id)):  # fmt: skip
+            counter[key] -= 1
+            if not counter[key]:
+                del counter[key]
 
     async def prune(self) -> int:
         """Deletes finished deliveries past the retention, oldest first, a batch at a time
@@ -303,36 +349,33 @@ class Dispatcher:
     ) -> None:
         attempts = orjson.dumps([*delivery.attempts, attempt]).decode()
         now = now_ms()
+        gone = status == 410  # the receiver is gone for good: the subscription stops
         if status is not None and 200 <= status < 300:
             state, next_at = "succeeded", None
-        elif status == 410:  # the receiver is gone for good: the subscription stops
+        elif gone or now - delivery.created_at >= GIVE_UP_AFTER_MS:
             state, next_at = "failed", None
+        else:
+            state, next_at = "pending", now + retry_delay_ms(len(delivery.attempts) + 1)
+        # Only while this claim holds (the lease is its fencing token).
+        held = await conn.execute(
+            "UPDATE webhook_deliveries SET status = $2, attempts = $3, next_attempt_at = $4,"
+            " locked_until = NULL WHERE seq = $1 AND locked_until = $5",
+            delivery.seq, state, attempts, next_at, delivery.lease,
+        )  # fmt: skip
+        if held and state == "pending":  # its subscription may have stopped meanwhile
+            await conn.execute(
+                "UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL"
+                " WHERE seq = $1 AND EXISTS (SELECT 1 FROM webhooks w WHERE w.location_id = $2"
+                " AND w.id = $3 AND w.disabled_at IS NOT NULL)",
+                delivery.seq, delivery.location_id, delivery.webhook_id,
+            )  # fmt: skip
+        if gone and held:
             await conn.execute(
                 "UPDATE webhooks SET disabled_at = $3 WHERE location_id = $1 AND id = $2",
                 delivery.location_id, delivery.webhook_id, now,
             )  # fmt: skip
             await conn.execute(
                 "UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL"
-                " WHERE webhook_id = $1 AND status = 'pending' AND seq <> $2",
-                delivery.webhook_id, delivery.seq,
+                " WHERE webhook_id = $1 AND status = 'pending'",
+                delivery.webhook_id,
             )  # fmt: skip
-        elif now - delivery.created_at >= GIVE_UP_AFTER_MS:
-            state, next_at = "failed", None
-        else:
-            state, next_at = "pending", now + retry_delay_ms(len(delivery.attempts) + 1)
-        # Only while this claim holds (the lease is its fencing token).
-        await conn.execute(
-            "UPDATE webhook_deliveries SET status = $2, attempts = $3, next_attempt_at = $4,"
-            " locked_until = NULL WHERE seq = $1 AND locked_until = $5",
-            delivery.seq, state, attempts, next_at, delivery.lease,
-        )  # fmt: skip
-
-
-@contextlib.asynccontextmanager
-async def running(dispatcher: Dispatcher) -> Any:
-    task = asyncio.create_task(dispatcher.run(), name="contactapi-webhooks")
-    try:
-        yield dispatcher
-    finally:
-        dispatcher.stop()
-        await task

@@ -7,7 +7,7 @@ from contactapi.db.rows import LocationRows
 
 ORDER = ("created_at", "id")
 _DELIVERY = ("id, webhook_id, event_id, event_type, status, attempts, next_attempt_at,"
-             " created_at, seq")  # fmt: skip
+             " created_at, seq, locked_until")  # fmt: skip
 
 
 class WebhookRepository(LocationRows):

@@ -9,7 +9,7 @@ import orjson
 
 from contactapi.core import new_id, now_ms
 from contactapi.db.engine import Row
-from contactapi.errors import unknown_id
+from contactapi.errors import ValidationFailed, unknown_id
 from contactapi.limits import Page, page_of, require_room
 from contactapi.scope import LocationScope
 from contactapi.validation import Checked
@@ -87,10 +87,19 @@ class WebhookService:
         return [delivery_to_api(row) for row in page], meta
 
     async def retry(self, webhook_id: str, delivery_id: str) -> dict[str, Any]:
-        await self.require(webhook_id)
+        """Due again now. Not while it is being sent (that attempt's outcome stands), nor for a
+        subscription a 410 stopped (a PUT with its url starts it again). An old event sent
+        again arrives after the contact's later ones."""
+        webhook = await self.require(webhook_id)
+        if webhook["disabled_at"] is not None:
+            raise ValidationFailed.one("webhookId", "The webhook was stopped by a 410 Gone:"
+                                       " send its url again to restart it.", "invalid")  # fmt: skip
         rows = DeliveryRepository(self.repo, webhook_id)
-        if await rows.get(delivery_id) is None:
+        delivery = await rows.get(delivery_id)
+        if delivery is None:
             raise unknown_id("deliveryId", "delivery")
+        if (delivery["locked_until"] or 0) > now_ms():
+            raise ValidationFailed.one("deliveryId", "The delivery is being sent now.", "invalid")
         await rows.retry_now(delivery_id, now_ms())
         found = await rows.get(delivery_id)
         assert found is not None
