@@ -46,11 +46,12 @@ async def emit(
     # take their `seq` (the delivery order) in the order they commit. (A deleted contact's
     # delete holds it already; SQLite's writers are serialised anyway.)
     lock = conn.dialect.for_update
-    await conn.fetch_one(
-        f"SELECT 1 AS one FROM contacts WHERE location_id = $1 AND id = $2{lock}",
-        location_id,
-        ordering_key,
-    )
+    if lock:
+        await conn.fetch_one(
+            f"SELECT 1 AS one FROM contacts WHERE location_id = $1 AND id = $2{lock}",
+            location_id,
+            ordering_key,
+        )
     at, event_id = now_ms(), new_id()
     # The envelope's keys win over an object's fields of the same name.
     envelope = {"type": event_type, "locationId": location_id}
