@@ -182,3 +182,27 @@ async def test_slot_queries_get_v1s_422_map(
         "calendarId": made["id"], "startDate": start, "endDate": start + 1})  # fmt: skip
     assert response.json() == {"calendarId": {"message": "The calendar id is invalid.",
                                               "rule": "invalid"}}  # fmt: skip
+
+
+async def test_every_slot_offered_across_a_clock_change_can_be_booked(api: Api) -> None:
+    # Sundays 01:00-03:00 in New York; 14 March 2021 skips 02:00-03:00.
+    made = await calendar(api, slotDuration=60, slotInterval=30, timezone="America/New_York",
+                          openHours=hours(("sunday",), (1, 3)))  # fmt: skip
+    offered = await slots(api, made["id"], ms("2021-03-14T00:00"), ms("2021-03-14T23:00"))
+    starts = offered.get("2021-03-14", {"slots": []})["slots"]
+    assert starts  # 01:00 ends at 03:00 by the wall clock
+    for start in starts:
+        booked = await book(api, made["id"], start, email=f"b{start[11:13]}@example.com")
+        assert booked.status_code == 200, (start, booked.text)
+
+
+async def test_a_range_of_too_many_slots_is_refused(api: Api) -> None:
+    made = await calendar(api, slotDuration=1, slotInterval=1)
+    start = ms("2021-03-01T00:00")
+    refused = await api.get(
+        "/v1/appointments/slots",
+        params={"calendarId": made["id"], "startDate": start, "endDate": start + 30 * 86_400_000},
+    )
+    assert refused.status_code == 422 and refused.json()["endDate"]["rule"] == "max"
+    day = await slots(api, made["id"], start, start + 3_600_000)
+    assert sum(len(d["slots"]) for d in day.values()) == 61

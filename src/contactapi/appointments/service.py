@@ -66,7 +66,7 @@ class AppointmentService:
         contact_id: str | None = None
         try:
             if booking.calendar_id is not None:
-                calendar = await self.calendars.require(booking.calendar_id)
+                calendar = await self.calendars.require(booking.calendar_id, hold=True)
         except ValidationFailed as exc:
             errors.update(exc.errors)
         try:
@@ -126,7 +126,7 @@ class AppointmentService:
             duration = current["end_time"] - current["start_time"]
             changes["end_time"] = changes["start_time"] + duration
             if current["status"] != CANCELLED_STATUS:  # a cancelled one holds no slot
-                calendar = await self.calendars.require(current["calendar_id"])
+                calendar = await self.calendars.require(current["calendar_id"], hold=True)
                 await self.slots.require_free(
                     calendar, changes["start_time"], changes["end_time"], current["id"]
                 )
@@ -138,7 +138,7 @@ class AppointmentService:
         assert status is not None
         if current["status"] == CANCELLED_STATUS and status != CANCELLED_STATUS:
             # Booked again: it takes its slot again, which must still be free.
-            calendar = await self.calendars.require(current["calendar_id"])
+            calendar = await self.calendars.require(current["calendar_id"], hold=True)
             await self.slots.require_free(
                 calendar, current["start_time"], current["end_time"], current["id"]
             )

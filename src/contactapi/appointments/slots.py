@@ -26,6 +26,10 @@ from contactapi.users.repository import is_user_of
 NOT_FREE = "The selected slot is not available."
 
 
+# Slots (at the calendar's interval) one answer may span: a month at 10 minutes.
+MAX_SLOTS_PER_ANSWER = 4_500
+
+
 class SlotService:
     def __init__(self, scope: LocationScope) -> None:
         self.scope = scope
@@ -43,6 +47,14 @@ class SlotService:
         ):
             raise ValidationFailed.one("userId", "The user id is invalid.", "invalid")
         av = await self.availability(calendar)
+        # The work and the answer grow with the slots the range can hold: bounded, so one
+        # request stays a few milliseconds (it runs on the event loop on PostgreSQL).
+        candidates = (query.end - query.start) // (av.interval * MINUTE_MS)
+        if candidates > MAX_SLOTS_PER_ANSWER:
+            raise ValidationFailed.one(
+                "endDate", f"The range may hold at most {MAX_SLOTS_PER_ANSWER:,} slots of this"
+                " calendar's interval: ask for a shorter one.", "max",
+            )  # fmt: skip
         booked = await self.repo.booked_between(
             calendar["id"],
             query.start - av.buffer * MINUTE_MS,

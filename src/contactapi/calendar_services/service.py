@@ -69,7 +69,7 @@ class ServiceService:
         data = payload.value
         if "teamId" not in errors.fields and data.team_id is not None:
             try:
-                await self.teams.require(data.team_id)
+                await self.teams.require(data.team_id, hold=True)
             except ValidationFailed as exc:
                 errors.update(exc.errors)
             else:

@@ -34,11 +34,12 @@ class TeamRepository(LocationRows):
         return found
 
     async def users_of_location(self, user_ids: Sequence[str]) -> set[str]:
-        """Which of `user_ids` are users of the location."""
+        """Which of `user_ids` are users of the location (held to the transaction's end: the
+        members written next keep their foreign key)."""
         dialect = self.conn.dialect
         rows = await self.conn.fetch_all(
             "SELECT user_id FROM user_locations WHERE location_id = $1"
-            f" AND user_id IN (SELECT name FROM {dialect.text_list('$2')})",
+            f" AND user_id IN (SELECT name FROM {dialect.text_list('$2')}){dialect.for_share}",
             self.location_id,
             dialect.list_arg(user_ids),
         )

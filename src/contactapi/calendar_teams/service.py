@@ -22,8 +22,9 @@ class TeamService:
         self.repo = TeamRepository(scope.conn, scope.location_id)
         self.calendars = CalendarRepository(scope.conn, scope.location_id)
 
-    async def require(self, team_id: str, param: str = "teamId") -> Row:
-        row = await self.repo.get(team_id)
+    async def require(self, team_id: str, param: str = "teamId", *, hold: bool = False) -> Row:
+        """`hold`: row-locked to the transaction's end (see CalendarService.require)."""
+        row = await self.repo.get(team_id, for_update=hold)
         if row is None:
             raise unknown_id(param, "team")
         return row
@@ -54,7 +55,9 @@ class TeamService:
         return await self.get(team_id)
 
     async def update(self, team_id: str, payload: Checked[TeamInput]) -> dict[str, Any]:
-        await self.require(team_id)  # an unknown id is answered before the body's failures
+        # An unknown id is answered before the body's failures; locked, so a delete meanwhile
+        # waits rather than the members' rows failing their foreign key.
+        await self.require(team_id, hold=True)
         data = payload.get()
         await self._check(data, team_id)
         await self.repo.update(

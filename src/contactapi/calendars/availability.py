@@ -85,6 +85,11 @@ def open_slots(av: Availability, start_ms: int, end_ms: int) -> list[int]:
                     at: int | None = base + minute * MINUTE_MS
                 else:
                     at = _instant(midnight + timedelta(minutes=minute), av.zone)
+                    # On a day the clocks change, a slot must also end within open hours
+                    # by the wall clock, as a booking of it is checked.
+                    ends = at + av.duration * MINUTE_MS if at is not None else 0
+                    if at is not None and not within_open_hours(av, at, ends):
+                        continue
                 if at is not None and start_ms <= at <= end_ms:
                     found.append(at)
         day += timedelta(days=1)

@@ -19,8 +19,10 @@ class CalendarService:
     def __init__(self, scope: LocationScope) -> None:
         self.repo = CalendarRepository(scope.conn, scope.location_id)
 
-    async def require(self, calendar_id: str) -> Row:
-        row = await self.repo.get(calendar_id)
+    async def require(self, calendar_id: str, *, hold: bool = False) -> Row:
+        """`hold`: row-locked to the transaction's end (a write that refers to it: its delete
+        waits, rather than the write failing its foreign key)."""
+        row = await self.repo.get(calendar_id, for_update=hold)
         if row is None:
             raise unknown_id("calendarId", "calendar")
         return row
