@@ -22,7 +22,7 @@ WEB = {"web", "auth", "validation"}
 DOMAINS = {"contacts", "tags", "campaigns", "workflows", "custom_fields", "calendars",
            "appointments", "locations", "queue"}  # fmt: skip
 # The composition roots: they import everything; only another root may import one.
-COMPOSITION_ROOTS = {"app", "cli", "jobs"}
+COMPOSITION_ROOTS = {"app", "cli", "commands", "jobs"}
 # What a dialect branch would test a value against.
 DATABASE_CLASSES = {"PostgresDatabase", "SQLiteDatabase", "PostgresConnection",
                     "SQLiteConnection", "PostgresDialect", "SQLiteDialect"}  # fmt: skip
