@@ -129,6 +129,7 @@ async def test_unknown_start_after_id_alone_is_422(api: Api) -> None:
 
 async def test_sort_by_date_updated_and_order_asc(api: Api) -> None:
     first = await api.make_contact(name="First")
+    await asyncio.sleep(0.005)  # a later millisecond: the two are told apart by dateAdded
     second = await api.make_contact(name="Second")
     await asyncio.sleep(0.005)
     await api.put(f"/v1/contacts/{first['id']}", json={"city": "Austin"})
