@@ -26,6 +26,9 @@ from contactapi.validation import Checked, storable
 from contactapi.web.http import json_object, raw_header, refuse_oversized
 
 P = TypeVar("P")
+# Who a key speaks for (a location, or either kind of caller), and the scope its handler gets.
+W = TypeVar("W", bound=Caller)
+S = TypeVar("S")
 Endpoint = Callable[[Request], Awaitable[Response]]
 # A handler gets the request and its scope, and the parsed body when the route takes one.
 Handler = Callable[[Request, LocationScope], Coroutine[Any, Any, Response]]
@@ -73,6 +76,36 @@ def _named(run: Endpoint, handler: Callable[..., Any]) -> Endpoint:
     return run
 
 
+def _bodiless(
+    handler: Callable[[Request, S], Coroutine[Any, Any, Response]],
+    authenticate: Callable[[Database, str], Awaitable[W]],
+    scope: Callable[[Connection, W], S],
+    *,
+    write: bool,
+    snapshot: bool,
+    slow: bool,
+) -> Endpoint:
+    """The endpoint of a route without a body, for keys that `authenticate` accepts."""
+
+    async def run(request: Request) -> Response:
+        token = bearer_token(request)
+        refuse_oversized(request)  # the contract's 413 holds for every route
+        app_state = request.app.state
+        db: Database = app_state.db
+        who = await authenticate(db, token)
+        _admit(request, who, app_state)
+
+        def work(conn: Connection) -> Coroutine[Any, Any, Response]:
+            return handler(request, scope(conn, who))
+
+        if not slow:
+            return await db.run(work, write=write, snapshot=snapshot)
+        async with _slow_turn(who.id):
+            return await db.run(work, write=write, snapshot=snapshot, slow=True)
+
+    return _named(run, handler)
+
+
 def endpoint(
     *, write: bool, snapshot: bool = False, slow: bool = False
 ) -> Callable[[Handler], Endpoint]:
@@ -81,23 +114,8 @@ def endpoint(
     milliseconds (a search, a list), run off the event loop (`Database.run`)."""
 
     def wrap(handler: Handler) -> Endpoint:
-        async def run(request: Request) -> Response:
-            token = bearer_token(request)
-            refuse_oversized(request)  # the contract's 413 holds for every route
-            app_state = request.app.state
-            db: Database = app_state.db
-            location = await authenticate(db, token)
-            _admit(request, location, app_state)
-
-            def work(conn: Connection) -> Coroutine[Any, Any, Response]:
-                return handler(request, LocationScope(conn, location))
-
-            if not slow:
-                return await db.run(work, write=write, snapshot=snapshot)
-            async with _slow_turn(location.id):
-                return await db.run(work, write=write, snapshot=snapshot, slow=True)
-
-        return _named(run, handler)
+        return _bodiless(handler, authenticate, LocationScope, write=write, snapshot=snapshot,
+                         slow=slow)  # fmt: skip
 
     return wrap
 
@@ -136,6 +154,38 @@ async def _slow_turn(location_id: str) -> AsyncIterator[None]:
             del _slow_turns[location_id]
 
 
+def _with_body(
+    handler: Callable[[Request, S, Checked[P]], Coroutine[Any, Any, Response]],
+    authenticate: Callable[[Database, str], Awaitable[W]],
+    scope: Callable[[Connection, W], S],
+    parse: Callable[[dict[str, Any], W], Checked[P]],
+    *,
+    required: bool,
+    prepare: Callable[[Checked[P]], Awaitable[Checked[P]]] | None = None,
+) -> Endpoint:
+    """The endpoint of a write route with a JSON object body, read by `parse` before the
+    transaction opens (and, when given, `prepare`d: see caller_endpoint_with_body)."""
+
+    async def run(request: Request) -> Response:
+        token = bearer_token(request)
+        app_state = request.app.state
+        db: Database = app_state.db
+        # The key first: a body costs reading and parsing, which only a caller may spend.
+        who = await authenticate(db, token)
+        _admit(request, who, app_state)
+        # Read before the transaction, so no lock waits on the network.
+        data = await json_object(request, required=required)
+        payload = parse(data, who)
+        if prepare is not None:
+            # A caller's costly preparations take its slow-read turns: one tenant's flood of
+            # them leaves the shared threads to the others.
+            async with _slow_turn(who.id):
+                payload = await prepare(payload)
+        return await db.run(lambda conn: handler(request, scope(conn, who), payload), write=True)
+
+    return _named(run, handler)
+
+
 def endpoint_with_body(
     parse: Parse[P], *, required: bool = True
 ) -> Callable[[BodyHandler[P]], Endpoint]:
@@ -143,22 +193,7 @@ def endpoint_with_body(
     read by `parse` before the transaction opens."""
 
     def wrap(handler: BodyHandler[P]) -> Endpoint:
-        async def run(request: Request) -> Response:
-            token = bearer_token(request)
-            app_state = request.app.state
-            db: Database = app_state.db
-            # The key first: a body costs reading and parsing, which only a caller may spend.
-            location = await authenticate(db, token)
-            _admit(request, location, app_state)
-            # Read before the transaction, so no lock waits on the network.
-            data = await json_object(request, required=required)
-            payload = parse(data, location)
-            return await db.run(
-                lambda conn: handler(request, LocationScope(conn, location), payload),
-                write=True,
-            )
-
-        return _named(run, handler)
+        return _with_body(handler, authenticate, LocationScope, parse, required=required)
 
     return wrap
 
@@ -168,23 +203,8 @@ def caller_endpoint(*, write: bool, slow: bool = False) -> Callable[[CallerHandl
     decides what each may reach."""
 
     def wrap(handler: CallerHandler) -> Endpoint:
-        async def run(request: Request) -> Response:
-            token = bearer_token(request)
-            refuse_oversized(request)
-            app_state = request.app.state
-            db: Database = app_state.db
-            caller = await authenticate_caller(db, token)
-            _admit(request, caller, app_state)
-
-            def work(conn: Connection) -> Coroutine[Any, Any, Response]:
-                return handler(request, CallerScope(conn, caller))
-
-            if not slow:
-                return await db.run(work, write=write)
-            async with _slow_turn(caller.id):
-                return await db.run(work, write=write, slow=True)
-
-        return _named(run, handler)
+        return _bodiless(handler, authenticate_caller, CallerScope, write=write, snapshot=False,
+                         slow=slow)  # fmt: skip
 
     return wrap
 
@@ -199,24 +219,11 @@ def caller_endpoint_with_body(
     `prepare`: costly work on the parsed body (a password's hash), done off the event loop's
     thread and before the transaction opens."""
 
-    def wrap(handler: CallerBodyHandler[P]) -> Endpoint:
-        async def run(request: Request) -> Response:
-            token = bearer_token(request)
-            app_state = request.app.state
-            db: Database = app_state.db
-            caller = await authenticate_caller(db, token)
-            _admit(request, caller, app_state)
-            data = await json_object(request, required=required)
-            payload = parse(data)
-            if prepare is not None:
-                # A caller's costly preparations take its slow-read turns: one tenant's
-                # flood of them leaves the shared threads to the others.
-                async with _slow_turn(caller.id):
-                    payload = await prepare(payload)
-            return await db.run(
-                lambda conn: handler(request, CallerScope(conn, caller), payload), write=True
-            )
+    def parse_body(data: dict[str, Any], caller: Caller) -> Checked[P]:
+        return parse(data)
 
-        return _named(run, handler)
+    def wrap(handler: CallerBodyHandler[P]) -> Endpoint:
+        return _with_body(handler, authenticate_caller, CallerScope, parse_body,
+                          required=required, prepare=prepare)  # fmt: skip
 
     return wrap
