@@ -113,25 +113,32 @@ class ContactService:
         email, phone = data.columns.get("email"), data.columns.get("phone")
         if not email and not phone:
             raise EMAIL_OR_PHONE_REQUIRED
-        existing: Row | None = None
-        if not self.scope.location.allow_duplicate_contacts:
+        values = self._new_values(data)
+        tags = data.tags or []
+        if self.scope.location.allow_duplicate_contacts:
+            await self.repo.insert(values, tags)
+        else:
             email_lower = email.lower() if email else None
             await self.repo.lock_identity(email_lower, phone)
-            existing = await self.repo.find_duplicate(email_lower, phone)
-        if existing is not None:
-            values = changed_columns(data, existing)
-            return await self._apply(
-                existing, values, data, custom_values, replace_tags=False
-            ), False
-        return await self._create(data, custom_values), True
+            existing = await self.repo.insert_unless_duplicate(values, tags, email_lower, phone)
+            if existing is not None:
+                changed = changed_columns(data, existing)
+                return await self._apply(
+                    existing, changed, data, custom_values, replace_tags=False
+                ), False
+        return await self._created(values, custom_values), True
 
-    async def _create(self, data: ContactInput, custom_values: ValueChanges) -> dict[str, Any]:
-        contact_id, at = new_id(), now_ms()
+    def _new_values(self, data: ContactInput) -> dict[str, Any]:
+        """A new contact's columns (but its location), from what the request sent."""
+        at = now_ms()
         values = {**NEW_CONTACT_DEFAULTS, **changed_columns(data, None)}
-        tags = data.tags or []
-        values.update(id=contact_id, tags=orjson.dumps(tags).decode(), date_added=at,
+        values.update(id=new_id(), tags=orjson.dumps(data.tags or []).decode(), date_added=at,
                       date_updated=at)  # fmt: skip
-        await self.repo.insert(values, tags)
+        return values
+
+    async def _created(self, values: dict[str, Any], custom_values: ValueChanges) -> dict[str, Any]:
+        """The answer for a contact just inserted (`values`), and its custom values and event."""
+        contact_id = values["id"]
         if custom_values:
             await self.custom_fields.save_values(contact_id, custom_values)
         # The row is what was just written: no need to read it back.
