@@ -252,6 +252,7 @@ class SQLiteDatabase:
             before_commit=apply_pending,
             busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS,
             lock=WriteLock(self.path + "-writelock"),
+            wal_path=self.path + "-wal",
         )
         self._checkpoints = asyncio.create_task(
             self._checkpoint_continually(open_sqlite(self.path), self._writer),
@@ -294,8 +295,10 @@ class SQLiteDatabase:
         self._all.clear()
         self._thread_reader = threading.local()
         writer, self._writer = self._writer, None
-        if writer is not None and writer.lock is not None:
-            writer.lock.close()
+        if writer is not None:
+            writer.close()
+            if writer.lock is not None:
+                writer.lock.close()
 
     async def run(
         self, work: Work[T], *, write: bool, snapshot: bool = False, slow: bool = False
