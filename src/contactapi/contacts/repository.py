@@ -25,7 +25,8 @@ _SELECT = f"SELECT {_COLUMN_LIST} FROM contacts"
 _INSERTED = (*COLUMNS, *SEARCH_COLUMNS)
 _INSERT = insert_sql("contacts", _INSERTED)
 # The placeholders of the contact's location and id in _INSERT, and of its tag list after them.
-_LOCATION_PARAM = f"${_INSERTED.index('location_id') + 1}"
+_LOCATION_INDEX = _INSERTED.index("location_id")
+_LOCATION_PARAM = f"${_LOCATION_INDEX + 1}"
 _ID_PARAM = f"${_INSERTED.index('id') + 1}"
 _TAGS_PARAM = f"${len(_INSERTED) + 1}"
 
@@ -162,27 +163,26 @@ class ContactRepository:
         return None
 
     async def insert_unless_duplicate(
-        self, values: dict[str, Any], tags: list[str], email_lower: str | None, phone: str | None
+        self, row: dict[str, Any], tags: list[str], email_lower: str | None, phone: str | None
     ) -> Row | None:
         """The duplicate of a new contact (`find_duplicate`), when there is one; else the new
-        contact (`values`) and its tags are inserted (`insert`) and the answer is None. Where
+        contact (`row`) and its tags are inserted (`insert`) and the answer is None. Where
         the database allows, the lookup and the inserts are one statement: one round trip."""
         if not self.conn.dialect.writes_in_with:
             found = await self.find_duplicate(email_lower, phone)
             if found is None:
-                await self.insert(values, tags)
+                await self.insert(row, tags)
             return found
-        row = self._row(values)
         tag_list = self.conn.dialect.list_arg(tags)
         found = await self.conn.fetch_one(
-            _INSERT_UNLESS_DUPLICATE, *row, tag_list, email_lower, phone
+            _INSERT_UNLESS_DUPLICATE, *self._params(row), tag_list, email_lower, phone
         )
         if found is None:
             await self.tags.created(tags)
             return None
         locked = await self._locked(found, email_lower, phone)
         if locked is None:  # the match went before its lock was granted
-            await self.insert(values, tags)
+            await self.insert(row, tags)
         return locked
 
     async def by_email(self, email_lower: str, limit: int = 100) -> list[Row]:
@@ -213,21 +213,24 @@ class ContactRepository:
         )
         return row is not None
 
-    def _row(self, values: dict[str, Any]) -> list[Any]:
-        """_INSERT's parameters for a new contact's columns, with its search document."""
-        values = {**values, "location_id": self.location_id}
-        values.update(search_columns(values))
-        return [values[col] for col in _INSERTED]
+    def _params(self, row: dict[str, Any]) -> list[Any]:
+        """_INSERT's parameters for a new contact's row (`NewContact.row`), in this location."""
+        params = [row[col] for col in _INSERTED]
+        params[_LOCATION_INDEX] = self.location_id
+        return params
 
-    async def insert(self, values: dict[str, Any], tags: list[str]) -> None:
-        """A new contact and its tags (distinct names)."""
-        row = self._row(values)
+    async def insert(self, row: dict[str, Any], tags: list[str]) -> None:
+        """A new contact (`NewContact.row`: every column, its search document's included) and
+        its tags (distinct names)."""
+        params = self._params(row)
         if not tags:
-            await self.conn.execute(_INSERT, *row)
+            await self.conn.execute(_INSERT, *params)
             return
         # The contact and its tag rows: one round trip where the database allows.
         tag_rows = self.tags.insert_from_list(_LOCATION_PARAM, _ID_PARAM, _TAGS_PARAM)
-        await self.conn.execute_together(_INSERT, tag_rows, *row, self.conn.dialect.list_arg(tags))
+        await self.conn.execute_together(
+            _INSERT, tag_rows, *params, self.conn.dialect.list_arg(tags)
+        )
         await self.tags.created(tags)
 
     async def update(
