@@ -428,8 +428,12 @@ class PostgresConnection(_AfterCommit):
             await self.raw.execute(statement)
 
 
-_WRITE = "BEGIN ISOLATION LEVEL READ COMMITTED"
-_SNAPSHOT = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+# The BEGIN of a transaction by (write, snapshot); a plain read (False, False) has none.
+_BEGIN = {
+    (True, False): "BEGIN ISOLATION LEVEL READ COMMITTED",
+    (True, True): "BEGIN ISOLATION LEVEL REPEATABLE READ",
+    (False, True): "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+}
 
 
 class _PostgresListener:
@@ -470,7 +474,7 @@ class PostgresDatabase:
         COMMITTED, with no BEGIN and COMMIT round trips. `slow` needs nothing here: the driver
         waits for the server without holding the loop."""
         assert self._pool is not None, "database not connected"
-        begin = _WRITE if write else _SNAPSHOT if snapshot else None
+        begin = _BEGIN.get((write, snapshot))
         async with self._pool.acquire() as raw:
             conn = PostgresConnection(raw, begin)
             try:
