@@ -33,8 +33,8 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
 async def test_an_import_with_bad_rows_takes_the_good_ones(
     api: Api, database_url: str, tmp_path: Path
 ) -> None:
-    field = (await api.post("/v1/custom-fields/", json={
-        "name": "Deal Size", "dataType": "SINGLE_OPTIONS", "options": ["small", "large"]})).json()  # fmt: skip
+    body = {"name": "Deal Size", "dataType": "SINGLE_OPTIONS", "options": ["small", "large"]}
+    field = (await api.post("/v1/custom-fields/", json=body)).json()
     existing = await api.make_contact(email="kept@example.com", firstName="Old", tags=["before"])
     # GHL's own export columns, a custom field by name, and a column nobody knows.
     header = ["Contact Id", "First Name", "Last Name", "Email", "Phone", "Business Name", "Tags",
