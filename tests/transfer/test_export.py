@@ -56,7 +56,8 @@ def contents(path: Path, fmt: str, fields: dict[str, str]) -> dict[str, dict[str
 
 async def export(api: Api, database_url: str, path: Path, fmt: str, *extra: str) -> None:
     code, output = await invoke("export", "--location", api.location_id, "--format", fmt,
-                                "--output", str(path), "--database", database_url, *extra)  # fmt: skip
+                                "--output", str(path), "--database", database_url,
+                                *extra)  # fmt: skip
     assert code == 0, output
 
 
@@ -73,7 +74,8 @@ async def test_export_writes_each_contact_once_and_imports_back_unchanged(
     await api.make_contact(
         email="full@example.com", phone="+14155550111", firstName="Full", lastName="Record",
         companyName="Acme, Inc.", address1="1 Main St", city="Austin", state="TX",
-        postalCode="73301", country="US", website="https://acme.example", timezone="America/Chicago",
+        postalCode="73301", country="US", website="https://acme.example",
+        timezone="America/Chicago",
         dateOfBirth="1990-09-25", dnd=True, type="customer", source="web form",
         tags=["first tag", "second"],
         customField={by_name["Favourite Colour"]: "blue", by_name["Interests"]: ["golf", "chess"],
