@@ -42,7 +42,7 @@ from contactapi.transfer.location import fields_of, location_scope
 from contactapi.transfer.progress import Reporter
 from contactapi.transfer.repository import ProgressRows
 
-BATCH = 500
+BATCH = 1000
 REJECT_COLUMNS = ("row", "field", "message")
 
 # (data row number, field, message)
