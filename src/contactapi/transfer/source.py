@@ -80,14 +80,15 @@ class Source:
     async def whole(self, path: str, key: str) -> list[dict[str, Any]]:
         """A list v1 answers whole (custom fields, pipelines, a contact's notes and tasks);
         where the server pages it (`limit`, `startAfterId`), every page."""
-        items: list[dict[str, Any]] = []
+        items: dict[Any, dict[str, Any]] = {}
         params: dict[str, Any] = {"limit": 1000}
         while True:
             page = list((await self.get(path, params)).get(key) or [])
-            new = [item for item in page if item.get("id") not in {i.get("id") for i in items}]
-            items += new
+            new = {item.get("id"): item for item in page if item.get("id") not in items}
+            items.update(new)
+            # A server that ignores `startAfterId` answers the same page again: stop there.
             if len(page) < 1000 or not new:
-                return items
+                return list(items.values())
             params = {"limit": 1000, "startAfterId": page[-1]["id"]}
 
 
