@@ -54,6 +54,7 @@ async def test_an_import_with_bad_rows_takes_the_good_ones(
                                 "--database", database_url)  # fmt: skip
     assert code == 1, output
     assert "imported 3 of 6 rows" in output and "ignored columns: Shoe Size" in output
+    assert "import: 6/6 rows, " in output  # the progress, as plain lines off a terminal
     with (tmp_path / "people.csv.rejects.csv").open(newline="") as file:
         rejects = list(csv.DictReader(file))
     assert [(r["row"], r["field"]) for r in rejects] == [
