@@ -3,9 +3,10 @@
 at two file sizes to show whether memory grows with the file, on both databases.
 
 Each command runs as its own process (`contactapi import` / `export`), timed from start to
-exit (start-up included), its peak RSS from wait4(). The baseline, in the same run: `contactapi
-seed` of the same count, which loads rows straight into the tables (no service, no
-validation). Not a test; prints its figures.
+exit (start-up included); its CPU time (user + system) and peak RSS from wait4(). Rows per CPU
+second tell what a command costs on a machine shared with other work. The baseline, in the
+same run: `contactapi seed` of the same count, which loads rows straight into the tables (no
+service, no validation). Not a test; prints its figures.
 
     .venv/bin/python -m bench.bench_transfer [--sizes 50000 100000] [--backend sqlite]
 """
@@ -32,6 +33,9 @@ CITIES = ["Austin", "Dallas", "Phoenix", "Atlanta", "Tampa", "Denver"]
 @dataclass
 class Run:
     seconds: float
+    # The command's own CPU time (user + system): on a shared machine, what it cost, whatever
+    # else ran beside it.
+    cpu_seconds: float
     peak_mb: float
     output: str
 
@@ -47,7 +51,7 @@ def run(args: list[str]) -> Run:
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise RuntimeError(f"{args[0]} exited {code}:\n{text}")
-    return Run(seconds, usage.ru_maxrss / 1024, text)
+    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, text)
 
 
 def write_input(path: Path, count: int, offset: int) -> None:
@@ -89,11 +93,13 @@ def bench(backend: str, sizes: list[int]) -> None:
             assert rows == size, (rows, size)
             import_rate, seed_rate = size / imported.seconds, size / seeded.seconds
             print(f"  {size:>7,} rows: import {import_rate:7,.0f}/s ({imported.seconds:6.1f} s,"
-                  f" peak {imported.peak_mb:5.0f} MB); seed baseline {seed_rate:8,.0f}/s,"
-                  f" import/seed {import_rate / seed_rate:.3f}", flush=True)  # fmt: skip
+                  f" {size / imported.cpu_seconds:7,.0f} per CPU s, peak"
+                  f" {imported.peak_mb:4.0f} MB); seed baseline {seed_rate:7,.0f}/s"
+                  f" ({size / seeded.cpu_seconds:7,.0f} per CPU s), import/seed"
+                  f" {import_rate / seed_rate:.3f}", flush=True)  # fmt: skip
             print(f"  {size:>7,} rows: export {size / exported.seconds:7,.0f}/s"
-                  f" ({exported.seconds:6.1f} s, peak {exported.peak_mb:5.0f} MB)",
-                  flush=True)  # fmt: skip
+                  f" ({exported.seconds:6.1f} s, {size / exported.cpu_seconds:7,.0f} per CPU s,"
+                  f" peak {exported.peak_mb:4.0f} MB)", flush=True)  # fmt: skip
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -131,11 +132,13 @@ def snapshot(client: Client) -> dict[str, Any]:
             "opportunities": sorted(opportunities)}  # fmt: skip
 
 
-def migrate(source_url: str, key: str, location: str, database_url: str) -> tuple[int, str]:
+def migrate(
+    source_url: str, key: str, location: str, database_url: str, *, key_on_stdin: bool = False
+) -> tuple[int, str]:
     done = subprocess.run(
-        [CONTACTAPI, "migrate", "--from", source_url, "--key", key, "--location", location,
-         "--database", database_url],
-        capture_output=True, timeout=600, text=True,
+        [CONTACTAPI, "migrate", "--from", source_url, "--key", "-" if key_on_stdin else key,
+         "--location", location, "--database", database_url],
+        capture_output=True, timeout=600, text=True, input=key if key_on_stdin else None,
     )  # fmt: skip
     return done.returncode, done.stdout + done.stderr
 
@@ -181,8 +184,9 @@ async def test_migration_between_live_servers_copies_everything_once(
             assert len(copies["contacts"]) == CONTACTS
 
             code, output = await asyncio.to_thread(
-                migrate, source.base_url, source_key, target_location, target_db
-            )
+                partial(migrate, key_on_stdin=True),
+                source.base_url, source_key, target_location, target_db,
+            )  # fmt: skip
             assert code == 0, output
             assert {kind: c[2] for kind, c in table(output).items()} == dict.fromkeys(expected, 0)
             again = await asyncio.to_thread(snapshot, Client(target.base_url, target_key))

@@ -120,7 +120,10 @@ def export_command(
 
 def migrate_command(
     source_url: Annotated[str, typer.Option("--from", help="The source's base URL, without /v1.")],
-    key: Annotated[str, typer.Option("--key", help="An API key of the source's location.")],
+    key: Annotated[
+        str,
+        typer.Option("--key", help="The source location's API key; - reads it from stdin."),
+    ],
     location: LocationOption,
     database: DatabaseOption = None,
 ) -> None:
@@ -131,6 +134,8 @@ def migrate_command(
 
     if not source_url.startswith(("http://", "https://")):
         raise _usage(f"--from: {source_url!r} is not an http(s) URL")
+    if key == "-":  # kept out of the process list (`ps`)
+        key = sys.stdin.readline().strip()
     settings = load_settings(database)
     upgrade(settings)
     try:
