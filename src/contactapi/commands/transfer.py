@@ -80,7 +80,7 @@ def import_command(
         raise typer.Exit(INTERRUPTED) from None
     if report.ignored_columns:
         typer.echo(f"ignored columns: {', '.join(report.ignored_columns)}", err=True)
-    resumed = f" (resumed after row {report.resumed_after:,})" if report.resumed_after else ""
+    resumed = f" ({report.resumed_after:,} done before)" if report.resumed_after else ""
     typer.echo(f"imported {report.rows - report.rejected:,} of {report.rows:,} rows into"
                f" {location} in {report.seconds:.1f}s{resumed}")  # fmt: skip
     if report.rejected:

@@ -1,25 +1,27 @@
 """`contactapi import`: contacts from a CSV or JSON Lines file, through the contacts service
-(the API's upsert, validation, tags, custom fields and events), BATCH rows per transaction.
+(the API's upsert, validation, tags, custom fields and events), in chunks of rows, each its own
+transaction (the database's `bulk_rows`, `bulk_transactions` at once).
 
-Each batch's transaction also records how many rows are done (`transfer_progress`, keyed by
-the file's content), so an interrupted import, run again on the same file, starts after the
-last committed batch: nothing is written twice, nothing is skipped. Bad rows go to
-`FILE.rejects.csv` (row, field, message) once their batch has committed."""
+Each chunk's transaction also records that the chunk is done (a `transfer_progress` row keyed
+by the file's content and the chunk's number), so an interrupted import, run again on the same
+file, skips exactly the chunks that committed: nothing is written twice, nothing is skipped.
+Bad rows go to `FILE.rejects.csv` (row, field, message) once their chunk has committed."""
 
 from __future__ import annotations
 
 import asyncio
 import csv
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Awaitable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from contactapi.contacts.schemas import prepare_contact
 from contactapi.contacts.service import ContactService
-from contactapi.db.engine import Connection, create_database
+from contactapi.db.engine import Connection, Database, create_database
 from contactapi.errors import ValidationFailed
 from contactapi.settings import Settings
 from contactapi.transfer.columns import (
@@ -31,7 +33,6 @@ from contactapi.transfer.columns import (
 )
 from contactapi.transfer.files import (
     Format,
-    Record,
     Unreadable,
     content_hash,
     count_rows,
@@ -42,11 +43,12 @@ from contactapi.transfer.location import fields_of, location_scope
 from contactapi.transfer.progress import Reporter
 from contactapi.transfer.repository import ProgressRows
 
-BATCH = 1000
 REJECT_COLUMNS = ("row", "field", "message")
 
 # (data row number, field, message)
 Reject = tuple[int, str, str]
+# A data row's number and its contact body (or why it has none).
+Row = tuple[int, dict[str, Any] | Unreadable]
 
 
 @dataclass
@@ -94,40 +96,78 @@ async def _import(
     await db.connect()
     try:
 
-        async def start(conn: Connection) -> tuple[list[CustomField], dict[str, Any] | None]:
+        async def start(conn: Connection) -> tuple[list[CustomField], dict[int, int]]:
             scope = await location_scope(conn, location_id)
-            return await fields_of(scope), await ProgressRows(conn, location_id).get(job)
+            return await fields_of(scope), await ProgressRows(conn, location_id).chunks(job)
 
-        fields, state = await db.run(start, write=False)
-        report = ImportReport()
-        report.resumed_after = report.rows = int(state["rows"]) if state else 0
-        report.rejected = int(state["rejected"]) if state else 0
-        progress.advance(report.rows)
-        bodies = _bodies(path, fmt, fields, mapping, report)
-        rejects = _RejectsFile(rejects_path(path), append=state is not None)
-        with rejects:
-            rows = islice(bodies, report.rows, None)
-            while batch := list(islice(rows, BATCH)):
-                done = report.rows + len(batch)
-
-                async def work(conn: Connection, batch: list[Any] = batch,
-                               done: int = done) -> list[Reject]:  # fmt: skip
-                    found = await _upsert_batch(conn, location_id, batch)
-                    rejected = report.rejected + _rows_in(found)
-                    await ProgressRows(conn, location_id).save(
-                        job, {"rows": done, "rejected": rejected}
-                    )
-                    return found
-
-                found = await db.run(work, write=True)
-                rejects.write(found)
-                report.imported += len(batch) - _rows_in(found)
-                report.rows, report.rejected = done, report.rejected + _rows_in(found)
-                progress.advance(len(batch))
+        fields, done = await db.run(start, write=False)
+        report = ImportReport(rejected=sum(done.values()))
+        chunks = _chunks(_bodies(path, fmt, fields, mapping, report), db.dialect.bulk_rows)
+        with _RejectsFile(rejects_path(path), append=bool(done)) as rejects:
+            writer = _ChunkWriter(db, location_id, job, report, rejects, progress)
+            for number, chunk in chunks:
+                if number in done:
+                    report.rows += len(chunk)
+                    report.resumed_after += len(chunk)
+                    progress.advance(len(chunk))
+                    continue
+                await writer.add(number, chunk)
+            await writer.finish()
         await db.run(lambda conn: ProgressRows(conn, location_id).finish(job), write=True)
         return report
     finally:
         await db.close()
+
+
+def _chunks(bodies: Iterator[Row], size: int) -> Iterator[tuple[int, list[Row]]]:
+    number = 0
+    while chunk := list(islice(bodies, size)):
+        yield number, chunk
+        number += 1
+
+
+class _ChunkWriter:
+    """Chunks written `bulk_transactions` at once, each its own transaction with its progress
+    row (on SQLite, those ready together share one commit). A chunk whose transaction failed
+    rolled back whole, and is written again, alone, once the others are done."""
+
+    def __init__(self, db: Database, location_id: str, job: str, report: ImportReport,
+                 rejects: _RejectsFile, progress: Reporter) -> None:  # fmt: skip
+        self.db, self.location_id, self.job = db, location_id, job
+        self.report, self.rejects, self.progress = report, rejects, progress
+        self.running: dict[asyncio.Future[list[Reject]], tuple[int, list[Row]]] = {}
+        self.failed: list[tuple[int, list[Row]]] = []
+
+    async def add(self, number: int, chunk: list[Row]) -> None:
+        while len(self.running) >= self.db.dialect.bulk_transactions:
+            await self._collect()
+        self.running[asyncio.ensure_future(self._write(number, chunk))] = (number, chunk)
+
+    async def finish(self) -> None:
+        while self.running:
+            await self._collect()
+        for number, chunk in self.failed:
+            self._done(chunk, await self._write(number, chunk))
+
+    def _write(self, number: int, chunk: list[Row]) -> Awaitable[list[Reject]]:
+        work = partial(_write_chunk, self.location_id, self.job, number, chunk)
+        return self.db.run(work, write=True)
+
+    async def _collect(self) -> None:
+        finished, _ = await asyncio.wait(self.running, return_when=asyncio.FIRST_COMPLETED)
+        for task in finished:
+            number, chunk = self.running.pop(task)
+            if task.exception() is not None:
+                self.failed.append((number, chunk))
+            else:
+                self._done(chunk, task.result())
+
+    def _done(self, chunk: list[Row], found: list[Reject]) -> None:
+        self.rejects.write(found)
+        self.report.rows += len(chunk)
+        self.report.rejected += _rows_in(found)
+        self.report.imported += len(chunk) - _rows_in(found)
+        self.progress.advance(len(chunk))
 
 
 def _bodies(
@@ -158,20 +198,22 @@ def _bodies(
             yield number, body_from_json(record, plan_for(tuple(record)))
 
 
-async def _upsert_batch(
-    conn: Connection, location_id: str, batch: list[tuple[int, Record | Unreadable]]
+async def _write_chunk(
+    location_id: str, job: str, number: int, chunk: list[Row], conn: Connection
 ) -> list[Reject]:
+    """The chunk's upserts, and its progress row, which a resumed import skips it by."""
     scope = await location_scope(conn, location_id)
     contacts = ContactService(scope)
     rejects: list[Reject] = []
-    for number, body in batch:
+    for row, body in chunk:
         if isinstance(body, Unreadable):
-            rejects.append((number, "", body.message))
+            rejects.append((row, "", body.message))
             continue
         try:
             await contacts.upsert(prepare_contact(body, scope.location))
         except ValidationFailed as exc:
-            rejects.extend((number, key, problem["message"]) for key, problem in exc.errors.items())
+            rejects.extend((row, key, problem["message"]) for key, problem in exc.errors.items())
+    await ProgressRows(conn, location_id).save_chunk(job, number, _rows_in(rejects))
     return rejects
 
 

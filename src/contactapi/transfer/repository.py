@@ -3,8 +3,6 @@ Every query starts from the location."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import orjson
 
 from contactapi.core import now_ms
@@ -12,33 +10,38 @@ from contactapi.db.engine import Connection
 
 
 class ProgressRows:
+    """An import's done chunks: one row each (`job:number`), holding its rejected row count."""
+
     def __init__(self, conn: Connection, location_id: str) -> None:
         self.conn, self.location_id = conn, location_id
 
-    async def get(self, job: str) -> dict[str, Any] | None:
-        row = await self.conn.fetch_one(
-            "SELECT state FROM transfer_progress WHERE location_id = $1 AND job = $2",
+    async def chunks(self, job: str) -> dict[int, int]:
+        """{chunk number: rows rejected} of the chunks done."""
+        rows = await self.conn.fetch_all(
+            "SELECT job, state FROM transfer_progress WHERE location_id = $1 AND job LIKE $2",
             self.location_id,
-            job,
+            f"{job}:%",
         )
-        return None if row is None else dict(orjson.loads(row["state"]))
+        return {
+            int(row["job"].rsplit(":", 1)[1]): int(orjson.loads(row["state"])["rejected"])
+            for row in rows
+        }
 
-    async def save(self, job: str, state: dict[str, Any]) -> None:
+    async def save_chunk(self, job: str, number: int, rejected: int) -> None:
         await self.conn.execute(
             "INSERT INTO transfer_progress (location_id, job, state, updated_at)"
-            " VALUES ($1, $2, $3, $4) ON CONFLICT (location_id, job)"
-            " DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+            " VALUES ($1, $2, $3, $4)",
             self.location_id,
-            job,
-            orjson.dumps(state).decode(),
+            f"{job}:{number}",
+            orjson.dumps({"rejected": rejected}).decode(),
             now_ms(),
         )
 
     async def finish(self, job: str) -> None:
         await self.conn.execute(
-            "DELETE FROM transfer_progress WHERE location_id = $1 AND job = $2",
+            "DELETE FROM transfer_progress WHERE location_id = $1 AND job LIKE $2",
             self.location_id,
-            job,
+            f"{job}:%",
         )
 
 
