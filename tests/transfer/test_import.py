@@ -115,7 +115,11 @@ async def test_an_interrupted_import_resumes_without_duplicates_or_gaps(
     command = [CONTACTAPI, "import", str(source), "--location", api.location_id,
                "--database", database_url]  # fmt: skip
 
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # SIGINT as a terminal's Ctrl-C: a shell starts background jobs with it ignored.
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
     deadline = time.monotonic() + 120
     while (await api.get("/v1/contacts/?limit=1")).json()["meta"]["total"] == 0:
         assert time.monotonic() < deadline and process.poll() is None

@@ -135,11 +135,12 @@ class _ChunkWriter:
                  rejects: _RejectsFile, progress: Reporter) -> None:  # fmt: skip
         self.db, self.location_id, self.job = db, location_id, job
         self.report, self.rejects, self.progress = report, rejects, progress
+        self.at_once = db.dialect.bulk_transactions
         self.running: dict[asyncio.Future[list[Reject]], tuple[int, list[Row]]] = {}
         self.failed: list[tuple[int, list[Row]]] = []
 
     async def add(self, number: int, chunk: list[Row]) -> None:
-        while len(self.running) >= self.db.dialect.bulk_transactions:
+        while len(self.running) >= self.at_once:
             await self._collect()
         self.running[asyncio.ensure_future(self._write(number, chunk))] = (number, chunk)
 
