@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from contactapi.cli import app as cli
 from contactapi.db import engine
 from contactapi.db.search import sqlite as sqlite_search
+from tests.contacts.search_plans import force_plan
 from tests.factories import Api, make_location, own_sqlite_app
 
 THRESHOLD = 12
@@ -29,11 +30,11 @@ def small_threshold(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
-@pytest.fixture(params=["index-keys", "index-walk"])
+@pytest.fixture(params=["index-keys", "index-walk", "walk-tested", "walk-cut-short"])
 def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Either plan of the own index: reading the matches, or walking the sort index."""
-    if request.param == "index-walk":
-        monkeypatch.setattr(sqlite_search, "ROW_READ_IN_INDEX_STEPS", 10**9)
+    """Each plan of the own index (tests/contacts/search_plans.py)."""
+    force_plan(monkeypatch, request.param)
+    monkeypatch.setattr(sqlite_search, "SMALL_LOCATION", THRESHOLD)
     return str(request.param)
 
 

@@ -8,22 +8,37 @@ under three characters (no trigram to look up); that costs what the location hol
 nothing else. A location that grows past `SMALL_LOCATION` gets a contentless FTS5 table of its
 own, `contacts_fts_l{k}` (k: its number in `contacts_fts_locations`, whose `own_index` says
 the table exists), built in the write batch that crosses the threshold and kept in step from
-then on (`db/search_index.py`). For a query of 3+ characters there, the page either reads the
-matches and sorts them, or, when matches are many, walks the sort index keeping the rowids the
-index matched: whichever reads fewer rows. The choice never changes an answer, only its cost.
+then on (`db/search_index.py`). For a query of 3+ characters there, the index counts the matches
+(the exact total), and the page either reads the matches and sorts them, or, when matches are
+many, walks the sort index testing each contact as the scan does (`query.bounded_walk`):
+whichever reads fewer rows. The choice never changes an answer, only its cost.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from contactapi.db.search.query import EMPTY, Args, ListQuery, ListResult, PlanSql, indexable, page
+from contactapi.db.search.query import (
+    EMPTY,
+    Args,
+    ListQuery,
+    ListResult,
+    PlanSql,
+    indexable,
+    page,
+    scan_test,
+    walk_budget,
+    walk_length,
+)
 
 if TYPE_CHECKING:
     from contactapi.db.engine import Connection
 
 # Reading a match's row costs about as much as stepping this many index entries.
 ROW_READ_IN_INDEX_STEPS = 6
+# Reading and testing a contact costs about as much as this many trigram steps of an FTS5
+# phrase (one trigram's entry of one match): ~2 us against ~40 ns.
+ROW_TEST_IN_FTS_STEPS = 50
 # Up to this many contacts a location is scanned (a few milliseconds, in a slow-read thread).
 SMALL_LOCATION = 20_000
 # A location's token is three characters from this block (CJK ideographs).
@@ -72,6 +87,10 @@ async def drop_own_index(conn: Connection, location_id: str) -> None:
     )
 
 
+def _sort_index(q: ListQuery) -> str:
+    return f" INDEXED BY ix_contacts_location_id_{q.sort}_id"
+
+
 def _fts_phrase(text: str) -> str:
     """A quoted FTS5 phrase: user input never becomes FTS syntax."""
     return '"' + text.replace('"', '""') + '"'
@@ -91,9 +110,7 @@ async def list_contacts(
         return page(q, await conn.fetch_all(sql.walk(args), *args.values), size)
     # Without an index of its own (not built yet, or dropped), a location is scanned too.
     if not indexable(q) or size <= SMALL_LOCATION or not location["own_index"]:
-        test = f"instr(c.search_text, {args.add(q.text)}) > 0"
-        if q.digits:
-            test += f" OR instr(c.search_phone, {args.add(q.digits)}) > 0"
+        test = scan_test(q, args, "instr")
         total = await conn.fetch_value(
             f"SELECT count(*) FROM contacts c WHERE c.location_id = $1 AND ({test})",
             *args.values,
@@ -110,15 +127,25 @@ async def list_contacts(
     )
     if total == 0:
         return EMPTY
-    # Walking the sort index steps about (limit + 1) * size / total entries to fill a page;
-    # reading the matches reads `total` rows. Take the cheaper.
+    length = walk_length(q, size, total)
+    if length is not None and length * ROW_TEST_IN_FTS_STEPS < total * (len(q.text) - 2):
+        # Matches so many that the index's work per match outweighs testing the contacts
+        # the walk meets: the page is found by testing them as the scan does, up to a bound.
+        end_args = Args(location_id)
+        end = await conn.fetch_one(sql.walk_end(end_args, walk_budget(length)), *end_args.values)
+        test = f" AND ({scan_test(q, args, 'instr')}){sql.until(args, end)}"
+        rows = await conn.fetch_all(sql.walk(args, test, _sort_index(q)), *args.values)
+        if len(rows) > q.limit or end is None:  # a full page, or the walk went to the end
+            return page(q, rows, total)
+        args = Args(location_id)
+    # Walking the sort index steps about `length` entries to fill a page; reading the
+    # matches reads `total` rows. Take the cheaper.
     if total * total * ROW_READ_IN_INDEX_STEPS > (q.limit + 1) * size:
         # `+` keeps the IN list from driving the loop: the sort index does, index-only.
         matched = (
             f" AND +c.rowid IN (SELECT rowid FROM {index} WHERE {index} MATCH {args.add(match)})"
         )
-        indexed_by = f" INDEXED BY ix_contacts_location_id_{q.sort}_id"
-        rows = await conn.fetch_all(sql.walk(args, matched, indexed_by), *args.values)
+        rows = await conn.fetch_all(sql.walk(args, matched, _sort_index(q)), *args.values)
         return page(q, rows, total)
     # CROSS JOIN keeps the index as the outer loop; only the keys are sorted.
     keys = (
