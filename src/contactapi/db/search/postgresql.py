@@ -1,6 +1,6 @@
 """PostgreSQL's search plan: the pg_trgm GIN indexes, planned per pattern, count the matches
 (the exact total); the page either sorts the matches' keys, or, when matches are many, walks
-the sort index testing each contact as the scan does (`query.until`): whichever reads fewer
+the sort index testing each contact as the scan does (`query.walk_within`): whichever reads fewer
 rows. A small location is scanned instead, once for both the total and the page: GIN cannot
 filter by location, and another location's matches would cost more than reading the small
 one. A query under three characters (no trigram to look up) scans the location too.
@@ -73,12 +73,11 @@ async def list_contacts(
     if length is not None and length * ROW_TEST_IN_MATCH_READS < total:
         # Matches so many that the page's are met soon along the sort index: each contact
         # met is tested as the scan tests it, up to a bound, instead of sorting every match.
-        end_args = Args(location_id)
-        end = await conn.fetch_one(sql.walk_end(end_args, walk_budget(length)), *end_args.values)
         walk_args = Args(location_id)
-        walk_test = f" AND ({scan_test(q, walk_args, 'strpos')}){sql.until(walk_args, end)}"
-        rows = await conn.fetch_all(sql.walk(walk_args, walk_test), *walk_args.values)
-        if len(rows) > q.limit or end is None:  # a full page, or the walk went to the end
+        walk_test = f" AND ({scan_test(q, walk_args, 'strpos')})"
+        walk = sql.walk_within(walk_args, walk_test, walk_budget(length))
+        rows = await conn.fetch_all(walk, *walk_args.values)
+        if len(rows) > q.limit:
             return page(q, rows, total)
     # The matches' keys, through the GIN index, sorted; only the page's rows read in full.
     keys = f"SELECT c.{q.sort}, c.id {matches}{sql.cursor(args)}{sql.order_by()}{sql.window(args)}"

@@ -172,6 +172,8 @@ async def list_contacts(
     if length is not None and length * ROW_TEST_IN_FTS_STEPS < total * (len(q.text) - 2):
         # Matches so many that the index's work per match outweighs testing the contacts
         # the walk meets: the page is found by testing them as the scan does, up to a bound.
+        # The bound is a key read from the sort index: SQLite would sort the rows of a
+        # bounded subquery (`query.walk_within`), reading all of them.
         end_args = Args(location_id)
         end = await conn.fetch_one(sql.walk_end(end_args, walk_budget(length)), *end_args.values)
         test = f" AND ({scan_test(q, args, 'instr')}){sql.until(args, end)}"
