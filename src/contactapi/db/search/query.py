@@ -132,19 +132,6 @@ class PlanSql:
             f"{self.cursor(args)}{condition}{self.order_by()}{self.window(args)}"
         )
 
-    def walk_within(self, args: Args, condition: str, steps: int) -> str:
-        """The page, read along the location's sort index testing `condition`, over the next
-        `steps` contacts only: fewer rows than the window asks for means the page may lie
-        further on, or not exist."""
-        walked = (
-            f"SELECT * FROM contacts c WHERE c.location_id = $1{self.cursor(args)}"
-            f"{self.order_by()} LIMIT {args.add(steps)}"
-        )
-        return (
-            f"SELECT {self.columns} FROM ({walked}) c WHERE true{condition}{self.order_by()}"
-            f"{self.window(args)}"
-        )
-
     def walk_end(self, args: Args, steps: int) -> str:
         """The key `steps` contacts further along the walk (none: the walk ends sooner), read
         from the sort index alone: where a bounded walk stops."""
