@@ -29,6 +29,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from contactapi import metrics
 from contactapi.db.calls import run_now
 from contactapi.errors import ServiceUnavailable
 
@@ -157,6 +158,7 @@ class GroupCommitWriter:
                 raise sqlite3.OperationalError("the write batch was rolled back")
             await self.before_commit(self.raw)
             self._commit()
+            metrics.commit_batch(len(works))
         except BaseException as exc:
             batch.aborted = True
             for queued_work in works:
