@@ -38,9 +38,10 @@ def main() -> None:
             wrk(url, 2, GET_SCRIPT.replace("KEY", key))
         base: list[WrkResult] = []
         results: dict[str, list[WrkResult]] = {name: [] for name in targets}
-        for _ in range(args.rounds):
+        for round_number in range(args.rounds):
             base.append(wrk(ystick + "/", args.seconds))
-            for name, (url, key) in targets.items():
+            order = list(targets.items())
+            for name, (url, key) in order[:: 1 if round_number % 2 else -1]:  # neither always first
                 results[name].append(wrk(url, args.seconds, GET_SCRIPT.replace("KEY", key)))
     report("yardstick", base, base)
     for name, found in results.items():

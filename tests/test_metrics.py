@@ -111,8 +111,8 @@ async def test_webhook_attempts_by_result_and_backlog(
     try:
         with receiver() as hooks:
             for path in ("/ok", "/status/503"):
-                made = await api.post("/v1/webhooks/", json={"url": hooks.base_url + path,
-                                                             "events": ["ContactCreate"]})  # fmt: skip
+                subscription = {"url": hooks.base_url + path, "events": ["ContactCreate"]}
+                made = await api.post("/v1/webhooks/", json=subscription)
                 assert made.status_code == 200, made.text
             before = await scrape(http)
             await api.make_contact()
@@ -166,7 +166,9 @@ def test_two_server_processes_add_up_with_refusals(database_url: str, tmp_path: 
             sent += 1
         statuses = [get(url, headers=auth).status_code for _ in range(33 - sent)]
         assert statuses.count(429) == 3
-        text = get(f"{server.base_url}/metrics").text
+        # The other process's figures arrive within FLUSH_SECONDS.
+        text = wait_for(f"{server.base_url}/metrics", "contactapi_requests_total", 33,
+                        route="/v1/contacts/lookup")  # fmt: skip
     assert value(text, "contactapi_requests_total", route="/v1/contacts/lookup") == 33
     assert value(text, "contactapi_requests_total", route="/v1/contacts/lookup", status="429") == 3
     assert value(text, "contactapi_rate_limit_refusals_total") == 3
@@ -204,10 +206,11 @@ def test_a_queue_workers_figures_reach_the_server_until_it_dies(
     env = {"CONTACTAPI_METRICS_DIR": str(tmp_path / "metrics")}
     with live_server(database_url, tmp_path, "--no-worker", "--workers", "1", env=env) as server:
         metrics_url = f"{server.base_url}/metrics"
-        contact = httpx.post(f"{server.base_url}/v1/contacts/", headers=auth,
-                             json={"email": f"{secrets.token_hex(4)}@example.com"}).json()["contact"]  # fmt: skip
-        workflow = httpx.post(f"{server.base_url}/v1/workflows/", headers=auth,
-                              json={"name": "W"}).json()["workflow"]  # fmt: skip
+        email = f"{secrets.token_hex(4)}@example.com"
+        made = httpx.post(f"{server.base_url}/v1/contacts/", headers=auth, json={"email": email})
+        contact = made.json()["contact"]
+        made = httpx.post(f"{server.base_url}/v1/workflows/", headers=auth, json={"name": "W"})
+        workflow = made.json()["workflow"]
         with queue_worker(database_url, env, tmp_path / "worker.log") as pid:
             wait_for(metrics_url, "contactapi_processes", 1, role="worker")
             enroll = f"{server.base_url}/v1/contacts/{contact['id']}/workflow/{workflow['id']}"
@@ -228,9 +231,9 @@ def test_metrics_on_a_port_of_their_own(database_url: str, tmp_path: Path) -> No
         assert get(f"{server.base_url}/metrics").status_code == 404
         assert get(f"{server.base_url}/v1/contacts/lookup?email=a@example.com",
                    headers={"Authorization": f"Bearer {key}"}).status_code == 200  # fmt: skip
-        answer = get(f"http://127.0.0.1:{port}/metrics")
-        assert answer.status_code == 200
-        assert value(answer.text, "contactapi_requests_total", route="/v1/contacts/lookup") == 1
+        assert get(f"http://127.0.0.1:{port}/metrics").status_code == 200
+        wait_for(f"http://127.0.0.1:{port}/metrics", "contactapi_requests_total", 1,
+                 route="/v1/contacts/lookup")  # fmt: skip
         assert get(f"http://127.0.0.1:{port}/other").status_code == 404
 
 

@@ -40,6 +40,7 @@ async def scrape(db: Database, recorder: metrics.Recorder) -> bytes:
     else:
         now_ms = time.time_ns() // 1_000_000
         families = metrics.queue_families([dict(row) for row in jobs], pending, now_ms)
+    recorder.flush()  # this process's figures up to now
     # Reading every process's files is file I/O: off the event loop.
     return await asyncio.to_thread(metrics.exposition, recorder, families)
 
