@@ -17,6 +17,7 @@ at each scrape: they are the cluster's, not a process's.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import re
@@ -233,7 +234,10 @@ def rate_limit_refused() -> None:
 
 def default_directory(state_dir: Path, database_url: str) -> Path:
     """Where the processes of one server and its `contactapi worker`s (same machine, same
-    database) meet, when no directory is set."""
+    database) meet, when no directory is set. A new one after a reboot: files are known by
+    process id, and ids are handed out again from the start."""
+    with contextlib.suppress(OSError):
+        database_url += "\n" + Path("/proc/sys/kernel/random/boot_id").read_text().strip()
     digest = hashlib.sha256(database_url.encode()).hexdigest()[:16]
     return state_dir / f"metrics-{digest}"
 

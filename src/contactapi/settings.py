@@ -84,7 +84,7 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("CONTACTAPI_METRICS_DIR", "PROMETHEUS_MULTIPROC_DIR"),
         description="Directory where every process (server workers, `contactapi worker`) writes"
         " its metrics for a scrape to add up (also read as PROMETHEUS_MULTIPROC_DIR); default"
-        " a directory in `state_dir` per database.",
+        " a directory in `state_dir` per database and boot.",
     )
 
     @field_validator("database_url")
