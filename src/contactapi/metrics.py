@@ -36,9 +36,9 @@ LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0
 # Write transactions per SQLite group commit.
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-UNMATCHED = "unmatched"
+UNMATCHED = "unmatched"  # a path no route serves (a 404): one series, whatever the path
 # How often a process adds its requests' figures to the shared files.
-FLUSH_SECONDS = 0.5  # a path no route serves (a 404): one series, whatever the path
+FLUSH_SECONDS = 0.5
 _LIVE_FILE = re.compile(r"^gauge_live\w+_(\d+)\.db$")
 _PID_FILE = re.compile(r"^\w+_(\d+)\.db$")
 

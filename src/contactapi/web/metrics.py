@@ -33,7 +33,8 @@ async def _backlog(conn: Connection) -> tuple[list[Row], int]:
 
 async def scrape(db: Database, recorder: metrics.Recorder) -> bytes:
     try:
-        jobs, pending = await db.run(_backlog, write=False)
+        # Counting a long backlog takes a while: off the event loop, like the lists.
+        jobs, pending = await db.run(_backlog, write=False, slow=True)
     except Exception:  # the database is away: the processes' own figures still answer
         log.warning("metrics: the queue's figures could not be read", exc_info=True)
         families = []
