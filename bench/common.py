@@ -79,11 +79,15 @@ class Server:
 
 @contextmanager
 def server(
-    command: list[str], cwd: Path, health_path: str, timeout: float = 30.0
+    command: list[str],
+    cwd: Path,
+    health_path: str,
+    timeout: float = 30.0,
+    env: dict[str, str] | None = None,
 ) -> Iterator[Server]:
     """`command --port N` on a free port, once `health_path` answers; stopped on exit."""
     port = free_port()
-    with process([*command, "--port", str(port)], cwd) as proc:
+    with process([*command, "--port", str(port)], cwd, env) as proc:
         running = Server(f"http://127.0.0.1:{port}", port, proc.pid)
         wait_until_up(running.url + health_path, timeout)
         yield running
@@ -98,12 +102,15 @@ def yardstick() -> Iterator[str]:
 
 
 @contextmanager
-def serve(workdir: Path, *extra: str, timeout: float = 30.0) -> Iterator[Server]:
+def serve(
+    workdir: Path, *extra: str, timeout: float = 30.0, env: dict[str, str] | None = None
+) -> Iterator[Server]:
     """`contactapi serve` with the rate limit and daily quota off, in `workdir` (its default
-    SQLite file lives there unless `extra` names a --database)."""
+    SQLite file lives there unless `extra` names a --database), its environment extended by
+    `env`."""
     command = [str(BIN / "contactapi"), "serve", "--rate-limit", "off", "--daily-limit", "off",
                *extra]  # fmt: skip
-    with server(command, workdir, "/health", timeout) as running:
+    with server(command, workdir, "/health", timeout, env) as running:
         yield running
 
 

@@ -17,6 +17,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
+from contactapi import metrics
 from contactapi.appointments import docs as appointment_docs
 from contactapi.appointments import router as appointments
 from contactapi.auth import agency_key_cache, key_cache
@@ -62,6 +63,7 @@ from contactapi.users import router as users
 from contactapi.web import docs_ui
 from contactapi.web.access import AccessLog, RequestContext
 from contactapi.web.http import FastRoutes
+from contactapi.web.metrics import MetricsServer, metrics_endpoint
 from contactapi.web.openapi import build_document
 from contactapi.webhooks import docs as webhook_docs
 from contactapi.webhooks import policy as webhook_policy
@@ -146,6 +148,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     configure_logging(settings.log_level)
     access_log = AccessLog(fd=1)
+    recorder = metrics.start(settings.metrics, settings.metrics_dir, "server")
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -176,6 +179,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         dispatcher: Dispatcher | None = None
         dispatcher_task: asyncio.Task[None] | None = None
         await signing_keys(db)  # made by the first process to start, read by the others
+        metrics_server: MetricsServer | None = None
+        if recorder is not None and settings.metrics_port:
+            metrics_server = MetricsServer(
+                db, recorder, settings.metrics_host, settings.metrics_port
+            )
+            await metrics_server.start()
         if settings.run_worker:
             worker = Worker(db, JOB_HANDLERS, lease_seconds=settings.job_lease_seconds)
             worker_task = asyncio.create_task(worker.run(), name="contactapi-queue-worker")
@@ -191,6 +200,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             if dispatcher is not None and dispatcher_task is not None:
                 dispatcher.stop()  # sends in progress record their attempts
                 await dispatcher_task
+            if metrics_server is not None:
+                await metrics_server.close()
+            metrics.stop()
             await db.close()
             if limiter is not None:
                 limiter.close()
@@ -221,11 +233,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/openapi.json", openapi_json, methods=["GET"]),
         *docs_ui.routes,
     ]
+    if recorder is not None and not settings.metrics_port:
+        routes.append(Route("/metrics", metrics_endpoint, methods=["GET"]))
     key_cache.ttl = agency_key_cache.ttl = settings.key_cache_seconds
     templates = {route.endpoint: route.path for route in routes if isinstance(route, Route)}
     app = ContactApi(
         front=[
-            Middleware(RequestContext, route_of=templates.get, access_log=access_log),
+            Middleware(
+                RequestContext,
+                route_of=templates.get,
+                access_log=access_log,
+                record=recorder.request if recorder is not None else None,
+            ),
             Middleware(FastRoutes, routes=contacts.routes),
         ],
         routes=routes,
@@ -237,6 +256,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     webhook_policy.allow_private = settings.webhook_allow_private
     app.state.openapi = openapi_document()
     app.state.rate_limiter = None
+    app.state.metrics = recorder
     return app
 
 

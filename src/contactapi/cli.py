@@ -15,6 +15,7 @@ from contactapi.commands.db import db_app
 from contactapi.commands.locations import keys_app, locations_app
 from contactapi.commands.seed import seed
 from contactapi.commands.server import serve, worker
+from contactapi.commands.settings import settings
 from contactapi.commands.transfer import export_command, import_command, migrate_command
 from contactapi.commands.webhooks import webhooks_app
 from contactapi.core import ConfigurationError
@@ -28,6 +29,7 @@ app.command()(seed)
 app.command("import")(import_command)
 app.command("export")(export_command)
 app.command("migrate")(migrate_command)
+app.command()(settings)
 app.add_typer(db_app, name="db")
 app.add_typer(locations_app, name="locations")
 app.add_typer(keys_app, name="keys")

@@ -10,6 +10,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from contactapi import metrics
+
 log = logging.getLogger("contactapi")
 
 FieldErrors = dict[str, dict[str, str]]
@@ -139,6 +141,7 @@ async def api_error_handler(request: Request, exc: Exception) -> Response:
     if isinstance(exc, ServiceUnavailable):
         response.headers["Retry-After"] = "1"
     if isinstance(exc, TooManyRequests):
+        metrics.rate_limit_refused()
         response.headers["Retry-After"] = str(exc.retry_after_seconds)
         request.scope.setdefault("state", {})["rate_limit_headers"] = exc.headers
     return response

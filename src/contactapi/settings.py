@@ -4,38 +4,88 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from pydantic import field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///contactapi.db"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CONTACTAPI_", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="CONTACTAPI_", frozen=True, validate_by_name=True)
 
-    database_url: str = DEFAULT_DATABASE_URL
-    # "N/Ss" (requests per seconds, per location) or "off".
-    rate_limit: str = "100/10s"
-    # Requests per location per day (UTC), or "off".
-    daily_limit: str = "200000"
-    # Run the queue worker inside the API process.
-    run_worker: bool = True
-    # How long a worker holds a claimed job before another may take it (its worker died).
-    job_lease_seconds: float = 30.0
-    # Level of the `contactapi` loggers (the worker logs each job at info).
-    log_level: str = "warning"
-    # Comma-separated addresses whose X-Forwarded-* headers are believed.
-    trusted_proxies: str = "127.0.0.1,::1"
-    # How many SQLite connections / PostgreSQL pool connections one process keeps.
-    pool_size: int = 8
-    # How long a verified API key is trusted without asking the database again; a key
-    # revoked from another process keeps working here that long at most. 0 disables.
-    key_cache_seconds: float = 1.0
-    # Run-time state shared between the processes of one server (rate limiter).
-    state_dir: str = ""
-    # Let webhooks target private, loopback and link-local addresses (a receiver on the same
-    # machine or network). Off: such targets are refused, at subscription and at delivery.
-    webhook_allow_private: bool = False
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="The database: `sqlite:///FILE` (relative) or `sqlite:////ABS/FILE`, or"
+        " `postgresql://user:pass@host:port/db`. `--database` overrides it.",
+    )
+    rate_limit: str = Field(
+        default="100/10s",
+        description='Requests per location in any sliding window, as "N/Ss" (100/10s), or'
+        ' "off". `--rate-limit` overrides it.',
+    )
+    daily_limit: str = Field(
+        default="200000",
+        description='Requests per location per UTC day, or "off". `--daily-limit` overrides it.',
+    )
+    run_worker: bool = Field(
+        default=True,
+        description="Run a queue worker and webhook dispatcher inside each server process"
+        " (`serve --no-worker` turns it off).",
+    )
+    job_lease_seconds: float = Field(
+        default=30.0,
+        description="How long a worker holds a claimed job before another may take it (its"
+        " worker died without its heartbeat stopping).",
+    )
+    log_level: str = Field(
+        default="warning",
+        description="Level of the `contactapi` loggers (the worker logs each job at info).",
+    )
+    trusted_proxies: str = Field(
+        default="127.0.0.1,::1",
+        description="Comma-separated addresses whose X-Forwarded-Proto and X-Forwarded-Host"
+        " headers are believed (a reverse proxy on this machine by default).",
+    )
+    pool_size: int = Field(
+        default=8,
+        description="Database connections per process: SQLite connections, or the size of"
+        " the PostgreSQL pool (each server process and worker holds its own).",
+    )
+    key_cache_seconds: float = Field(
+        default=1.0,
+        description="How long a verified API key is trusted without asking the database"
+        " again: a revoked key keeps working that long at most. 0 checks every request.",
+    )
+    state_dir: str = Field(
+        default="",
+        description="Directory of the run-time state the processes of one machine share (rate"
+        " limiter, metrics files); default `$TMPDIR/contactapi-UID`, mode 0700.",
+    )
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="Let webhooks target private, loopback and link-local addresses (a"
+        " receiver on the same machine or network); off, they are refused.",
+    )
+    metrics: bool = Field(
+        default=True,
+        description="Record Prometheus metrics and answer `GET /metrics` (no API key).",
+    )
+    metrics_port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="Serve `/metrics` on this port instead of the API's (0: on the API's port).",
+    )
+    metrics_host: str = Field(
+        default="127.0.0.1", description="Address the separate metrics port listens on."
+    )
+    metrics_dir: str = Field(
+        default="",
+        validation_alias=AliasChoices("CONTACTAPI_METRICS_DIR", "PROMETHEUS_MULTIPROC_DIR"),
+        description="Directory where every process (server workers, `contactapi worker`) writes"
+        " its metrics for a scrape to add up (also read as PROMETHEUS_MULTIPROC_DIR); default"
+        " a directory in `state_dir` per database and boot.",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -10,12 +10,14 @@ from typing import Annotated
 
 import typer
 
+from contactapi import metrics
 from contactapi.commands.common import DatabaseOption, load_settings, terminate
 from contactapi.core import ConfigurationError
 from contactapi.db.engine import create_database
 from contactapi.db.migrate import pending, upgrade
 from contactapi.logs import configure_logging
-from contactapi.ratelimit import RateLimit, parse_daily_limit, state_file
+from contactapi.ratelimit import RateLimit, parse_daily_limit, private_dir, state_file
+from contactapi.settings import Settings
 from contactapi.startup import (
     HEADER_TIMEOUT_MS,
     MAX_CONNECTIONS_PER_WORKER,
@@ -24,6 +26,13 @@ from contactapi.startup import (
     check_tls_files,
     raise_file_limit,
 )
+
+
+def metrics_directory(settings: Settings) -> Path:
+    """The directory the processes of one server and its workers write their metrics to."""
+    if settings.metrics_dir:
+        return Path(settings.metrics_dir)
+    return metrics.default_directory(private_dir(settings.state_dir), settings.database_url)
 
 
 def default_workers() -> int:
@@ -68,6 +77,8 @@ def serve(
         raise ConfigurationError(f"--daily-limit: {exc}") from exc
     check_listen_address(host, port)
     check_tls_files(ssl_certfile, ssl_keyfile)
+    if settings.metrics and settings.metrics_port:
+        check_listen_address(settings.metrics_host, settings.metrics_port)
     state_file(settings.state_dir, settings.database_url, None)  # a private state directory
     upgrade(settings)
     # The server processes build their settings from the environment: hand ours over.
@@ -75,6 +86,12 @@ def serve(
     os.environ["CONTACTAPI_RATE_LIMIT"] = settings.rate_limit
     os.environ["CONTACTAPI_DAILY_LIMIT"] = settings.daily_limit
     os.environ["CONTACTAPI_RUN_WORKER"] = "false" if no_worker else "true"
+    if settings.metrics:
+        # Cleaned by this parent before its processes start; a multi-process directory even
+        # with one process, which a `contactapi worker` may share.
+        directory = metrics_directory(settings)
+        metrics.prepare_directory(directory)
+        os.environ["CONTACTAPI_METRICS_DIR"] = str(directory)
     raise_file_limit()
     # Granian: its HTTP layer is written in Rust and costs about half of uvicorn's per request.
     Server(
@@ -125,6 +142,10 @@ def worker(
         raise ConfigurationError(
             "the database is not migrated: run `contactapi db upgrade` (or start the server)"
         )
+    if settings.metrics:  # its figures reach a scrape through the server's directory
+        directory = metrics_directory(settings)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        metrics.start(True, str(directory), "worker")
 
     async def main() -> Worker:
         db = create_database(settings)
@@ -145,6 +166,7 @@ def worker(
             await signing_keys(db)
             await asyncio.gather(runner.run(), dispatcher.run())
         finally:
+            metrics.stop()
             await db.close()
         return runner
 

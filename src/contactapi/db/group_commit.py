@@ -39,6 +39,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from contactapi import metrics
 from contactapi.db.calls import run_now
 from contactapi.errors import ServiceUnavailable
 
@@ -181,6 +182,7 @@ class GroupCommitWriter:
             await self.before_commit(self.raw)
             self._commit()
             committed = True
+            metrics.commit_batch(len(works))
         except BaseException as exc:
             batch.aborted = True
             for queued_work in works:

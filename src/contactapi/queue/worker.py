@@ -32,6 +32,7 @@ from typing import Any
 
 import orjson
 
+from contactapi import metrics
 from contactapi.core import new_id, now_ms
 from contactapi.db.dialects import DUE_JOBS
 from contactapi.db.engine import Connection, Database, Listener, Row
@@ -248,12 +249,14 @@ class Worker:
             return
         except Exception:
             self.failed += 1
+            metrics.job_run(job.kind, done=False)
             delay = retry_delay_ms(job.attempts)
             log.exception("job %s (%s) failed on attempt %s; retrying in %s ms",
                           job.id, job.kind, job.attempts, delay)  # fmt: skip
             await self._reschedule(job, now_ms() + delay)
             return
         self.processed += 1
+        metrics.job_run(job.kind, done=True)
         log.info("job done id=%s kind=%s location=%s changed=%s payload=%s",
                  job.id, job.kind, job.location_id, changed,
                  orjson.dumps(job.payload).decode())  # fmt: skip

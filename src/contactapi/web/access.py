@@ -74,11 +74,17 @@ def _request_id(scope: Scope) -> bytes:
 
 class RequestContext:
     def __init__(
-        self, app: ASGIApp, route_of: Callable[[Any], str | None], access_log: AccessLog
+        self,
+        app: ASGIApp,
+        route_of: Callable[[Any], str | None],
+        access_log: AccessLog,
+        record: Callable[[Any, str | None, str, int, float], None] | None = None,
     ) -> None:
         self.app = app
         self.route_of = route_of
         self.access_log = access_log
+        # Counts the request in the metrics (endpoint, route, method, status, seconds).
+        self.record = record
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -113,12 +119,17 @@ class RequestContext:
             )
             await send_with_headers({"type": "http.response.body", "body": SERVER_ERROR})
         finally:
+            seconds = time.perf_counter() - started
+            endpoint = scope.get("endpoint")
+            route = self.route_of(endpoint)
+            if self.record is not None:
+                self.record(endpoint, route, scope["method"], status, seconds)
             self.access_log.write(
                 {
                     "method": scope["method"],
-                    "route": self.route_of(scope.get("endpoint")),
+                    "route": route,
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                    "duration_ms": round(seconds * 1000, 3),
                     "location_id": state.get("location_id"),
                     "request_id": request_id.decode(),
                 }

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import orjson
 
+from contactapi import metrics
 from contactapi.core import iso_ms, now_ms
 from contactapi.db.engine import Connection, Database, Row
 from contactapi.webhooks.signing import SigningKeys, signing_keys, utc_now
@@ -300,6 +301,7 @@ class Dispatcher:
         took_ms = int((time.monotonic() - started) * 1000)
         attempt = {"at": iso_ms(at), "statusCode": status, "durationMs": took_ms, "error": error}
         self.sent += 1
+        metrics.webhook_attempt(status, error)
         self._results.append((delivery, attempt, status))
         if pool is not None:
             self.pool_users[pool] -= 1
