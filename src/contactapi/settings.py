@@ -18,6 +18,11 @@ class Settings(BaseSettings):
     rate_limit: str = "100/10s"
     # Requests per location per day (UTC), or "off".
     daily_limit: str = "200000"
+    # Where the limits are counted: "" for this machine's processes (a shared memory-mapped
+    # file), or a Redis URL (redis://host:6379/0, rediss://, unix://) that every machine shares.
+    rate_limit_store: str = ""
+    # While that Redis is unreachable, let limited requests through uncounted instead of 503.
+    rate_limit_fail_open: bool = False
     # Run the queue worker inside the API process.
     run_worker: bool = True
     # How long a worker holds a claimed job before another may take it (its worker died).
@@ -42,6 +47,13 @@ class Settings(BaseSettings):
     def _known_scheme(cls, value: str) -> str:
         if not value.startswith(("sqlite://", "postgresql://", "postgres://")):
             raise ValueError("database URL must start with sqlite:// or postgresql://")
+        return value
+
+    @field_validator("rate_limit_store")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("rate limit store must be a redis://, rediss:// or unix:// URL")
         return value
 
     @cached_property
