@@ -160,3 +160,17 @@ async def test_a_step_back_of_redis_clock_locks_no_one_out(
         assert int(refused.headers["retry-after"]) <= 2
         await asyncio.sleep(2.1)
         assert (await api.get("/v1/contacts/")).status_code == 200
+
+
+async def test_counts_go_on_after_redis_forgets_the_script(
+    database_url: str, redis_url: str
+) -> None:
+    async with machines(1, database_url=database_url, rate_limit="5/60s", daily_limit="off",
+                        rate_limit_store=redis_url) as clients:  # fmt: skip
+        (api,) = await location_on(clients)
+        assert (await api.get("/v1/contacts/")).headers["x-ratelimit-remaining"] == "4"
+        client = redis.asyncio.Redis.from_url(redis_url)
+        await client.script_flush()  # as after a restart of Redis
+        await client.aclose()
+        answers = await asyncio.gather(*(api.get("/v1/contacts/") for _ in range(3)))
+        assert sorted(a.headers["x-ratelimit-remaining"] for a in answers) == ["1", "2", "3"]
