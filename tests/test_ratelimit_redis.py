@@ -72,14 +72,14 @@ async def test_one_exact_window_across_machines(database_url: str, redis_url: st
 
 
 async def test_the_window_slides(database_url: str, redis_url: str) -> None:
-    async with machines(2, database_url=database_url, rate_limit="2/1s", daily_limit="off",
+    async with machines(2, database_url=database_url, rate_limit="2/2s", daily_limit="off",
                         rate_limit_store=redis_url) as clients:  # fmt: skip
         one, two = await location_on(clients)
         assert (await one.get("/v1/contacts/")).status_code == 200
-        await asyncio.sleep(0.6)
+        await asyncio.sleep(1.2)
         assert (await two.get("/v1/contacts/")).status_code == 200
         assert (await one.get("/v1/contacts/")).status_code == 429
-        await asyncio.sleep(0.5)  # the first left the window, the second not yet
+        await asyncio.sleep(1.0)  # the first left the window, the second not yet
         assert (await two.get("/v1/contacts/")).status_code == 200
         assert (await one.get("/v1/contacts/")).status_code == 429
 
