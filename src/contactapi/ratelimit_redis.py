@@ -91,15 +91,16 @@ CONNECT_TIMEOUT_S = 1.0
 COMMAND_TIMEOUT_S = 1.0
 # How long after a failure this process answers without asking Redis.
 PAUSE_AFTER_FAILURE_S = 0.5
-# Connections one process keeps to Redis; a request waits for a free one (each is busy for a
-# round trip only).
+# Connections one process keeps to Redis; a batch waits for a free one (each batch holds one
+# for a round trip only).
 MAX_CONNECTIONS = 32
 KEY_PREFIX = "contactapi:ratelimit:"
 
 
 def redis_client(url: str) -> Redis:
     """A client for `url` that retries once at once on a broken connection (a Redis restart
-    leaves the pool's connections dead), and otherwise fails fast."""
+    leaves the pool's connections dead), and otherwise fails fast. A batch sent again may
+    count a request twice, never none: stricter, not looser."""
     pool = BlockingConnectionPool.from_url(
         url,
         max_connections=MAX_CONNECTIONS,
