@@ -9,7 +9,7 @@ with the default limits on (100 per 10 s, 200,000 a day: never reached, so every
 counted and answered 200). Two `contactapi serve --workers 1` run side by side, one per store,
 with a local redis-server; each round drives the yardstick, then each server in turn. Prints
 requests per second and p50/p99, the ratio of each to the yardstick, and the ratio of the
-Redis store to the in-process one (the figure asked for), with each server's CPU per request.
+Redis store to the in-process one (the figure asked for), with each server's CPU per request and that of redis-server.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import argparse
 import asyncio
 import tempfile
 from pathlib import Path
+
+import redis
 
 from bench.common import (
     WrkResult,
@@ -82,12 +84,19 @@ end
 """
 
 
-def measure(url: str, script: str, seconds: int, pid: int) -> tuple[WrkResult, float]:
-    """wrk's figures, and the server's CPU microseconds per request."""
-    tree = process_tree(pid)
-    before = cpu_seconds(tree)
+def measure(url: str, script: str, seconds: int, pids: list[int]) -> tuple[WrkResult, float]:
+    """wrk's figures, and the CPU microseconds per request of `pids`."""
+    before = cpu_seconds(pids)
     result = wrk(url, seconds, script)
-    return result, (cpu_seconds(tree) - before) / result.requests * 1e6
+    return result, (cpu_seconds(pids) - before) / result.requests * 1e6
+
+
+def redis_pid(url: str) -> int:
+    client = redis.Redis.from_url(url)
+    try:
+        return int(client.info("server")["process_id"])
+    finally:
+        client.close()
 
 
 def line(name: str, results: list[WrkResult], base: list[WrkResult], cpu: list[float]) -> str:
@@ -120,6 +129,7 @@ def main() -> None:
             serve(Path(tmp), *common, "--rate-limit-store", redis_url) as shared,
         ):
             servers = {"in-process store": local, "Redis store": shared}
+            redis_process, redis_cpu = redis_pid(redis_url), list[float]()
             wrk(ystick + "/", 2)  # warm-up: every key verified, every connection open
             for server in servers.values():
                 wrk(server.url + "/", 2, script)
@@ -129,9 +139,14 @@ def main() -> None:
             for _ in range(args.rounds):
                 base.append(wrk(ystick + "/", args.seconds))
                 for name, server in servers.items():
-                    result, cost = measure(server.url + "/", script, args.seconds, server.pid)
+                    redis_before = cpu_seconds([redis_process])
+                    tree = process_tree(server.pid)
+                    result, cost = measure(server.url + "/", script, args.seconds, tree)
                     results[name].append(result)
                     cpu[name].append(cost)
+                    if server is shared:
+                        redis_used = cpu_seconds([redis_process]) - redis_before
+                        redis_cpu.append(redis_used / result.requests * 1e6)
     print(f"GET by id, {args.locations} locations in turn, PostgreSQL, 1 process per server, "
           f"{args.rounds} rounds of {args.seconds} s (medians)")  # fmt: skip
     print(line("yardstick", base, base, []))
@@ -140,6 +155,7 @@ def main() -> None:
     local_rps, shared_rps = (results[name] for name in servers)
     ratio = median([s.rps / r.rps for s, r in zip(shared_rps, local_rps, strict=True)])
     print(f"Redis store / in-process store, requests per second: {ratio:.3f}")
+    print(f"redis-server CPU per request: {median(redis_cpu):.0f} us")
 
 
 if __name__ == "__main__":
