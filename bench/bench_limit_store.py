@@ -9,7 +9,8 @@ with the default limits on (100 per 10 s, 200,000 a day: never reached, so every
 counted and answered 200). Two `contactapi serve --workers 1` run side by side, one per store,
 with a local redis-server; each round drives the yardstick, then each server in turn. Prints
 requests per second and p50/p99, the ratio of each to the yardstick, and the ratio of the
-Redis store to the in-process one (the figure asked for), with each server's CPU per request and that of redis-server.
+Redis store to the in-process one (the figure asked for), with the CPU per request of each
+server and of redis-server.
 """
 
 from __future__ import annotations
