@@ -5,6 +5,9 @@ and one keep-alive client times each case (p50/p99 over many requests):
 - selective query (an email's local part: one match), common query (a last name: thousands
   of matches, first page), the unfiltered first page, a page reached by cursor after 500,000
   contacts, and a common query's total (limit=1, so the count is most of the work);
+- terms matching ~5% of the location (issue 18): a tag (`query` equal to its name), the
+  seed's common last name and company, and email domains (~12%), each with its exact total;
+  every case measured in --runs rounds, then each one's medians and ranges;
 - POST create with the search index maintained, by wrk (-t2 -c64), after a warm-up round:
   the median ratio over rounds alternating with the yardstick (bench/yardstick.py: a
   framework-free ASGI app on uvicorn answering a fixed 600-byte JSON);
@@ -48,7 +51,15 @@ from bench.common import (
     yardstick,
 )
 from contactapi.auth import hash_key
+from contactapi.contacts.seed import COMMON_COMPANY, COMMON_LAST_NAME
 
+# Each matches ~5% of the seeded contacts (contacts/seed.py): tags (`query` equal to a tag's
+# name), the common last name and the common company; email domains match ~12% each.
+FIVE_PERCENT_TAGS = ["absentee-owner", "pre-foreclosure", "under-contract", "appointment-set",
+                     "newsletter", "probate"]  # fmt: skip
+FIVE_PERCENT_NAMES = [COMMON_LAST_NAME, COMMON_LAST_NAME.title()]
+FIVE_PERCENT_COMPANIES = [COMMON_COMPANY, COMMON_COMPANY.lower()]
+DOMAINS = ["gmail.com", "yahoo.com", "outlook.com"]
 COMMON_TERMS = ["garcia", "johnson", "martinez", "anderson", "thompson", "robinson", "walker",
                 "hernandez", "campbell", "mitchell"]  # fmt: skip
 DEEP_OFFSET = 500_000
@@ -132,7 +143,12 @@ def location_of(url: str, key: str) -> str:
     return str(row[0])
 
 
-def measure(client: Client, cases: dict[str, list[dict[str, Any]]], requests: int) -> None:
+Figures = dict[str, tuple[float, float, int, int]]
+
+
+def measure(client: Client, cases: dict[str, list[dict[str, Any]]], requests: int) -> Figures:
+    """Per case: p50 and p99 (ms), and the fewest and most matches its variants had."""
+    figures: Figures = {}
     for name, variants in cases.items():
         for params in variants[:3]:  # warm-up
             client.get("/v1/contacts/", params)
@@ -141,8 +157,20 @@ def measure(client: Client, cases: dict[str, list[dict[str, Any]]], requests: in
             elapsed, body = client.get("/v1/contacts/", variants[i % len(variants)])
             times.append(elapsed)
             totals.append(body["meta"]["total"])
-        print(f"  {name:<34} p50 {percentile(times, 0.5):7.2f} ms  p99 "
-              f"{percentile(times, 0.99):7.2f} ms   (matches {min(totals)}..{max(totals)})",
+        figures[name] = (percentile(times, 0.5), percentile(times, 0.99), min(totals),
+                         max(totals))  # fmt: skip
+        print(f"  {name:<40} p50 {figures[name][0]:7.2f} ms  p99 {figures[name][1]:7.2f} ms"
+              f"   (matches {min(totals)}..{max(totals)})", flush=True)  # fmt: skip
+    return figures
+
+
+def summarize(runs: list[Figures]) -> None:
+    """Each case's median p50 and p99 over the runs, with their ranges."""
+    print(f"  medians of {len(runs)} runs [range]:")
+    for name in runs[0]:
+        p50s, p99s = [run[name][0] for run in runs], [run[name][1] for run in runs]
+        print(f"  {name:<40} p50 {median(p50s):7.2f} ms [{min(p50s):.2f}-{max(p50s):.2f}]"
+              f"  p99 {median(p99s):7.2f} ms [{min(p99s):.2f}-{max(p99s):.2f}]",
               flush=True)  # fmt: skip
 
 
@@ -159,7 +187,12 @@ def seed_backend(name: str, url: str, count: int) -> dict[str, str]:
 
 
 def run_backend(
-    url: str, location: dict[str, str], count: int, requests: int, post_seconds: int
+    url: str,
+    location: dict[str, str],
+    count: int,
+    requests: int,
+    post_seconds: int,
+    runs: int = 1,
 ) -> None:
     depth = min(DEEP_OFFSET, count // 2)
     emails, cursors = sample_rows(url, location["id"], depth)
@@ -175,8 +208,19 @@ def run_backend(
             f"deep cursor page (after {depth:,})": [
                 {"startAfter": v, "startAfterId": i} for v, i in cursors],
             "common query total (limit=1)": [{"query": t, "limit": 1} for t in COMMON_TERMS],
+            "5% tag, first page": [{"query": t} for t in FIVE_PERCENT_TAGS],
+            "5% last name, first page": [{"query": t} for t in FIVE_PERCENT_NAMES],
+            "5% company, first page": [{"query": t} for t in FIVE_PERCENT_COMPANIES],
+            "12% email domain, first page": [{"query": t} for t in DOMAINS],
+            "5% tag, date_updated asc": [{"query": t, "sortBy": "date_updated",
+                                          "order": "asc"} for t in FIVE_PERCENT_TAGS],
         }  # fmt: skip
-        measure(client, cases, requests)
+        figures = []
+        for run in range(runs):
+            print(f"  run {run + 1} of {runs}", flush=True)
+            figures.append(measure(client, cases, requests))
+        if runs > 1:
+            summarize(figures)
         report_memory(api.pid, "")
 
         if post_seconds <= 0:
@@ -202,6 +246,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--runs", type=int, default=3, help="rounds of every case")
     parser.add_argument("--post-seconds", type=int, default=5)
     parser.add_argument("--only", choices=BACKENDS)
     parser.add_argument("--database", help="measure this seeded database instead (with --key)")
@@ -209,13 +254,15 @@ def main() -> None:
     args = parser.parse_args()
     if args.database:
         location = {"apiKey": args.key, "id": location_of(args.database, args.key)}
-        run_backend(args.database, location, args.count, args.requests, args.post_seconds)
+        run_backend(args.database, location, args.count, args.requests, args.post_seconds,
+                    args.runs)  # fmt: skip
         return
     for backend in BACKENDS:
         if args.only in (None, backend):
             with fresh_database(backend) as url:
                 location = seed_backend(NAMES[backend], url, args.count)
-                run_backend(url, location, args.count, args.requests, args.post_seconds)
+                run_backend(url, location, args.count, args.requests, args.post_seconds,
+                            args.runs)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from contactapi.commands.db import db_app
 from contactapi.commands.locations import keys_app, locations_app
 from contactapi.commands.seed import seed
 from contactapi.commands.server import serve, worker
+from contactapi.commands.transfer import export_command, import_command, migrate_command
 from contactapi.commands.webhooks import webhooks_app
 from contactapi.core import ConfigurationError
 from contactapi.startup import DATABASE_ERRORS, database_problem
@@ -24,6 +25,9 @@ app = typer.Typer(help="A self-hostable server for the REI Software Contact API.
 app.command()(serve)
 app.command()(worker)
 app.command()(seed)
+app.command("import")(import_command)
+app.command("export")(export_command)
+app.command("migrate")(migrate_command)
 app.add_typer(db_app, name="db")
 app.add_typer(locations_app, name="locations")
 app.add_typer(keys_app, name="keys")

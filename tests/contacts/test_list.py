@@ -11,8 +11,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from contactapi.db.search import postgresql as postgres_search
-from contactapi.db.search import sqlite as sqlite_search
+from tests.contacts.search_plans import PLANS, force_plan
 from tests.factories import Api, make_location
 
 
@@ -44,16 +43,10 @@ async def _walk(api: Api, url: str, params: dict[str, Any] | None = None,
     return seen
 
 
-@pytest.fixture(params=["default", "index-keys", "index-walk"])
+@pytest.fixture(params=PLANS)
 def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Search tests run under each plan: as chosen for a small location (a scan of the
-    location), and forced through the index (SQLite: `loc AND term` in FTS5, reading the
-    matches, or walking the sort index keeping matched rowids; PostgreSQL: GIN)."""
-    if request.param != "default":
-        monkeypatch.setattr(sqlite_search, "SMALL_LOCATION", -1)
-        monkeypatch.setattr(postgres_search, "SMALL_LOCATION", -1)
-    if request.param == "index-walk":
-        monkeypatch.setattr(sqlite_search, "ROW_READ_IN_INDEX_STEPS", 10**9)
+    """Search tests run under each plan (tests/contacts/search_plans.py)."""
+    force_plan(monkeypatch, request.param)
     yield request.param
 
 

@@ -8,6 +8,7 @@ import typer
 
 from contactapi.commands.common import DatabaseOption, load_settings
 from contactapi.db.migrate import upgrade
+from contactapi.transfer.progress import progress
 
 
 def seed(
@@ -21,12 +22,9 @@ def seed(
 
     settings = load_settings(database)
     upgrade(settings)
-
-    def progress(done: int) -> None:
-        typer.echo(f"{done}/{count} contacts", err=True)
-
     try:
-        report = seeding.seed(settings, location, count, progress, tag)
+        with progress("seed", count, "contacts") as shown:
+            report = seeding.seed(settings, location, count, shown.update, tag)
     except seeding.UnknownLocation as exc:
         typer.echo(f"error: no location {location}", err=True)
         raise typer.Exit(2) from exc

@@ -71,7 +71,7 @@ hudson carroll lane riley andrews alvarado ray delgado berry perkins hoffman joh
 pena richards contreras willis carpenter lawrence sandoval""")
 
 COMPANY_WORDS = _words("""acme summit harbor pioneer granite cedar atlas beacon crescent horizon
-keystone liberty meridian northstar oakridge pinnacle redwood silverline trident vanguard
+liberty meridian northstar oakridge pinnacle redwood silverline trident vanguard
 evergreen bluewater ironclad lakeshore brightpath frontier highland keystone lighthouse
 maple momentum nexus orchard paragon quantum riverbend sterling sunrise timberline united
 westfield zenith apex cobalt delta ember falcon""")
@@ -87,6 +87,11 @@ CITIES = [("Austin", "TX"), ("Dallas", "TX"), ("Phoenix", "AZ"), ("Atlanta", "GA
           ("Tampa", "FL"), ("Orlando", "FL"), ("Denver", "CO"), ("Charlotte", "NC"),
           ("Nashville", "TN"), ("Columbus", "OH"), ("Memphis", "TN"),
           ("Houston", "TX")]  # fmt: skip
+# Real estate CRMs have terms that match a twentieth of a location (a brokerage, a family name,
+# a tag): one last name and one company are that common, as each of the TAGS is (~5%).
+COMMON_SHARE = 0.045
+COMMON_LAST_NAME = "smith"
+COMMON_COMPANY = "Summit Realty"
 AREA_CODES = [212, 213, 305, 312, 404, 415, 469, 512, 602, 615, 617, 702, 704, 713, 720, 813,
               888, 901, 919, 972]  # fmt: skip
 SOURCES = ["public api", "website form", "facebook", "import", "zapier", None]
@@ -103,13 +108,16 @@ class SeedReport:
 def _contact(
     rng: random.Random, location_id: str, number: int, now: int, tag: str | None
 ) -> dict[str, Any]:
-    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    first = rng.choice(FIRST_NAMES)
+    last = COMMON_LAST_NAME if rng.random() < COMMON_SHARE else rng.choice(LAST_NAMES)
     added = now - rng.randrange(YEARS_MS)
     updated = added if rng.random() < 0.5 else added + rng.randrange(now - added + 1)
     separator = rng.choice([".", "_", ""])
     email = f"{first}{separator}{last}{number}@{rng.choice(DOMAINS)}"
     company = (
-        f"{rng.choice(COMPANY_WORDS).title()} {rng.choice(COMPANY_SUFFIXES)}"
+        COMMON_COMPANY
+        if rng.random() < COMMON_SHARE
+        else f"{rng.choice(COMPANY_WORDS).title()} {rng.choice(COMPANY_SUFFIXES)}"
         if rng.random() < 0.6
         else None
     )

@@ -673,3 +673,33 @@ opportunity_counts = Table(
         ondelete="CASCADE",
     ),
 )  # fmt: skip
+
+# Where a resumable import stands (`transfer/`): one row per location and job (the input's
+# content hash), written in the transaction of the rows it counts, so a resumed job skips
+# exactly what was committed. Deleted when the job finishes.
+transfer_progress = Table(
+    "transfer_progress",
+    metadata,
+    Column("location_id", ID, nullable=False),
+    Column("job", String(80), nullable=False),
+    # JSON: rows done, rows rejected.
+    Column("state", Text, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("location_id", "job"),
+    ForeignKeyConstraint(["location_id"], ["locations.id"], ondelete="CASCADE"),
+)
+
+# What a migration copied: each source record's id and the id of its copy here, written in the
+# copy's transaction, so a second run (or a resumed one) copies nothing twice.
+transfer_ids = Table(
+    "transfer_ids",
+    metadata,
+    Column("location_id", ID, nullable=False),
+    # A hash of the source's base URL and location id.
+    Column("source", String(40), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("source_id", String(64), nullable=False),
+    Column("target_id", String(64), nullable=False),
+    PrimaryKeyConstraint("location_id", "source", "kind", "source_id"),
+    ForeignKeyConstraint(["location_id"], ["locations.id"], ondelete="CASCADE"),
+)

@@ -222,7 +222,7 @@ PURGE_TABLES = ("opportunities", "opportunity_counts", "pipeline_stages", "pipel
                 "campaign_members", "workflow_enrollments", "contacts", "tags", "custom_values",
                 "custom_fields", "calendars", "calendar_team_users", "calendar_teams",
                 "trigger_links", "campaigns", "workflows", "webhook_deliveries",
-                "webhooks")  # fmt: skip
+                "webhooks", "transfer_ids", "transfer_progress")  # fmt: skip
 
 
 async def purge_location(scope: WorkScope, payload: dict[str, Any]) -> bool:

@@ -17,6 +17,12 @@ if TYPE_CHECKING:
 SortField = Literal["date_added", "date_updated"]
 Order = Literal["desc", "asc"]
 
+# The walk reads up to this many times what evenly spread matches would need (and at least
+# WALK_MIN_STEPS contacts) before leaving the page to the plan that reads the matches: matches
+# bunched at the far end of the order (a tag given only to last year's imports) cost a
+# bounded detour, not a walk through the whole location.
+WALK_SLACK = 4
+WALK_MIN_STEPS = 100
 # Trigram indexes match nothing shorter than a trigram.
 MIN_INDEXED_LENGTH = 3
 
@@ -125,6 +131,45 @@ class PlanSql:
             f"SELECT {self.columns} FROM contacts c{indexed_by} WHERE c.location_id = $1"
             f"{self.cursor(args)}{condition}{self.order_by()}{self.window(args)}"
         )
+
+    def walk_end(self, args: Args, steps: int) -> str:
+        """The key `steps` contacts further along the walk (none: the walk ends sooner), read
+        from the sort index alone: where a bounded walk stops."""
+        return (
+            f"SELECT c.{self.q.sort} AS value, c.id FROM contacts c WHERE c.location_id = $1"
+            f"{self.cursor(args)}{self.order_by()} LIMIT 1 OFFSET {args.add(steps)}"
+        )
+
+    def until(self, args: Args, end: Row | None) -> str:
+        """The walk's condition to stop at `end` (a `walk_end` key), that key included."""
+        if end is None:
+            return ""
+        op = ">=" if self.q.order == "desc" else "<="
+        value, row_id = args.add(end["value"]), args.add(end["id"])
+        return f" AND (c.{self.q.sort}, c.id) {op} ({value}, {row_id})"
+
+
+def scan_test(q: ListQuery, args: Args, find: str) -> str:
+    """The search's test of one contact's document, with `find` the database's substring
+    position function (instr, strpos): exactly what every index plan matches."""
+    assert q.text is not None
+    test = f"{find}(c.search_text, {args.add(q.text)}) > 0"
+    if q.digits:
+        test += f" OR {find}(c.search_phone, {args.add(q.digits)}) > 0"
+    return test
+
+
+def walk_length(q: Keyset, size: int, total: int) -> int | None:
+    """How many contacts a walk along the sort index reads to fill the page when `total` of
+    the location's `size` are spread evenly along it; None for a numbered page (an OFFSET)."""
+    if q.page is not None and q.cursor is None:
+        return None
+    return (q.limit + 1) * size // max(total, 1)
+
+
+def walk_budget(length: int) -> int:
+    """How far a bounded walk expected to read `length` contacts may go."""
+    return WALK_SLACK * length + WALK_MIN_STEPS
 
 
 def page(q: Keyset, rows: list[Row], total: int) -> ListResult:

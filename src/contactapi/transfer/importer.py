@@ -1,0 +1,250 @@
+"""`contactapi import`: contacts from a CSV or JSON Lines file, through the contacts service
+(the API's upsert, validation, tags, custom fields and events), in chunks of rows, each its own
+transaction (the database's `bulk_rows`, `bulk_transactions` at once).
+
+Each chunk's transaction also records that the chunk is done (a `transfer_progress` row keyed
+by the file's content and the chunk's number), so an interrupted import, run again on the same
+file, skips exactly the chunks that committed: nothing is written twice, nothing is skipped.
+Bad rows go to `FILE.rejects.csv` (row, field, message) once their chunk has committed."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import time
+from collections.abc import Awaitable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from contactapi.contacts.schemas import prepare_contact
+from contactapi.contacts.service import ContactService
+from contactapi.db.engine import Connection, Database, create_database
+from contactapi.errors import ValidationFailed
+from contactapi.settings import Settings
+from contactapi.transfer.columns import (
+    ColumnPlan,
+    CustomField,
+    body_from_cells,
+    body_from_json,
+    plan_columns,
+)
+from contactapi.transfer.files import (
+    Format,
+    Unreadable,
+    content_hash,
+    count_rows,
+    csv_headers,
+    read_rows,
+)
+from contactapi.transfer.location import fields_of, location_scope
+from contactapi.transfer.progress import Reporter
+from contactapi.transfer.repository import ProgressRows
+
+REJECT_COLUMNS = ("row", "field", "message")
+
+# (data row number, field, message)
+Reject = tuple[int, str, str]
+# A data row's number and its contact body (or why it has none).
+Row = tuple[int, dict[str, Any] | Unreadable]
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    imported: int = 0
+    rejected: int = 0
+    # Rows a previous, interrupted run had done already.
+    resumed_after: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def rejects_path(path: Path) -> Path:
+    return path.with_name(path.name + ".rejects.csv")
+
+
+def import_file(
+    settings: Settings,
+    location_id: str,
+    path: Path,
+    fmt: Format,
+    mapping: Mapping[str, str],
+    progress: Reporter,
+) -> ImportReport:
+    """Raises LocationError (unknown location), UnknownTarget (a bad `--map`), BadFile."""
+    started = time.monotonic()
+    job = f"import:{content_hash(path)}"
+    progress.update(0, count_rows(path, fmt))
+    report = asyncio.run(_import(settings, location_id, path, fmt, mapping, job, progress))
+    report.seconds = time.monotonic() - started
+    return report
+
+
+async def _import(
+    settings: Settings,
+    location_id: str,
+    path: Path,
+    fmt: Format,
+    mapping: Mapping[str, str],
+    job: str,
+    progress: Reporter,
+) -> ImportReport:
+    db = create_database(settings)
+    await db.connect()
+    try:
+
+        async def start(conn: Connection) -> tuple[list[CustomField], dict[int, int]]:
+            scope = await location_scope(conn, location_id)
+            return await fields_of(scope), await ProgressRows(conn, location_id).chunks(job)
+
+        fields, done = await db.run(start, write=False)
+        report = ImportReport(rejected=sum(done.values()))
+        chunks = _chunks(_bodies(path, fmt, fields, mapping, report), db.dialect.bulk_rows)
+        with _RejectsFile(rejects_path(path), append=bool(done)) as rejects:
+            writer = _ChunkWriter(db, location_id, job, report, rejects, progress)
+            for number, chunk in chunks:
+                if number in done:
+                    report.rows += len(chunk)
+                    report.resumed_after += len(chunk)
+                    progress.advance(len(chunk))
+                    continue
+                await writer.add(number, chunk)
+            await writer.finish()
+        await db.run(lambda conn: ProgressRows(conn, location_id).finish(job), write=True)
+        return report
+    finally:
+        await db.close()
+
+
+def _chunks(bodies: Iterator[Row], size: int) -> Iterator[tuple[int, list[Row]]]:
+    number = 0
+    while chunk := list(islice(bodies, size)):
+        yield number, chunk
+        number += 1
+
+
+class _ChunkWriter:
+    """Chunks written `bulk_transactions` at once, each its own transaction with its progress
+    row (on SQLite, those ready together share one commit). A chunk whose transaction failed
+    rolled back whole, and is written again, alone, once the others are done."""
+
+    def __init__(self, db: Database, location_id: str, job: str, report: ImportReport,
+                 rejects: _RejectsFile, progress: Reporter) -> None:  # fmt: skip
+        self.db, self.location_id, self.job = db, location_id, job
+        self.report, self.rejects, self.progress = report, rejects, progress
+        self.at_once = db.dialect.bulk_transactions
+        self.running: dict[asyncio.Future[list[Reject]], tuple[int, list[Row]]] = {}
+        self.failed: list[tuple[int, list[Row]]] = []
+
+    async def add(self, number: int, chunk: list[Row]) -> None:
+        while len(self.running) >= self.at_once:
+            await self._collect()
+        self.running[asyncio.ensure_future(self._write(number, chunk))] = (number, chunk)
+
+    async def finish(self) -> None:
+        while self.running:
+            await self._collect()
+        for number, chunk in self.failed:
+            self._done(chunk, await self._write(number, chunk))
+
+    def _write(self, number: int, chunk: list[Row]) -> Awaitable[list[Reject]]:
+        work = partial(_write_chunk, self.location_id, self.job, number, chunk)
+        return self.db.run(work, write=True)
+
+    async def _collect(self) -> None:
+        finished, _ = await asyncio.wait(self.running, return_when=asyncio.FIRST_COMPLETED)
+        for task in finished:
+            number, chunk = self.running.pop(task)
+            if task.exception() is not None:
+                self.failed.append((number, chunk))
+            else:
+                self._done(chunk, task.result())
+
+    def _done(self, chunk: list[Row], found: list[Reject]) -> None:
+        self.rejects.write(found)
+        self.report.rows += len(chunk)
+        self.report.rejected += _rows_in(found)
+        self.report.imported += len(chunk) - _rows_in(found)
+        self.progress.advance(len(chunk))
+
+
+def _bodies(
+    path: Path,
+    fmt: Format,
+    fields: list[CustomField],
+    mapping: Mapping[str, str],
+    report: ImportReport,
+) -> Iterator[tuple[int, dict[str, Any] | Unreadable]]:
+    """Each data row as a contact body (or why it is none), columns planned once per header."""
+    plans: dict[tuple[str, ...], ColumnPlan] = {}
+
+    def plan_for(headers: tuple[str, ...]) -> ColumnPlan:
+        plan = plans.get(headers)
+        if plan is None:
+            plan = plans[headers] = plan_columns(headers, fields, mapping)
+            report.ignored_columns += [h for h in plan.ignored if h not in report.ignored_columns]
+        return plan
+
+    if fmt == "csv":
+        plan = plan_for(tuple(csv_headers(path)))
+    for number, record in read_rows(path, fmt):
+        if isinstance(record, Unreadable):
+            yield number, record
+        elif fmt == "csv":
+            yield number, body_from_cells(record, plan)
+        else:
+            yield number, body_from_json(record, plan_for(tuple(record)))
+
+
+async def _write_chunk(
+    location_id: str, job: str, number: int, chunk: list[Row], conn: Connection
+) -> list[Reject]:
+    """The chunk's upserts, and its progress row, which a resumed import skips it by."""
+    scope = await location_scope(conn, location_id)
+    contacts = ContactService(scope)
+    rejects: list[Reject] = []
+    for row, body in chunk:
+        if isinstance(body, Unreadable):
+            rejects.append((row, "", body.message))
+            continue
+        try:
+            await contacts.upsert(prepare_contact(body, scope.location))
+        except ValidationFailed as exc:
+            rejects.extend((row, key, problem["message"]) for key, problem in exc.errors.items())
+    await ProgressRows(conn, location_id).save_chunk(job, number, _rows_in(rejects))
+    return rejects
+
+
+def _rows_in(rejects: list[Reject]) -> int:
+    return len({number for number, _, _ in rejects})
+
+
+class _RejectsFile:
+    """`FILE.rejects.csv`: created on a fresh start, appended to on a resume, removed at the end
+    when it holds no row."""
+
+    def __init__(self, path: Path, *, append: bool) -> None:
+        self.path = path
+        self.append = append and path.exists()
+        self.rows = 0
+
+    def __enter__(self) -> _RejectsFile:
+        self.file = self.path.open("a" if self.append else "w", encoding="utf-8", newline="")
+        self.writer = csv.writer(self.file)
+        if not self.append:
+            self.writer.writerow(REJECT_COLUMNS)
+        return self
+
+    def write(self, rejects: list[Reject]) -> None:
+        if rejects:
+            self.writer.writerows(rejects)
+            self.file.flush()
+            self.rows += len(rejects)
+
+    def __exit__(self, *exc: object) -> None:
+        self.file.close()
+        if not self.append and self.rows == 0 and exc[0] is None:
+            self.path.unlink()
