@@ -197,3 +197,45 @@ def percentile(values: list[float], share: float) -> float:
     """The nearest-rank value at `share` (0..1) of the sorted values."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@contextmanager
+def redis_server() -> Iterator[str]:
+    """A throwaway redis-server on a free port (nothing saved): its URL."""
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "no", "--dir", tmp]  # fmt: skip
+        with process(args, ROOT):
+            deadline = time.monotonic() + 10
+            while not _listening(port):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("redis-server did not come up")
+                time.sleep(0.05)
+            yield f"redis://127.0.0.1:{port}/0"
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (a server's worker processes)."""
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            found += process_tree(int(child))
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used so far (gone ones count 0)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")

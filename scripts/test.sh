@@ -5,11 +5,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# PostgreSQL for the storage tests; openssl makes the certificate of the HTTPS test.
+# PostgreSQL for the storage tests; openssl makes the certificate of the HTTPS test; Redis
+# and haproxy for the limit shared by several machines (the tests start their own, and never
+# skip: a missing one fails them).
 if [ "$(id -u)" = 0 ]; then
-  if ! dpkg -s postgresql >/dev/null 2>&1 || ! command -v openssl >/dev/null; then
+  missing=()
+  dpkg -s postgresql >/dev/null 2>&1 || missing+=(postgresql)
+  command -v openssl >/dev/null || missing+=(openssl)
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  [ -x /usr/sbin/haproxy ] || command -v haproxy >/dev/null || missing+=(haproxy)
+  if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql openssl >/dev/null
+    # The tests start their own servers on free ports, whether the packages start theirs or not.
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
 fi
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)

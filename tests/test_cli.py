@@ -69,6 +69,26 @@ def test_common_mistakes_are_one_line_each(tmp_path: Path) -> None:
     assert_one_line_error(run("serve", "--database", database, "--daily-limit", "-3"), "daily")
 
 
+def test_a_rate_limit_store_is_a_redis_that_answers_unless_failing_open(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path}/store.db"
+    serve = ("serve", "--database", database, "--port", str(free_port()))
+    assert_one_line_error(run(*serve, "--rate-limit-store", "memcached://h/"), "--rate-limit-store")
+    assert_one_line_error(
+        run(*serve, "--rate-limit-store", "redis://127.0.0.1:notaport/0"), "--rate-limit-store"
+    )
+    nowhere = f"redis://127.0.0.1:{free_port()}/0"
+    assert_one_line_error(run(*serve, "--rate-limit-store", nowhere), "unreachable", "fail-open")
+    # Failing open, it starts, and serves uncounted until Redis comes.
+    _, key = create_location(database)
+    store = ("--rate-limit-store", nowhere, "--rate-limit-fail-open")
+    with live_server(database, tmp_path, "--no-worker", "--workers", "1", *store) as server:
+        answer = httpx.get(f"{server.base_url}/v1/contacts/",
+                           headers={"Authorization": f"Bearer {key}"})  # fmt: skip
+        assert answer.status_code == 200
+        assert answer.headers["x-ratelimit-max"] == "100"
+        assert "x-ratelimit-remaining" not in answer.headers
+
+
 def test_a_second_server_on_a_taken_port_fails_at_once(tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path}/a.db"
     port = free_port()

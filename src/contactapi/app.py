@@ -50,7 +50,14 @@ from contactapi.opportunities import router as opportunities
 from contactapi.pipelines import docs as pipeline_docs
 from contactapi.pipelines import router as pipelines
 from contactapi.queue.worker import Worker
-from contactapi.ratelimit import RateLimit, SharedRateLimiter, parse_daily_limit, state_file
+from contactapi.ratelimit import (
+    RateLimit,
+    RateLimiter,
+    SharedRateLimiter,
+    parse_daily_limit,
+    state_file,
+)
+from contactapi.ratelimit_redis import RedisRateLimiter
 from contactapi.settings import Settings
 from contactapi.tags import docs as tag_docs
 from contactapi.tags import router as tags
@@ -141,10 +148,25 @@ class ContactApi(Starlette):
         return app
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    settings = settings or Settings()
+def rate_limiter(settings: Settings) -> RateLimiter | None:
+    """This machine's processes' shared file, or the Redis every machine shares; None when
+    both limits are off."""
     rate_limit = RateLimit.parse(settings.rate_limit)
     daily_limit = parse_daily_limit(settings.daily_limit)
+    if not (rate_limit or daily_limit):
+        return None
+    if settings.rate_limit_store:
+        return RedisRateLimiter(rate_limit, daily_limit, settings.rate_limit_store,
+                                fail_open=settings.rate_limit_fail_open)  # fmt: skip
+    path = state_file(settings.state_dir, settings.database_url, rate_limit)
+    return SharedRateLimiter(rate_limit, daily_limit, path)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings()
+    # Malformed limits fail here, before anything starts.
+    RateLimit.parse(settings.rate_limit)
+    parse_daily_limit(settings.daily_limit)
 
     configure_logging(settings.log_level)
     access_log = AccessLog(fd=1)
@@ -162,15 +184,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         gc.set_threshold(10_000, 50, 100)
         app.state.db = db
         try:
-            limiter = app.state.rate_limiter = (
-                SharedRateLimiter(
-                    rate_limit,
-                    daily_limit,
-                    state_file(settings.state_dir, settings.database_url, rate_limit),
-                )
-                if rate_limit or daily_limit
-                else None
-            )
+            limiter = app.state.rate_limiter = rate_limiter(settings)
         except BaseException:
             await db.close()
             raise
@@ -205,7 +219,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             metrics.stop()
             await db.close()
             if limiter is not None:
-                limiter.close()
+                await limiter.aclose()
             access_log.flush()
 
     # The API's routes first: Starlette tries routes in order, and they are the hot ones.

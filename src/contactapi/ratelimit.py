@@ -15,6 +15,10 @@ is free the request is refused (fail closed), never let through uncounted.
 
 Window timestamps come from the monotonic clock, which every process of a machine shares and
 which never steps back; the file's name carries the boot id, since that clock restarts at boot.
+
+This is the default store, for one machine. With `--rate-limit-store redis://...` the machines
+of a server share one window per location in Redis instead (`ratelimit_redis.py`); both answer
+through `RateLimiter`, announce with `LimitHeaders` and refuse through `refuse`.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import time
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from contactapi.core import ConfigurationError
 from contactapi.errors import TooManyRequests
@@ -77,6 +82,53 @@ class RateLimit:
         return self.window_seconds * 1000
 
 
+class RateLimiter(Protocol):
+    """Counts one request of a location: its limit headers, or TooManyRequests (`refuse`)."""
+
+    async def admit(self, location_id: str) -> list[tuple[bytes, bytes]]: ...
+
+    async def aclose(self) -> None: ...
+
+
+def refuse(retry_after_seconds: int, headers: list[tuple[bytes, bytes]]) -> TooManyRequests:
+    """The one way a limit refuses a request, whichever store counts (a place to count them)."""
+    return TooManyRequests(retry_after_seconds, headers)
+
+
+class LimitHeaders:
+    """The contract's limit headers of an answer, from what the window and the day hold."""
+
+    def __init__(self, limit: RateLimit | None, daily_limit: int | None) -> None:
+        self.limit = limit
+        self.daily_limit = daily_limit
+        self._window = (
+            [
+                (b"x-ratelimit-max", str(limit.max_requests).encode()),
+                (b"x-ratelimit-interval-milliseconds", str(limit.window_ms).encode()),
+            ]
+            if limit
+            else []
+        )
+        self._daily = (
+            [(b"x-ratelimit-limit-daily", str(daily_limit).encode())] if daily_limit else []
+        )
+
+    def __call__(self, window_used: int, day_count: int) -> list[tuple[bytes, bytes]]:
+        headers = list(self._window)
+        if self.limit:
+            remaining = max(0, self.limit.max_requests - window_used)
+            headers.append((b"x-ratelimit-remaining", str(remaining).encode()))
+        if self.daily_limit:
+            headers.extend(self._daily)
+            remaining = max(0, self.daily_limit - day_count)
+            headers.append((b"x-ratelimit-daily-remaining", str(remaining).encode()))
+        return headers
+
+    def uncounted(self) -> list[tuple[bytes, bytes]]:
+        """The limits alone, no remaining count: for an answer that nothing counted."""
+        return [*self._window, *self._daily]
+
+
 def parse_daily_limit(spec: str) -> int | None:
     """`200000` -> 200000; `off` -> None."""
     if spec.strip().lower() == "off":
@@ -118,21 +170,17 @@ class SharedRateLimiter:
             os.close(fd)
             raise
         self._fd = fd
-        self._window_headers = (
-            [
-                (b"x-ratelimit-max", str(limit.max_requests).encode()),
-                (b"x-ratelimit-interval-milliseconds", str(limit.window_ms).encode()),
-            ]
-            if limit
-            else []
-        )
-        self._daily_header = (
-            [(b"x-ratelimit-limit-daily", str(daily_limit).encode())] if daily_limit else []
-        )
+        self._headers = LimitHeaders(limit, daily_limit)
 
     def close(self) -> None:
         self._map.close()
         os.close(self._fd)
+
+    async def admit(self, location_id: str) -> list[tuple[bytes, bytes]]:
+        return self.hit(location_id)
+
+    async def aclose(self) -> None:
+        self.close()
 
     def hit(self, location_id: str) -> list[tuple[bytes, bytes]]:
         """Counts one request; returns the headers, or raises TooManyRequests."""
@@ -144,7 +192,7 @@ class SharedRateLimiter:
         try:
             offset = self._find_slot(key, horizon, today)
             if offset is None:  # every slot held by a live location: refuse, never pass
-                raise TooManyRequests(1, self._headers(self._ring_length, self.daily_limit or 0))
+                raise refuse(1, self._headers(self._ring_length, self.daily_limit or 0))
             _, position, day, day_count = _HEADER.unpack_from(self._map, offset)
             if day != today:
                 day_count = 0
@@ -156,11 +204,11 @@ class SharedRateLimiter:
                 window_used = sum(1 for stamp in stamps if stamp > horizon)
                 if oldest > horizon:
                     retry = max(1, math.ceil((oldest - horizon) / 1000))
-                    raise TooManyRequests(retry, self._headers(window_used, day_count))
+                    raise refuse(retry, self._headers(window_used, day_count))
             if self.daily_limit and day_count >= self.daily_limit:
                 until_tomorrow = (today + 1) * _MS_PER_DAY - time.time_ns() // 1_000_000
                 retry = max(1, math.ceil(until_tomorrow / 1000))
-                raise TooManyRequests(retry, self._headers(window_used, day_count))
+                raise refuse(retry, self._headers(window_used, day_count))
             if self.limit:
                 struct.pack_into("<q", self._map, ring + 8 * position, now)
                 position = (position + 1) % self._ring_length
@@ -168,17 +216,6 @@ class SharedRateLimiter:
         finally:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
         return self._headers(window_used + 1, day_count + 1)
-
-    def _headers(self, window_used: int, day_count: int) -> list[tuple[bytes, bytes]]:
-        headers = list(self._window_headers)
-        if self.limit:
-            remaining = max(0, self.limit.max_requests - window_used)
-            headers.append((b"x-ratelimit-remaining", str(remaining).encode()))
-        if self.daily_limit:
-            headers.extend(self._daily_header)
-            remaining = max(0, self.daily_limit - day_count)
-            headers.append((b"x-ratelimit-daily-remaining", str(remaining).encode()))
-        return headers
 
     def _find_slot(self, key: int, horizon: int, today: int) -> int | None:
         """The key's slot, else a free one (claimed for it), else None. Probing stops at a

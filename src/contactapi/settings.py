@@ -27,6 +27,17 @@ class Settings(BaseSettings):
         default="200000",
         description='Requests per location per UTC day, or "off". `--daily-limit` overrides it.',
     )
+    rate_limit_store: str = Field(
+        default="",
+        description="Where the limits are counted: empty for this machine's processes (a shared"
+        " memory-mapped file), or a Redis URL (`redis://host:6379/0`, `rediss://`, `unix://`)"
+        " that every machine shares. `--rate-limit-store` overrides it.",
+    )
+    rate_limit_fail_open: bool = Field(
+        default=False,
+        description="While the Redis store is unreachable, let limited requests through"
+        " uncounted instead of answering 503.",
+    )
     run_worker: bool = Field(
         default=True,
         description="Run a queue worker and webhook dispatcher inside each server process"
@@ -92,6 +103,13 @@ class Settings(BaseSettings):
     def _known_scheme(cls, value: str) -> str:
         if not value.startswith(("sqlite://", "postgresql://", "postgres://")):
             raise ValueError("database URL must start with sqlite:// or postgresql://")
+        return value
+
+    @field_validator("rate_limit_store")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("rate limit store must be a redis://, rediss:// or unix:// URL")
         return value
 
     @cached_property

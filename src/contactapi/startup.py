@@ -3,6 +3,8 @@ often (a port in use, a missing file, a bad URL) becomes one line naming it."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import resource
 import socket
 import sqlite3
@@ -10,12 +12,16 @@ from contextlib import suppress
 from pathlib import Path
 
 import asyncpg
+from redis.exceptions import RedisError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from contactapi.core import ConfigurationError
 from contactapi.db.engine import UNAVAILABLE
+from contactapi.ratelimit_redis import check_reachable
 from contactapi.settings import Settings
+
+log = logging.getLogger("contactapi")
 
 # A connection must send its request's headers within this; an idle keep-alive connection is
 # closed after it too.
@@ -51,6 +57,23 @@ def check_database_url(settings: Settings) -> None:
         raise ConfigurationError(
             f"no directory {directory} for the SQLite database {settings.sqlite_path}"
         )
+
+
+def check_rate_limit_store(settings: Settings) -> None:
+    """A Redis store's URL must parse, and the Redis answer, unless the limiter fails open
+    (then it may come up later; until it does, requests pass uncounted)."""
+    if not settings.rate_limit_store:
+        return
+    try:
+        asyncio.run(check_reachable(settings.rate_limit_store))
+    except ValueError as exc:
+        raise ConfigurationError(f"--rate-limit-store is malformed: {exc}") from exc
+    except RedisError as exc:
+        if not settings.rate_limit_fail_open:
+            raise ConfigurationError(
+                f"--rate-limit-store is unreachable: {exc} (--rate-limit-fail-open to start anyway)"
+            ) from exc
+        log.warning("the rate limit store is unreachable, requests pass uncounted: %s", exc)
 
 
 def check_listen_address(host: str, port: int) -> None:

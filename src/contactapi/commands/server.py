@@ -23,6 +23,7 @@ from contactapi.startup import (
     MAX_CONNECTIONS_PER_WORKER,
     WORKER_STOP_SECONDS,
     check_listen_address,
+    check_rate_limit_store,
     check_tls_files,
     raise_file_limit,
 )
@@ -56,6 +57,21 @@ def serve(
     daily_limit: Annotated[
         str | None, typer.Option(help="Requests per location per day (UTC), or off.")
     ] = None,
+    rate_limit_store: Annotated[
+        str | None,
+        typer.Option(
+            help="Count the limits in this Redis (redis://host:6379/0), shared by every "
+            "machine of the server; default: this machine's processes only."
+        ),
+    ] = None,
+    rate_limit_fail_open: Annotated[
+        bool,
+        typer.Option(
+            "--rate-limit-fail-open",
+            help="While the Redis store is unreachable, let requests through uncounted "
+            "(default: answer 503).",
+        ),
+    ] = False,
     no_worker: Annotated[bool, typer.Option("--no-worker", help="Run no queue worker.")] = False,
     ssl_certfile: Annotated[str | None, typer.Option(help="TLS certificate (PEM).")] = None,
     ssl_keyfile: Annotated[str | None, typer.Option(help="TLS private key (PEM).")] = None,
@@ -66,7 +82,9 @@ def serve(
     from granian.server import Server
 
     signal.signal(signal.SIGTERM, terminate)  # until the server installs its own handler
-    settings = load_settings(database, rate_limit=rate_limit, daily_limit=daily_limit)
+    settings = load_settings(database, rate_limit=rate_limit, daily_limit=daily_limit,
+                             rate_limit_store=rate_limit_store,
+                             rate_limit_fail_open=rate_limit_fail_open or None)  # fmt: skip
     try:
         RateLimit.parse(settings.rate_limit)
     except ValueError as exc:
@@ -75,6 +93,7 @@ def serve(
         parse_daily_limit(settings.daily_limit)
     except ValueError as exc:
         raise ConfigurationError(f"--daily-limit: {exc}") from exc
+    check_rate_limit_store(settings)
     check_listen_address(host, port)
     check_tls_files(ssl_certfile, ssl_keyfile)
     if settings.metrics and settings.metrics_port:
@@ -85,6 +104,8 @@ def serve(
     os.environ["CONTACTAPI_DATABASE_URL"] = settings.database_url
     os.environ["CONTACTAPI_RATE_LIMIT"] = settings.rate_limit
     os.environ["CONTACTAPI_DAILY_LIMIT"] = settings.daily_limit
+    os.environ["CONTACTAPI_RATE_LIMIT_STORE"] = settings.rate_limit_store
+    os.environ["CONTACTAPI_RATE_LIMIT_FAIL_OPEN"] = str(settings.rate_limit_fail_open).lower()
     os.environ["CONTACTAPI_RUN_WORKER"] = "false" if no_worker else "true"
     if settings.metrics:
         # Cleaned by this parent before its processes start; a multi-process directory even

@@ -21,6 +21,7 @@ from starlette.responses import Response
 from contactapi.auth import authenticate, authenticate_caller
 from contactapi.db.engine import Connection, Database
 from contactapi.errors import Unauthorized, ValidationFailed, unknown_path_id
+from contactapi.ratelimit import RateLimiter
 from contactapi.scope import Caller, CallerScope, Location, LocationScope
 from contactapi.validation import Checked, storable
 from contactapi.web.http import json_object, raw_header, refuse_oversized
@@ -50,14 +51,14 @@ def bearer_token(request: Request) -> str:
     return token
 
 
-def _admit(request: Request, caller: Caller, app_state: State) -> None:
+async def _admit(request: Request, caller: Caller, app_state: State) -> None:
     """Refuses the request unless the key's location (or agency) is within its rate limit and
-    the URL's strings can be stored. (Synchronous: it is on every request's path.)"""
+    the URL's strings can be stored."""
     state = request.scope.setdefault("state", {})
     state["location_id"] = caller.id
-    limiter = app_state.rate_limiter
+    limiter: RateLimiter | None = app_state.rate_limiter
     if limiter is not None:
-        state["rate_limit_headers"] = limiter.hit(caller.id)
+        state["rate_limit_headers"] = await limiter.admit(caller.id)
     # Refused before a query sees them: PostgreSQL would fail on them (a 500).
     for name, value in request.path_params.items():
         if not storable(value):
@@ -93,7 +94,7 @@ def _bodiless(
         app_state = request.app.state
         db: Database = app_state.db
         who = await authenticate(db, token)
-        _admit(request, who, app_state)
+        await _admit(request, who, app_state)
 
         def work(conn: Connection) -> Coroutine[Any, Any, Response]:
             return handler(request, scope(conn, who))
@@ -172,7 +173,7 @@ def _with_body(
         db: Database = app_state.db
         # The key first: a body costs reading and parsing, which only a caller may spend.
         who = await authenticate(db, token)
-        _admit(request, who, app_state)
+        await _admit(request, who, app_state)
         # Read before the transaction, so no lock waits on the network.
         data = await json_object(request, required=required)
         payload = parse(data, who)
