@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Protocol
 from contactapi.db.group_commit import in_thread
 from contactapi.db.search.postgresql import _like_pattern
 from contactapi.db.search.query import Args, Keyset, ListResult, PlanSql, page
-from contactapi.db.search.sqlite import ROW_READ_IN_INDEX_STEPS, _fts_phrase
+from contactapi.db.search.sqlite import _fts_phrase
 
 if TYPE_CHECKING:
     from contactapi.db.engine import Connection
@@ -36,6 +36,9 @@ SMALL_LOCATION = 20_000
 # PostgreSQL: up to this many a location is scanned rather than searched through GIN, whose
 # matches in other locations each cost a heap fetch.
 SMALL_LOCATION_POSTGRES = 2_000
+# SQLite: up to this many matches, a page sorts their keys; past it, it walks createdAt keeping
+# the matches, about (limit + 1) * size / matches index steps (10,500 for a million).
+FEW_MATCHES = 2_000
 # The prefix keeps the tables out of alembic's drift check (db/migrations/env.py).
 OWN_INDEX_PREFIX = "opportunities_fts_l"
 _DOCUMENT = "search_text, contact_search_text, contact_search_phone"
@@ -174,6 +177,11 @@ async def _sizes(conn: Connection, s: OpportunitySearch) -> tuple[int, int]:
 
 
 async def search_sqlite(conn: Connection, s: OpportunitySearch) -> ListResult | None:
+    """One FTS5 evaluation per answer where it can be (it is the cost: every doclist of the
+    query's trigrams is read). First the matches, at most `FEW_MATCHES` + 1: when that is all
+    of them, the page is their keys sorted and the total their count, in that one statement.
+    Otherwise matches are many, and the page walks createdAt keeping the matches (about
+    (limit + 1) * size / matches index steps), with the total from the same evaluation."""
     if not s.indexable():
         return None
     own = await conn.fetch_one(
@@ -186,44 +194,54 @@ async def search_sqlite(conn: Connection, s: OpportunitySearch) -> ListResult | 
     match = f"{{search_text contact_search_text}} : {_fts_phrase(q.text)}"
     if q.digits:
         match += f" OR contact_search_phone : {_fts_phrase(q.digits)}"
-    location_size, pipeline_size = await _sizes(conn, s)
-    if s.pipeline_only and pipeline_size == location_size:
-        # Every match of the location's own index is the pipeline's: count the index alone.
-        total = await conn.fetch_value(f"SELECT count(*) FROM {index}($1)", match)
-    else:
-        args = Args(s.location_id, s.pipeline_id)
-        total = await conn.fetch_value(
-            f"SELECT count(*) FROM {index}({args.add(match)}) f CROSS JOIN opportunities o"
-            f" ON o.rowid = f.rowid WHERE o.location_id = $1{s.where(args, False)}",
-            *args.values,
-        )
-    total = int(total)
-    if total == 0:
-        return ListResult([], False, 0)
     plan, args = PlanSql(q, s.columns), Args(s.location_id, s.pipeline_id)
-    # As contacts do: walking createdAt steps about (limit + 1) * size / total entries to
-    # fill a page, reading the matches reads `total` rows. Take the cheaper.
-    if total * total * ROW_READ_IN_INDEX_STEPS > (q.limit + 1) * pipeline_size:
-        # `+` keeps the IN list from driving the loop: the createdAt index does.
-        sql = (
-            f"SELECT {s.columns} FROM opportunities o{s.join} WHERE o.location_id = $1"
-            f"{s.where(args, True)} AND +o.rowid IN (SELECT rowid FROM {index}"
-            f"({args.add(match)})){plan.cursor(args, 'o')}{plan.order_by('o')}"
-            f"{plan.window(args)}"
+    few = (
+        f"WITH m AS MATERIALIZED (SELECT rowid AS rid FROM {index}({args.add(match)})"
+        f" LIMIT {FEW_MATCHES + 1}), k AS (SELECT o.rowid AS rid, o.{q.sort}, o.id,"
+        " count(*) OVER () AS total FROM m CROSS JOIN opportunities o ON o.rowid = m.rid"
+        f" WHERE o.location_id = $1{s.where(args, False)})"
+    )
+    few_args = list(args.values)
+    rows = await conn.fetch_all(
+        f"{few} SELECT {s.columns}, p.total, (SELECT count(*) FROM m) AS matches FROM"
+        f" (SELECT * FROM k o WHERE true{plan.cursor(args, 'o')}{plan.order_by('o')}"
+        f"{plan.window(args)}) p CROSS JOIN opportunities o ON o.rowid = p.rid{s.join}"
+        f"{plan.order_by('p')}",
+        *args.values,
+    )
+    if rows and rows[0]["matches"] <= FEW_MATCHES:
+        return page(q, rows, int(rows[0]["total"]))
+    if not rows:
+        # No match, or a cursor past the last: how many, and whether they are few.
+        counted = await conn.fetch_one(
+            f"{few} SELECT (SELECT count(*) FROM m) AS matches, (SELECT count(*) FROM k) AS total",
+            *few_args,
         )
+        assert counted is not None
+        if counted["matches"] <= FEW_MATCHES:
+            return page(q, [], int(counted["total"]))
+    location_size, pipeline_size = await _sizes(conn, s)
+    args = Args(s.location_id, s.pipeline_id)
+    matches = f"WITH m AS MATERIALIZED (SELECT rowid AS rid FROM {index}({args.add(match)}))"
+    if s.pipeline_only and pipeline_size == location_size:
+        # Every match of the location's own index is the pipeline's: count them alone.
+        total = "(SELECT count(*) FROM m)"
     else:
-        # CROSS JOIN keeps the index as the outer loop; only the keys are sorted.
-        keys = (
-            f"SELECT o.rowid AS rid, o.{q.sort}, o.id FROM {index}({args.add(match)}) f"
-            f" CROSS JOIN opportunities o ON o.rowid = f.rowid WHERE o.location_id = $1"
-            f"{s.where(args, False)}{plan.cursor(args, 'o')}{plan.order_by('o')}"
-            f"{plan.window(args)}"
+        total = (
+            "(SELECT count(*) FROM m CROSS JOIN opportunities o ON o.rowid = m.rid"
+            f" WHERE o.location_id = $1{s.where(args, False)})"
         )
-        sql = (
-            f"SELECT {s.columns} FROM ({keys}) p CROSS JOIN opportunities o ON o.rowid = p.rid"
-            f"{s.join}{plan.order_by('p')}"
-        )
-    return page(q, await conn.fetch_all(sql, *args.values), total)
+    total_args = list(args.values)
+    # `+` keeps the IN list from driving the loop: the createdAt index does.
+    rows = await conn.fetch_all(
+        f"{matches} SELECT {s.columns}, {total} AS total FROM opportunities o{s.join}"
+        f" WHERE o.location_id = $1{s.where(args, True)} AND +o.rowid IN (SELECT rid FROM m)"
+        f"{plan.cursor(args, 'o')}{plan.order_by('o')}{plan.window(args)}",
+        *args.values,
+    )
+    if rows:
+        return page(q, rows, int(rows[0]["total"]))
+    return page(q, rows, int(await conn.fetch_value(f"{matches} SELECT {total}", *total_args)))
 
 
 async def search_postgres(conn: Connection, s: OpportunitySearch) -> ListResult | None:
