@@ -15,6 +15,9 @@ a contact's delete takes its opportunities with it), so the three columns are in
   entry is deleted by rowid alone, whatever order the queued changes came in.
 - PostgreSQL: pg_trgm GIN indexes on the three columns, as on contacts.
 
+A later migration that recreates the opportunities table (batch "move and copy") renumbers its
+rowids and drops its triggers: it must recreate both and refill every `opportunities_fts_l{k}`.
+
 Revision ID: 0011
 Revises: 0010
 Create Date: 2026-11-30
