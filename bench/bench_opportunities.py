@@ -5,19 +5,24 @@ and one keep-alive client times each case (p50/p99 over many requests), with its
 - filters whose total is a sum of the kept counts (status; stage and status; user), first
   page and a page reached by cursor after 500,000 matches;
 - the unfiltered first page and a page after 500,000;
-- filters whose total is counted along their index (a date range, a minimum value) or over
-  the pipeline and its contacts (query): what they cost when their matches are many.
+- filters whose total is counted along their index (a date range, a minimum value): what they
+  cost when their matches are many;
+- `query` through the search index (migration 0011): common and rare words of names, contact
+  fields, another filter beside it, and a page halfway through its matches.
 
 The contacts come from `contactapi seed`; the opportunities are written here, straight into
 the database, a chunk per statement (executemany on SQLite, COPY on PostgreSQL), as
 `contactapi seed` loads contacts: the kept counts follow through the triggers.
 
     .venv/bin/python -m bench.bench_opportunities [--count N] [--only sqlite|postgresql]
+        [--keep DIR]   (keeps the seeded databases in DIR, a file and a PostgreSQL database,
+                        and measures them again on the next run with the same --keep)
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import sqlite3
@@ -25,14 +30,25 @@ import string
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
 
 from bench.bench_search import NAMES, START_TIMEOUT_S, Client
-from bench.common import BACKENDS, ROOT, contactapi, create_location, fresh_database, percentile
+from bench.common import (
+    BACKENDS,
+    POSTGRES_ADMIN_URL,
+    ROOT,
+    Backend,
+    contactapi,
+    create_location,
+    fresh_database,
+    percentile,
+)
 from bench.common import serve as serve_api
 from contactapi.core import new_id
+from contactapi.db.search import opportunities as opportunity_index
 
 CONTACTS = 20_000
 CHUNK = 50_000
@@ -87,7 +103,10 @@ def seed(url: str, count: int) -> tuple[dict[str, str], str, list[str]]:
                        pipeline, stages)  # fmt: skip
         for chunk in rows(location["id"], pipeline, stages, contacts, count, rng):
             db.executemany(insert.format(p="?"), chunk)
+        # What the server's write batch does before its COMMIT: the location's own index.
+        opportunity_index.catch_up(db)
         db.execute("COMMIT")
+        db.execute("ANALYZE")
         db.close()
     else:
         with psycopg.connect(url) as pg:
@@ -149,8 +168,9 @@ def measure(
           flush=True)  # fmt: skip
 
 
-def run_backend(url: str, count: int, requests: int) -> None:
-    location, pipeline, stages = seed(url, count)
+def run_backend(url: str, count: int, requests: int, keep: Path | None, backend: Backend
+                ) -> None:  # fmt: skip
+    url, location, pipeline, stages = seeded(url, count, keep, backend)
     path = f"/v1/pipelines/{pipeline}/opportunities/"
     depth = min(DEEP, count // 2)
     with serve_api(ROOT, "--no-worker", "--database", url, timeout=START_TIMEOUT_S) as api:
@@ -173,10 +193,68 @@ def run_backend(url: str, count: int, requests: int) -> None:
                 {"startDate": now - 30 * 86_400_000, "endDate": now}
             ],
             "monetaryValue>=99000, first page (counted)": [{"monetaryValue": 99_000}],
-            "query=kitchen deck, first page (counted)": [{"query": "kitchen deck"}],
         }
         for name, variants in scanned.items():
             measure(client, path, name, variants, max(5, requests // 30))
+        measure_queries(client, path, requests)
+
+
+def measure_queries(client: Client, path: str, requests: int) -> None:
+    """`query`: common and rare words of opportunity names, contact fields (a name, an
+    email, phone digits), with another filter, and a page halfway through many matches."""
+    _, body = client.get(path, {"limit": 100, "page": 7})
+    sample = body["opportunities"]
+    tails = [o["name"].rsplit(" ", 1)[1].lower() for o in sample]
+    emails = [o["contact"]["email"] for o in sample if o["contact"].get("email")]
+    last_names = sorted({o["contact"]["name"].rsplit(" ", 1)[-1] for o in sample
+                         if o["contact"].get("name")})  # fmt: skip
+    phones = [o["contact"]["phone"][-7:] for o in sample if o["contact"].get("phone")]
+    cases: dict[str, list[dict[str, Any]]] = {
+        "query=kitchen deck (name, ~1%), first page": [{"query": "kitchen deck"}],
+        "query=kitchen (name, ~19%), first page": [{"query": "kitchen"}],
+        "query=<5-letter name tail>, first page": [{"query": t} for t in tails],
+        "query=<contact email>, first page": [{"query": e} for e in emails],
+        "query=<contact last name>, first page": [{"query": n} for n in last_names],
+        "query=<7 phone digits>, first page": [{"query": p} for p in phones],
+        "query=kitchen+status=won, first page": [{"query": "kitchen", "status": "won"}],
+        "query=com (nearly every contact), first page": [{"query": "com"}],
+    }
+    for name, variants in cases.items():
+        measure(client, path, name, variants, requests)
+    for text in ("kitchen", "com"):
+        _, body = client.get(path, {"query": text, "limit": 1})
+        depth = body["meta"]["total"] // 2
+        deep = deep_cursors(client, path, {"query": text}, depth)
+        measure(client, path, f"query={text}, page after {depth:,}", deep, requests)
+
+
+def seeded(url: str, count: int, keep: Path | None, backend: Backend
+           ) -> tuple[str, dict[str, str], str, list[str]]:  # fmt: skip
+    """A seeded database: made now, or (with `keep`) the one an earlier run kept there."""
+    if keep is None:
+        return url, *seed(url, count)
+    state = keep / f"opportunities-{backend}-{count}.json"
+    if state.exists():
+        kept = json.loads(state.read_text())
+        print(f"  reusing {kept['url']}", flush=True)
+        return kept["url"], kept["location"], kept["pipeline"], kept["stages"]
+    location, pipeline, stages = seed(url, count)
+    state.write_text(json.dumps({"url": url, "location": location, "pipeline": pipeline,
+                                 "stages": stages}))  # fmt: skip
+    return url, location, pipeline, stages
+
+
+def kept_database(keep: Path, backend: Backend, count: int) -> str:
+    """A database that outlives the run: a file in `keep`, or a PostgreSQL database."""
+    if backend == "sqlite":
+        return f"sqlite:///{keep.resolve()}/opportunities-{count}.db"
+    name = f"contactapi_bench_opportunities_{count}"
+    if not (keep / f"opportunities-{backend}-{count}.json").exists():
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            admin.execute(f"CREATE DATABASE {name}")
+    base, _, query = POSTGRES_ADMIN_URL.partition("?")
+    return base.rsplit("/", 1)[0] + "/" + name + (f"?{query}" if query else "")
 
 
 def main() -> None:
@@ -184,12 +262,18 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--only", choices=BACKENDS)
+    parser.add_argument("--keep", type=Path, help="keep the seeded databases here, and reuse them")
     args = parser.parse_args()
     for backend in BACKENDS:
         if args.only in (None, backend):
             print(f"\n{NAMES[backend]}: {args.count:,} opportunities", flush=True)
+            if args.keep is not None:
+                args.keep.mkdir(parents=True, exist_ok=True)
+                url = kept_database(args.keep, backend, args.count)
+                run_backend(url, args.count, args.requests, args.keep, backend)
+                continue
             with fresh_database(backend) as url:
-                run_backend(url, args.count, args.requests)
+                run_backend(url, args.count, args.requests, None, backend)
 
 
 if __name__ == "__main__":

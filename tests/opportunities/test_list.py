@@ -49,11 +49,6 @@ class Board:
         return [o["name"] for o in body["opportunities"]]
 
 
-@pytest.fixture
-async def board(api: Api) -> Board:
-    return Board(api, await make_pipeline(api, "Sales", ("New", "Offer", "Closed")))
-
-
 async def walk(api: Api, url: str, params: dict[str, Any], between: Any = None
                ) -> list[dict[str, Any]]:  # fmt: skip
     """Every page, following nextPageUrl until it is null."""

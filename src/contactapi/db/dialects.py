@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from contactapi.db.search import opportunities as opportunity_search
 from contactapi.db.search import postgresql as postgres_search
 from contactapi.db.search import sqlite as sqlite_search
 from contactapi.db.search.query import ListQuery, ListResult
@@ -25,6 +26,10 @@ if TYPE_CHECKING:
 SearchPlan = Callable[["Connection", str, ListQuery, str], Awaitable[ListResult]]
 # Drops what a location's search holds of its own: (connection, location id).
 SearchIndexDrop = Callable[["Connection", str], Awaitable[None]]
+# A page of a pipeline's opportunities matching `query`, or None: scan the location instead.
+OpportunityPlan = Callable[
+    ["Connection", opportunity_search.OpportunitySearch], Awaitable[ListResult | None]
+]
 
 # Jobs due at `$1`: never claimed, or their lease ran out.
 # Due: its time has come and no live worker holds it: the lease ran out, or the holder's last
@@ -62,6 +67,9 @@ class Dialect(ABC):
     # A bulk write (an import): rows per transaction, and transactions under way at once.
     bulk_rows: int
     bulk_transactions: int
+    # The same for opportunities (`db/search/opportunities.py`).
+    search_opportunities: OpportunityPlan
+    drop_opportunity_index: SearchIndexDrop
 
     @abstractmethod
     def json(self, text_expression: str) -> str:
@@ -118,6 +126,8 @@ class SQLiteDialect(Dialect):
     bulk_rows, bulk_transactions = 100, 8
     list_contacts = staticmethod(sqlite_search.list_contacts)
     drop_search_index = staticmethod(sqlite_search.drop_own_index)
+    search_opportunities = staticmethod(opportunity_search.search_sqlite)
+    drop_opportunity_index = staticmethod(opportunity_search.drop_own_index)
 
     def json(self, text_expression: str) -> str:
         return f"json({text_expression})"
@@ -169,6 +179,8 @@ class PostgresDialect(Dialect):
     bulk_rows, bulk_transactions = 1000, 1
     list_contacts = staticmethod(postgres_search.list_contacts)
     drop_search_index = staticmethod(postgres_search.drop_own_index)
+    search_opportunities = staticmethod(opportunity_search.search_postgres)
+    drop_opportunity_index = staticmethod(opportunity_search.no_own_index)
 
     def json(self, text_expression: str) -> str:
         return f"({text_expression})::json"

@@ -28,6 +28,7 @@ from contactapi.db.dialects import POSTGRESQL, SQLITE, Dialect
 from contactapi.db.files import prepare_sqlite_file
 from contactapi.db.group_commit import GroupCommitWriter, WriteLock, in_thread
 from contactapi.db.locks import lock_key
+from contactapi.db.search import opportunities as opportunity_search
 from contactapi.db.search_index import apply_pending
 from contactapi.settings import Settings
 
@@ -219,6 +220,13 @@ class SQLiteConnection(_AfterCommit):
         return Ready(None)
 
 
+async def _apply_search_indexes(raw: sqlite3.Connection) -> None:
+    """Before each write batch's COMMIT: the changes queued for the contacts' and the
+    opportunities' search indexes."""
+    await apply_pending(raw)
+    await opportunity_search.apply_pending(raw)
+
+
 class SQLiteDatabase:
     dialect: Dialect = SQLITE
 
@@ -249,7 +257,7 @@ class SQLiteDatabase:
         self._all.append(writer)
         self._writer = GroupCommitWriter(
             writer.raw,
-            before_commit=apply_pending,
+            before_commit=_apply_search_indexes,
             busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS,
             lock=WriteLock(self.path + "-writelock"),
             wal_path=self.path + "-wal",

@@ -630,6 +630,12 @@ opportunities = Table(
     Column("last_status_change_at", BigInteger, nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+    # The contact's search document, copied by triggers (migration 0011), so `query` reads one
+    # row; the three search columns' indexes are raw DDL: an FTS5 trigram
+    # `opportunities_fts_l{k}` per large location on SQLite (db/search/opportunities.py),
+    # pg_trgm GIN `ix_opportunities_search_*` on PostgreSQL.
+    Column("contact_search_text", Text, nullable=False, server_default=""),
+    Column("contact_search_phone", Text, nullable=False, server_default=""),
     PrimaryKeyConstraint("location_id", "id"),
     ForeignKeyConstraint(
         ["location_id", "contact_id"], ["contacts.location_id", "contacts.id"], ondelete="CASCADE"

@@ -253,6 +253,7 @@ async def purge_location(scope: WorkScope, payload: dict[str, Any]) -> bool:
         location_id,
     )
     await conn.dialect.drop_search_index(conn, location_id)
+    await conn.dialect.drop_opportunity_index(conn, location_id)
     await conn.execute("DELETE FROM contacts_fts_locations WHERE location_id = $1", location_id)
     await conn.execute("DELETE FROM locations WHERE id = $1", location_id)
     return True

@@ -5,10 +5,11 @@ Each equality filter has an index that leads with the location and ends with (cr
 so a page, first or deep, reads about `limit` index entries along it, testing the other
 filters on the way. The total is exact: while the filters are only `status`, `stageId` and
 `assignedTo` it is a sum of `opportunity_counts` rows (kept by triggers, migration 0008); any
-other filter counts its matches along an index (its cost grows with what the filters match) or, for
-`query`, over the pipeline's opportunities and their contacts.
+other filter counts its matches along an index (its cost grows with what the filters match).
 `query` matches the opportunity's name and its contact's search document (name, email,
-company and tags as the contacts' `query` matches them, and the phone's digits).
+company and tags as the contacts' `query` matches them, and the phone's digits), both on the
+opportunity's row (migration 0011): a large location searches their index, and a small one (or
+a query under three characters) is scanned (`db/search/opportunities.py`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 
 from contactapi import validation as v
 from contactapi.db.engine import Connection
+from contactapi.db.search.opportunities import OpportunitySearch
 from contactapi.db.search.query import Args, Cursor, ListResult, Order, PlanSql, page
 from contactapi.listing import parse_position, parse_query_text, resolve_start_after_id
 from contactapi.opportunities.repository import JOIN_CONTACT, WITH_CONTACT
@@ -78,11 +80,11 @@ def parse_opportunity_query(params: Mapping[str, str]) -> OpportunityQuery:
                             assigned_to, min_value, start_date, end_date)  # fmt: skip
 
 
-def _filters(conn: Connection, q: OpportunityQuery, args: Args, *, walk: bool) -> tuple[str, bool]:
-    """The WHERE conditions past the location ($1) and pipeline ($2), and whether they read
-    the contact. The pipeline test is kept off the index when a stage is given (`|| ''`):
-    the stage's own index then drives the walk; so is the minimum value when a page `walk`s
-    (`+ 0`), which reads the createdAt order, where a count reads the value's own index."""
+def _filters(q: OpportunityQuery, args: Args, walk: bool) -> str:
+    """The WHERE conditions past the location ($1) and pipeline ($2), but `query`'s. The
+    pipeline test is kept off the index when a stage is given (`|| ''`): the stage's own index
+    then drives the walk; so is the minimum value when a page `walk`s (`+ 0`), which reads the
+    createdAt order, where a count reads the value's own index."""
     pipeline = "o.pipeline_id || '' = $2" if q.stage_id is not None else "o.pipeline_id = $2"
     sql = f" AND {pipeline}"
     for column, value in (("stage_id", q.stage_id), ("status", q.status),
@@ -96,13 +98,20 @@ def _filters(conn: Connection, q: OpportunityQuery, args: Args, *, walk: bool) -
         sql += f" AND o.created_at >= {args.add(q.start_date)}"
     if q.end_date is not None:
         sql += f" AND o.created_at <= {args.add(q.end_date)}"
+    return sql
+
+
+def _scan_filters(conn: Connection, q: OpportunityQuery, args: Args, walk: bool) -> str:
+    """`_filters`, and `query` tested on each row the scan reads (its name and its contact's
+    documents, copied onto it)."""
+    sql = _filters(q, args, walk)
     if q.text is None:
-        return sql, False
+        return sql
     contains, text = conn.dialect.contains, args.add(q.text)
-    tests = [contains("o.search_text", text), contains("c.search_text", text)]
+    tests = [contains("o.search_text", text), contains("o.contact_search_text", text)]
     if q.digits:
-        tests.append(contains("c.search_phone", args.add(q.digits)))
-    return f"{sql} AND ({' OR '.join(tests)})", True
+        tests.append(contains("o.contact_search_phone", args.add(q.digits)))
+    return f"{sql} AND ({' OR '.join(tests)})"
 
 
 async def _total(conn: Connection, q: OpportunityQuery, location_id: str, pipeline_id: str) -> int:
@@ -115,9 +124,8 @@ async def _total(conn: Connection, q: OpportunityQuery, location_id: str, pipeli
             if value is not None:
                 sql += f" AND {column} = {args.add(value)}"
         return int(await conn.fetch_value(sql, *args.values))
-    condition, joined = _filters(conn, q, args, walk=False)
-    join = JOIN_CONTACT if joined else ""
-    sql = f"SELECT count(*) FROM opportunities o{join} WHERE o.location_id = $1{condition}"
+    condition = _scan_filters(conn, q, args, walk=False)
+    sql = f"SELECT count(*) FROM opportunities o WHERE o.location_id = $1{condition}"
     return int(await conn.fetch_value(sql, *args.values))
 
 
@@ -127,8 +135,18 @@ async def list_opportunities(
     """A page of the pipeline's opportunities matching `q`, each with its contact's columns,
     and the total of matches (one snapshot: the endpoint's)."""
     q = await resolve_start_after_id(conn, location_id, q, "opportunities", "opportunity")
+    if q.text is not None:
+        pipeline_only = (q.status, q.stage_id, q.assigned_to, q.min_value, q.start_date,
+                         q.end_date) == (None,) * 6  # fmt: skip
+        search = OpportunitySearch(
+            location_id, pipeline_id, q, WITH_CONTACT, JOIN_CONTACT,
+            lambda args, walk: _filters(q, args, walk), pipeline_only,
+        )  # fmt: skip
+        found = await conn.dialect.search_opportunities(conn, search)
+        if found is not None:
+            return found
     plan, args = PlanSql(q, WITH_CONTACT), Args(location_id, pipeline_id)
-    condition, _ = _filters(conn, q, args, walk=True)
+    condition = _scan_filters(conn, q, args, walk=True)
     rows = await conn.fetch_all(
         f"SELECT {WITH_CONTACT} FROM opportunities o{JOIN_CONTACT} WHERE o.location_id = $1"
         f"{condition}{plan.cursor(args, 'o')}{plan.order_by('o')}{plan.window(args)}",

@@ -14,13 +14,17 @@ from contactapi.db.schema import metadata
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 # Objects that live beside the metadata on purpose: search indexes built by raw DDL.
-UNMANAGED_PREFIXES = ("contacts_fts",)
+UNMANAGED_PREFIXES = ("contacts_fts", "opportunities_fts")
 
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
     if type_ in ("table", "index") and name and name.startswith(UNMANAGED_PREFIXES):
         return False
-    return not (type_ == "index" and name and name.startswith("ix_contacts_search_"))
+    return not (
+        type_ == "index"
+        and name
+        and name.startswith(("ix_contacts_search_", "ix_opportunities_search_"))
+    )
 
 
 def run_migrations_online() -> None:

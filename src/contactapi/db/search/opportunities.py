@@ -1,0 +1,282 @@
+"""`query` over a pipeline's opportunities: the index of each database and its plan.
+
+Each opportunity row carries its name's and its contact's search documents (`search_text`,
+`contact_search_text`, `contact_search_phone`, kept by the triggers of migration 0011), so
+matching and the exact total come from an index over that one row:
+
+- SQLite, as contacts do (`sqlite.py`): a location of up to `SMALL_LOCATION` opportunities is
+  scanned; a larger one has an FTS5 trigram table of its own, `opportunities_fts_l{k}`, so a
+  search's cost never depends on what another location holds. The triggers queue changed
+  rowids in `opportunities_fts_pending` and each write batch re-indexes them before its
+  COMMIT (`apply_pending`): a reader never sees an opportunity without its entry. The table
+  stores its text, so an entry is removed by rowid alone: re-indexing a rowid is idempotent.
+- PostgreSQL, as contacts do (`postgresql.py`): pg_trgm GIN indexes on the three columns; one
+  scan of the matches gives the total and the page.
+
+A plan answers None where the location is to be scanned instead (`opportunities/search.py`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from contactapi.db.group_commit import in_thread
+from contactapi.db.search.postgresql import _like_pattern
+from contactapi.db.search.query import Args, Keyset, ListResult, PlanSql, page
+from contactapi.db.search.sqlite import _fts_phrase
+
+if TYPE_CHECKING:
+    from contactapi.db.engine import Connection
+
+# SQLite: up to this many opportunities a location is scanned (a few milliseconds).
+SMALL_LOCATION = 20_000
+# PostgreSQL: up to this many a location is scanned rather than searched through GIN, whose
+# matches in other locations each cost a heap fetch.
+SMALL_LOCATION_POSTGRES = 2_000
+# SQLite: up to this many matches, a page sorts their keys; past it, it walks createdAt keeping
+# the matches, about (limit + 1) * size / matches index steps (10,500 for a million).
+FEW_MATCHES = 2_000
+# The prefix keeps the tables out of alembic's drift check (db/migrations/env.py).
+OWN_INDEX_PREFIX = "opportunities_fts_l"
+_DOCUMENT = "search_text, contact_search_text, contact_search_phone"
+_OWN_INDEX = (
+    f"CREATE VIRTUAL TABLE {{table}} USING fts5({_DOCUMENT}, tokenize='trigram case_sensitive 1')"
+)
+# In rowid order: FTS5 flushes its in-memory segment whenever a rowid goes backwards.
+_FILL_OWN_INDEX = (
+    f"INSERT INTO {{table}}(rowid, {_DOCUMENT}) SELECT rowid, {_DOCUMENT} FROM opportunities"
+    " INDEXED BY ix_opportunities_location_id_contact_id WHERE location_id = ? ORDER BY rowid"
+)
+_CHANGED = "SELECT opportunity_rowid FROM opportunities_fts_pending WHERE location_id = ?"
+_UNINDEX = f"DELETE FROM {{table}} WHERE rowid IN ({_CHANGED})"
+_REINDEX = (
+    f"INSERT INTO {{table}}(rowid, {_DOCUMENT}) SELECT rowid, {_DOCUMENT} FROM opportunities"
+    f" WHERE rowid IN ({_CHANGED}) AND location_id = ? ORDER BY rowid"
+)
+_LOCATION_SIZE = (
+    "SELECT coalesce(sum(opportunities), 0) FROM opportunity_counts WHERE location_id = ?"
+)
+
+
+def own_index_table(k: int) -> str:
+    return f"{OWN_INDEX_PREFIX}{int(k)}"
+
+
+def _own_index(raw: sqlite3.Connection, location_id: str) -> str | None:
+    row = raw.execute(
+        "SELECT k FROM opportunities_fts_locations WHERE location_id = ?", (location_id,)
+    ).fetchone()
+    return None if row is None else own_index_table(row[0])
+
+
+def _apply(raw: sqlite3.Connection) -> list[str]:
+    """Re-indexes the queued rowids of each location that has its index; answers the
+    locations that have grown past `SMALL_LOCATION` without one."""
+    if raw.execute("SELECT 1 FROM opportunities_fts_pending LIMIT 1").fetchone() is None:
+        return []
+    grown = []
+    locations = raw.execute("SELECT DISTINCT location_id FROM opportunities_fts_pending")
+    for (location_id,) in locations.fetchall():
+        table = _own_index(raw, location_id)
+        if table is not None:
+            raw.execute(_UNINDEX.format(table=table), (location_id,))
+            raw.execute(_REINDEX.format(table=table), (location_id, location_id))
+        elif raw.execute(_LOCATION_SIZE, (location_id,)).fetchone()[0] > SMALL_LOCATION:
+            grown.append(location_id)  # built from `opportunities`, this batch included
+    raw.execute("DELETE FROM opportunities_fts_pending")
+    return grown
+
+
+async def apply_pending(raw: sqlite3.Connection) -> None:
+    """Before a write batch's COMMIT: the queued changes, and the index of each location that
+    has grown past `SMALL_LOCATION` (built in a thread, still in the batch's transaction)."""
+    grown = _apply(raw)
+    if grown:
+        await in_thread(build_own_indexes, raw, grown)
+
+
+def catch_up(raw: sqlite3.Connection) -> None:
+    """`apply_pending` for a bulk writer outside the server, in its own transaction."""
+    build_own_indexes(raw, _apply(raw))
+
+
+def build_own_indexes(raw: sqlite3.Connection, location_ids: list[str]) -> None:
+    for location_id in location_ids:
+        cursor = raw.execute(
+            "INSERT INTO opportunities_fts_locations (location_id) VALUES (?)", (location_id,)
+        )
+        assert cursor.lastrowid is not None
+        table = own_index_table(cursor.lastrowid)
+        raw.execute(_OWN_INDEX.format(table=table))
+        raw.execute(_FILL_OWN_INDEX.format(table=table), (location_id,))
+        # One segment instead of the fill's many: a term's doclist is then read in one place.
+        raw.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+
+
+async def drop_own_index(conn: Connection, location_id: str) -> None:
+    """SQLite: drops the location's index, if it has one, in the caller's write transaction
+    (the location is being purged)."""
+    row = await conn.fetch_one(
+        "SELECT k FROM opportunities_fts_locations WHERE location_id = $1", location_id
+    )
+    if row is None:
+        return
+    await conn.execute(f"DROP TABLE {own_index_table(int(row['k']))}")
+    await conn.execute(
+        "DELETE FROM opportunities_fts_locations WHERE location_id = $1", location_id
+    )
+
+
+async def no_own_index(conn: Connection, location_id: str) -> None:
+    """PostgreSQL: the GIN indexes are the table's; a location's entries go with its rows."""
+
+
+class TextKeyset(Keyset, Protocol):
+    @property
+    def text(self) -> str | None: ...
+    @property
+    def digits(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OpportunitySearch:
+    """A text search over a pipeline's opportunities, as the list hands it to a plan."""
+
+    location_id: str
+    pipeline_id: str
+    q: TextKeyset
+    # The page's columns (`o.`, and the contact's `c.` through `join`).
+    columns: str
+    join: str
+    # The other filters' conditions, pipeline included, for `Args(location_id, pipeline_id)`;
+    # the flag says whether they serve a page walking createdAt (else a count).
+    where: Callable[[Args, bool], str]
+    # No filter but the pipeline (and `query`).
+    pipeline_only: bool
+
+    def indexable(self) -> bool:
+        text, digits = self.q.text, self.q.digits
+        assert text is not None
+        return len(text) >= 3 and (digits is None or len(digits) >= 3)
+
+
+async def _sizes(conn: Connection, s: OpportunitySearch) -> tuple[int, int]:
+    """How many opportunities the location and the pipeline hold (the kept counts)."""
+    row = await conn.fetch_one(
+        "SELECT coalesce(sum(opportunities), 0) AS location, coalesce(sum(CASE WHEN"
+        " pipeline_id = $2 THEN opportunities ELSE 0 END), 0) AS pipeline"
+        " FROM opportunity_counts WHERE location_id = $1",
+        s.location_id,
+        s.pipeline_id,
+    )
+    assert row is not None
+    return int(row["location"]), int(row["pipeline"])
+
+
+async def search_sqlite(conn: Connection, s: OpportunitySearch) -> ListResult | None:
+    """One FTS5 evaluation per answer where it can be (it is the cost: every doclist of the
+    query's trigrams is read). First the matches, at most `FEW_MATCHES` + 1: when that is all
+    of them, the page is their keys sorted and the total their count, in that one statement.
+    Otherwise matches are many, and the page walks createdAt keeping the matches (about
+    (limit + 1) * size / matches index steps), with the total from the same evaluation."""
+    if not s.indexable():
+        return None
+    own = await conn.fetch_one(
+        "SELECT k FROM opportunities_fts_locations WHERE location_id = $1", s.location_id
+    )
+    if own is None:
+        return None
+    index, q = own_index_table(int(own["k"])), s.q
+    assert q.text is not None
+    match = f"{{search_text contact_search_text}} : {_fts_phrase(q.text)}"
+    if q.digits:
+        match += f" OR contact_search_phone : {_fts_phrase(q.digits)}"
+    plan, args = PlanSql(q, s.columns), Args(s.location_id, s.pipeline_id)
+    few = (
+        f"WITH m AS MATERIALIZED (SELECT rowid AS rid FROM {index}({args.add(match)})"
+        f" LIMIT {FEW_MATCHES + 1}), k AS (SELECT o.rowid AS rid, o.{q.sort}, o.id,"
+        " count(*) OVER () AS total FROM m CROSS JOIN opportunities o ON o.rowid = m.rid"
+        f" WHERE o.location_id = $1{s.where(args, False)})"
+    )
+    few_args = list(args.values)
+    rows = await conn.fetch_all(
+        f"{few} SELECT {s.columns}, p.total, (SELECT count(*) FROM m) AS matches FROM"
+        f" (SELECT * FROM k o WHERE true{plan.cursor(args, 'o')}{plan.order_by('o')}"
+        f"{plan.window(args)}) p CROSS JOIN opportunities o ON o.rowid = p.rid{s.join}"
+        f"{plan.order_by('p')}",
+        *args.values,
+    )
+    if rows and rows[0]["matches"] <= FEW_MATCHES:
+        return page(q, rows, int(rows[0]["total"]))
+    if not rows:
+        # No match, or a cursor past the last: how many, and whether they are few.
+        counted = await conn.fetch_one(
+            f"{few} SELECT (SELECT count(*) FROM m) AS matches, (SELECT count(*) FROM k) AS total",
+            *few_args,
+        )
+        assert counted is not None
+        if counted["matches"] <= FEW_MATCHES:
+            return page(q, [], int(counted["total"]))
+    location_size, pipeline_size = await _sizes(conn, s)
+    args = Args(s.location_id, s.pipeline_id)
+    matches = f"WITH m AS MATERIALIZED (SELECT rowid AS rid FROM {index}({args.add(match)}))"
+    if s.pipeline_only and pipeline_size == location_size:
+        # Every match of the location's own index is the pipeline's: count them alone.
+        total = "(SELECT count(*) FROM m)"
+    else:
+        total = (
+            "(SELECT count(*) FROM m CROSS JOIN opportunities o ON o.rowid = m.rid"
+            f" WHERE o.location_id = $1{s.where(args, False)})"
+        )
+    total_args = list(args.values)
+    # `+` keeps the IN list from driving the loop: the createdAt index does.
+    rows = await conn.fetch_all(
+        f"{matches} SELECT {s.columns}, {total} AS total FROM opportunities o{s.join}"
+        f" WHERE o.location_id = $1{s.where(args, True)} AND +o.rowid IN (SELECT rid FROM m)"
+        f"{plan.cursor(args, 'o')}{plan.order_by('o')}{plan.window(args)}",
+        *args.values,
+    )
+    if rows:
+        return page(q, rows, int(rows[0]["total"]))
+    return page(q, rows, int(await conn.fetch_value(f"{matches} SELECT {total}", *total_args)))
+
+
+async def search_postgres(conn: Connection, s: OpportunitySearch) -> ListResult | None:
+    if not s.indexable():
+        return None
+    location_size, _ = await _sizes(conn, s)
+    if location_size <= SMALL_LOCATION_POSTGRES:
+        return None
+    q = s.q
+    assert q.text is not None
+    # A generic plan cannot see the pattern: plan each search for its own.
+    await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+    args, plan = Args(s.location_id, s.pipeline_id), PlanSql(q, s.columns)
+    condition = s.where(args, False)
+    pattern = args.add(_like_pattern(q.text))
+    test = f"o.search_text LIKE {pattern} OR o.contact_search_text LIKE {pattern}"
+    if q.digits:
+        test += f" OR o.contact_search_phone LIKE {args.add(_like_pattern(q.digits))}"
+    # As contacts do: the exact total visits every match, so the page comes from that scan
+    # (the window counts every match; the cursor applies after it).
+    keys = (
+        f"SELECT o.{q.sort}, o.id, count(*) OVER () AS total FROM opportunities o"
+        f" WHERE o.location_id = $1{condition} AND ({test})"
+    )
+    key_args = list(args.values)
+    page_keys = (
+        f"SELECT * FROM ({keys}) o WHERE true{plan.cursor(args, 'o')}{plan.order_by('o')}"
+        f"{plan.window(args)}"
+    )
+    rows = await conn.fetch_all(
+        f"SELECT {s.columns}, p.total FROM ({page_keys}) p JOIN opportunities o"
+        f" ON o.location_id = $1 AND o.id = p.id{s.join}{plan.order_by('p')}",
+        *args.values,
+    )
+    if rows:
+        return page(q, rows, int(rows[0]["total"]))
+    total = await conn.fetch_value(f"SELECT count(*) FROM ({keys}) o", *key_args)
+    return page(q, rows, int(total))
