@@ -1,7 +1,7 @@
 """`query` over a pipeline's opportunities: the index of each database and its plan.
 
 Each opportunity row carries its name's and its contact's search documents (`search_text`,
-`contact_search_text`, `contact_search_phone`, kept by the triggers of migration 0011), so
+`contact_search_text`, `contact_search_phone`, kept by the triggers of migration 0012), so
 matching and the exact total come from an index over that one row:
 
 - SQLite, as contacts do (`sqlite.py`): a location of up to `SMALL_LOCATION` opportunities is
