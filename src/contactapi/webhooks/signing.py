@@ -27,15 +27,25 @@ class SigningKeys:
     rsa_public_pem: str
     ed25519_public_pem: str
 
-    def headers(self, body: bytes, event_id: str, secret: str, at: datetime) -> dict[str, str]:
+    def event_headers(self, body: bytes) -> dict[str, str]:
+        """GHL's signatures: of the body alone, so the same for every subscription and attempt
+        of an event (both schemes are deterministic). The RSA one costs ~480 us here, the
+        Ed25519 one ~70 us: made once per event, by whoever sends it first."""
         rsa_signature = self.rsa.sign(body, padding.PKCS1v15(), hashes.SHA256())
         return {
             "x-wh-signature": base64.b64encode(rsa_signature).decode(),
             "x-ghl-signature": base64.b64encode(self.ed25519.sign(body)).decode(),
-            "webhook-id": event_id,
-            "webhook-timestamp": str(int(at.timestamp())),
-            "webhook-signature": Webhook(secret).sign(event_id, at, body.decode()),
         }
+
+
+def standard_headers(signer: Webhook, body: bytes, event_id: str, at: datetime) -> dict[str, str]:
+    """Standard Webhooks' (HMAC with the subscription's secret, ~9 us), made per attempt: its
+    timestamp is the attempt's."""
+    return {
+        "webhook-id": event_id,
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": signer.sign(event_id, at, body.decode()),
+    }
 
 
 def new_secret() -> str:
