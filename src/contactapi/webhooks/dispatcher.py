@@ -28,8 +28,9 @@ from standardwebhooks import Webhook
 
 from contactapi.core import iso_ms, now_ms
 from contactapi.db.engine import Connection, Database, Row
+from contactapi.webhooks.event_signer import EventSigner
 from contactapi.webhooks.sender import CONNECTIONS_PER_WEBHOOK, TIMEOUT_SECONDS, Outcome, Sender
-from contactapi.webhooks.signing import SigningKeys, signing_keys, standard_headers, utc_now
+from contactapi.webhooks.signing import signing_keys, standard_headers, utc_now
 
 log = logging.getLogger("contactapi.webhooks")
 
@@ -66,6 +67,9 @@ RECORD_AFTER_S = 0.05
 COALESCE_SECONDS = 0.005
 # GHL's signatures of recent events, kept for their other subscriptions and retries.
 SIGNED_EVENTS = 4096
+# Events signed together (in the signer process when there are enough): the first sends of
+# a large claim wait for their chunk's signatures only.
+SIGN_CHUNK = 32
 
 # Due deliveries of live subscriptions, but those of the subscriptions and locations given
 # (`{busy}`: ones with no room left). Ordered by the index alone, so the scan stops at the
@@ -148,8 +152,9 @@ class Dispatcher:
         self.claimed_locations: Counter[str] = Counter()
         self.gates: dict[str, asyncio.Semaphore] = {}
         self.slow_until: dict[str, float] = {}
-        self.keys: SigningKeys | None = None
+        self.signer: EventSigner | None = None
         self.signed: OrderedDict[str, dict[str, str]] = OrderedDict()
+        self.signing: dict[str, tuple[asyncio.Future[list[dict[str, str]]], int]] = {}
         self.signers: dict[str, Webhook] = {}
         self.in_flight: set[asyncio.Task[None]] = set()
         # Attempts made and not yet recorded, and claims let go unsent: written together.
@@ -169,7 +174,7 @@ class Dispatcher:
         try:
             while not self._stopping.is_set():
                 try:
-                    self.keys = self.keys or await signing_keys(self.db)
+                    await self._signer()
                     await self.prune()
                     if self._record_due():
                         await self.flush()
@@ -183,15 +188,26 @@ class Dispatcher:
             if self.in_flight:  # let sends in progress record their attempts
                 await asyncio.wait(self.in_flight, timeout=TIMEOUT_SECONDS + 1)
             await self.flush()
-            await self.sender.close()
+            await self._close()
+
+    async def _signer(self) -> EventSigner:
+        if self.signer is None:
+            self.signer = EventSigner(await signing_keys(self.db))
+        return self.signer
+
+    async def _close(self) -> None:
+        await self.sender.close()
+        if self.signer is not None:
+            await self.signer.close()
 
     async def run_until_idle(self) -> int:
         """Sends until nothing is due nor in flight (tests); returns deliveries attempted."""
         before = self.sent
-        self.keys = self.keys or await signing_keys(self.db)
+        await self._signer()
         try:
             while True:
-                await self.flush()
+                if self._record_due():
+                    await self.flush()
                 claimed = await self.claim_and_send()
                 if not claimed and not self.in_flight and not self._results:
                     return self.sent - before
@@ -199,7 +215,7 @@ class Dispatcher:
                     await asyncio.wait(self.in_flight, return_when=asyncio.FIRST_COMPLETED)
                     await asyncio.sleep(COALESCE_SECONDS)
         finally:
-            await self.sender.close()
+            await self._close()
 
     def _record_due(self) -> bool:
         if not self._results:
@@ -230,6 +246,7 @@ class Dispatcher:
         if room < CLAIM_AT_LEAST and self.in_flight:
             return 0
         claimed = await self.claim(room)
+        self._sign_ahead(claimed)
         for delivery in claimed:
             self.claimed[delivery.webhook_id] += 1
             self.claimed_locations[delivery.location_id] += 1
@@ -301,11 +318,33 @@ class Dispatcher:
             gate = self.gates[webhook_id] = asyncio.Semaphore(CONNECTIONS_PER_WEBHOOK)
         return gate
 
-    def _headers(self, delivery: Claimed) -> dict[str, str]:
-        assert self.keys is not None  # read before the first claim
+    def _sign_ahead(self, claimed: list[Claimed]) -> None:
+        """Starts GHL's signatures of the claimed events not signed yet, by chunks."""
+        assert self.signer is not None  # made before the first claim
+        unsigned: dict[str, bytes] = {}
+        for delivery in claimed:
+            if delivery.event_id not in self.signed and delivery.event_id not in self.signing:
+                unsigned[delivery.event_id] = delivery.body
+        events = list(unsigned.items())
+        for start in range(0, len(events), SIGN_CHUNK):
+            chunk = events[start : start + SIGN_CHUNK]
+            signing = asyncio.ensure_future(  # noqa: RUF006 (kept in self.signing)
+                self.signer.sign([body for _, body in chunk])
+            )
+            for index, (event_id, _) in enumerate(chunk):
+                self.signing[event_id] = (signing, index)
+
+    async def _headers(self, delivery: Claimed) -> dict[str, str]:
         signed = self.signed.get(delivery.event_id)
         if signed is None:
-            signed = self.signed[delivery.event_id] = self.keys.event_headers(delivery.body)
+            if delivery.event_id not in self.signing:  # its claim's were let go
+                self._sign_ahead([delivery])
+            signing, index = self.signing[delivery.event_id]
+            try:
+                signed = (await signing)[index]
+            finally:
+                self.signing.pop(delivery.event_id, None)
+            self.signed[delivery.event_id] = signed
             if len(self.signed) > SIGNED_EVENTS:
                 self.signed.popitem(last=False)
         signer = self.signers.get(delivery.secret)
@@ -321,10 +360,12 @@ class Dispatcher:
             async with self._gate(delivery.webhook_id):
                 if self._stopping.is_set() or time.monotonic() > delivery.start_by:
                     self._released.append(delivery)
+                    self.signing.pop(delivery.event_id, None)
                     return
                 started, at = time.monotonic(), now_ms()
                 try:
-                    headers = self._headers(delivery)
+                    headers = await self._headers(delivery)
+                    started, at = time.monotonic(), now_ms()  # signed: the send starts
                     outcome = await self.sender.post(
                         delivery.webhook_id, delivery.url, delivery.body, headers
                     )
