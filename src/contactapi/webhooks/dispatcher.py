@@ -4,13 +4,14 @@ write), sends each as its own task over its subscription's kept-alive connection
 dead receiver holds only its own subscription's connections: the loop keeps claiming for the
 others.
 
-Order: a delivery is due only while no earlier delivery of the same subscription and
-`ordering_key` (a contact) is pending, so one contact's events reach a URL in commit order
-(and a failing one holds back the later ones of that contact, for that URL only, until it
-succeeds or is given up). At least once: a delivery is marked done only after its receiver
-answered 2xx; one whose dispatcher died is taken again when its lease runs out. A claimed
-delivery that could not start its send early enough to end within its lease is let go
-unsent, never sent late.
+Order: the deliveries of one subscription and `ordering_key` (a contact) form a line; only
+its head is `pending`, the others wait `queued` (`events.py`), and when the head finishes the
+next becomes the head. So one contact's events reach a URL in commit order (and a failing one
+holds back the later ones of that contact, for that URL only, until it succeeds or is given
+up), and a claim reads due heads only, however many wait behind them. At least once: a
+delivery is marked done only after its receiver answered 2xx; one whose dispatcher died is
+taken again when its lease runs out. A claimed delivery that could not start its send early
+enough to end within its lease is let go unsent, never sent late.
 """
 
 from __future__ import annotations
@@ -71,28 +72,32 @@ SIGNED_EVENTS = 4096
 # a large claim wait for their chunk's signatures only.
 SIGN_CHUNK = 32
 
-# Due deliveries of live subscriptions, but those of the subscriptions and locations given
+# Due heads of live subscriptions, but those of the subscriptions and locations given
 # (`{busy}`: ones with no room left). Ordered by the index alone, so the scan stops at the
-# limit: which of one contact's events goes first is the NOT EXISTS's business.
+# limit.
 _DUE = """
 SELECT d.seq, d.webhook_id, d.location_id FROM webhook_deliveries d
 JOIN webhooks w ON w.location_id = d.location_id AND w.id = d.webhook_id
 WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND w.disabled_at IS NULL
   AND (d.locked_until IS NULL OR d.locked_until < $1){busy}
-  AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.webhook_id = d.webhook_id
-                  AND e.ordering_key = d.ordering_key AND e.status = 'pending' AND e.seq < d.seq)
 ORDER BY d.next_attempt_at LIMIT $2
 """
 # `{seqs}`: the chosen ones' placeholders, from $3.
 _CLAIM = """
 UPDATE webhook_deliveries SET locked_until = $1
 WHERE seq IN ({seqs}) AND status = 'pending' AND (locked_until IS NULL OR locked_until < $2)
-RETURNING seq, location_id, webhook_id, event_id, body, attempts, created_at
+RETURNING seq, location_id, webhook_id, event_id, body, attempts, created_at, ordering_key
 """
 _RECORD = (
     "UPDATE webhook_deliveries SET status = $2, attempts = $3, next_attempt_at = $4,"
     " locked_until = NULL WHERE seq = $1 AND locked_until = $5"
 )
+# The first unfinished delivery of a line ($1 subscription, $2 key) becomes its head.
+_PROMOTE = """
+UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $3
+WHERE status = 'queued' AND seq = (SELECT min(seq) FROM webhook_deliveries
+  WHERE webhook_id = $1 AND ordering_key = $2 AND status IN ('pending', 'queued'))
+"""
 _RELEASE = "UPDATE webhook_deliveries SET locked_until = NULL WHERE seq = $1 AND locked_until = $2"
 # Retries of subscriptions stopped meanwhile are given up (`{seqs}` from $1).
 _STOPPED = """
@@ -117,6 +122,7 @@ class Claimed:
     body: bytes
     attempts: str  # the JSON array of earlier attempts, as stored
     created_at: int
+    ordering_key: str
     url: str
     secret: str
     lease: int
@@ -305,7 +311,7 @@ class Dispatcher:
         rows, hooks = await self.db.run(claim, write=True)
         return [
             Claimed(int(r["seq"]), r["location_id"], r["webhook_id"], r["event_id"],
-                    r["body"].encode(), r["attempts"], int(r["created_at"]),
+                    r["body"].encode(), r["attempts"], int(r["created_at"]), r["ordering_key"],
                     hooks[r["webhook_id"]]["url"], hooks[r["webhook_id"]]["secret"], lease,
                     start_by)
             for r in sorted(rows, key=lambda row: int(row["seq"]))
@@ -403,7 +409,8 @@ class Dispatcher:
         return await self.db.run(
             lambda conn: conn.execute(
                 "DELETE FROM webhook_deliveries WHERE seq IN (SELECT seq FROM webhook_deliveries"
-                " WHERE status <> 'pending' AND created_at < $1 ORDER BY seq LIMIT $2)",
+                " WHERE status NOT IN ('pending', 'queued') AND created_at < $1"
+                " ORDER BY seq LIMIT $2)",
                 cutoff,
                 PRUNE_BATCH,
             ),
@@ -453,6 +460,21 @@ class Dispatcher:
             await conn.execute_many(_RECORD, rows)
         if retrying:  # their subscription may have stopped meanwhile
             await conn.execute(_STOPPED.format(seqs=marks(len(retrying), 1)), *retrying)
+        await self._promote(conn, [delivery for delivery, _, _ in results], now)
+
+    async def _promote(self, conn: Connection, finished: list[Claimed], now: int) -> None:
+        """The next of each line whose head finished becomes its head (a no-op where the head
+        is still pending). Where writers run at once (PostgreSQL), first the lines' contacts
+        are locked as an event's writer locks them (`events.py`): a writer that queued an
+        event behind the old head commits before this looks, or looks after this commits."""
+        lines = sorted({(d.location_id, d.webhook_id, d.ordering_key) for d in finished})
+        if conn.dialect.for_key_share:
+            await conn.execute_many(
+                "SELECT 1 AS one FROM contacts WHERE location_id = $1 AND id = $2"
+                + conn.dialect.for_key_share,
+                sorted({(location, key) for location, _, key in lines}),
+            )
+        await conn.execute_many(_PROMOTE, [(webhook, key, now) for _, webhook, key in lines])
 
     async def _gone(self, conn: Connection, delivery: Claimed, attempts: str, now: int) -> None:
         held = await conn.execute(_RECORD, delivery.seq, "failed", attempts, None, delivery.lease)
@@ -463,6 +485,6 @@ class Dispatcher:
             )  # fmt: skip
             await conn.execute(
                 "UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL"
-                " WHERE webhook_id = $1 AND status = 'pending'",
+                " WHERE webhook_id = $1 AND status IN ('pending', 'queued')",
                 delivery.webhook_id,
             )  # fmt: skip
