@@ -4,7 +4,9 @@ unless SQLite itself rolled the whole transaction back."""
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -245,3 +247,44 @@ async def test_a_write_that_finds_the_database_busy_past_the_timeout_is_a_503(
         seed.execute("COMMIT")
         again = await api.post("/v1/contacts/", json={"email": "busy@example.com"})
         assert again.status_code == 200
+
+
+async def test_a_batch_is_synced_outside_the_write_lock_and_answered_after_its_fsync(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = str(tmp_path / "synced.db")
+    raw = open_sqlite(path)
+    raw.execute("CREATE TABLE t (x INTEGER)")
+    lock_path = path + "-writelock"
+    writer = GroupCommitWriter(
+        raw, nothing_before_commit, 10_000, WriteLock(lock_path), wal_path=path + "-wal"
+    )
+    other_process = WriteLock(lock_path)
+    fsync_started, fsync_may_end = threading.Event(), threading.Event()
+    seen_at_fsync: list[tuple[bool, list[int]]] = []
+    real_fsync = os.fsync
+
+    def slow_fsync(fd: int) -> None:
+        # What another process sees while the WAL is synced: the lock free, the rows written.
+        reader = open_sqlite(path)
+        rows = [row[0] for row in reader.execute("SELECT x FROM t ORDER BY x")]
+        reader.close()
+        free = other_process.try_acquire()
+        if free:
+            other_process.release()
+        seen_at_fsync.append((free, rows))
+        fsync_started.set()
+        fsync_may_end.wait(10)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", slow_fsync)
+    writes = asyncio.gather(insert(writer, 1), insert(writer, 2))
+    await asyncio.to_thread(fsync_started.wait, 10)
+    for _ in range(5):
+        await asyncio.sleep(0.01)
+    assert not writes.done(), "no write is answered before its batch is synced"
+    fsync_may_end.set()
+    await asyncio.wait_for(writes, 10)
+    assert seen_at_fsync[0] == (True, [1, 2])
+    await writer.drain()
+    writer.close()

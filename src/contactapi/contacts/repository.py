@@ -25,19 +25,41 @@ _SELECT = f"SELECT {_COLUMN_LIST} FROM contacts"
 _INSERTED = (*COLUMNS, *SEARCH_COLUMNS)
 _INSERT = insert_sql("contacts", _INSERTED)
 # The placeholders of the contact's location and id in _INSERT, and of its tag list after them.
-_LOCATION_PARAM = f"${_INSERTED.index('location_id') + 1}"
+_LOCATION_INDEX = _INSERTED.index("location_id")
+_LOCATION_PARAM = f"${_LOCATION_INDEX + 1}"
 _ID_PARAM = f"${_INSERTED.index('id') + 1}"
 _TAGS_PARAM = f"${len(_INSERTED) + 1}"
 
 
-_FIND_DUPLICATE = (
-    f"SELECT * FROM ("
-    f"SELECT * FROM (SELECT {_COLUMN_LIST}, 0 AS rank FROM contacts WHERE location_id = $1"
-    f" AND email_lower = $2 ORDER BY date_added, id LIMIT 1) AS by_email"
-    f" UNION ALL "
-    f"SELECT * FROM (SELECT {_COLUMN_LIST}, 1 AS rank FROM contacts WHERE location_id = $1"
-    f" AND phone = $3 ORDER BY date_added, id LIMIT 1) AS by_phone"
-    f") AS found ORDER BY rank LIMIT 1"
+def _find_duplicate(location: str, email_lower: str, phone: str) -> str:
+    """The oldest contact with the email, else the oldest with the phone (the placeholders
+    given), in one statement whose two halves each use their own index."""
+    return (
+        f"SELECT * FROM ("
+        f"SELECT * FROM (SELECT {_COLUMN_LIST}, 0 AS rank FROM contacts"
+        f" WHERE location_id = {location} AND email_lower = {email_lower}"
+        f" ORDER BY date_added, id LIMIT 1) AS by_email"
+        f" UNION ALL "
+        f"SELECT * FROM (SELECT {_COLUMN_LIST}, 1 AS rank FROM contacts"
+        f" WHERE location_id = {location} AND phone = {phone}"
+        f" ORDER BY date_added, id LIMIT 1) AS by_phone"
+        f") AS found ORDER BY rank LIMIT 1"
+    )
+
+
+_FIND_DUPLICATE = _find_duplicate("$1", "$2", "$3")
+# A new contact's row (_INSERT's parameters), its tag list, then the email and phone whose
+# duplicate is looked for first: the contact and its tags are inserted only when none exists.
+_EMAIL_PARAM, _PHONE_PARAM = f"${len(_INSERTED) + 2}", f"${len(_INSERTED) + 3}"
+_INSERT_UNLESS_DUPLICATE = (
+    f"WITH found AS ({_find_duplicate(_LOCATION_PARAM, _EMAIL_PARAM, _PHONE_PARAM)}),"
+    f" created AS (INSERT INTO contacts ({', '.join(_INSERTED)})"
+    f" SELECT {', '.join(f'${i}' for i in range(1, len(_INSERTED) + 1))}"
+    " WHERE NOT EXISTS (SELECT 1 FROM found) RETURNING id),"
+    " tagged AS (INSERT INTO contact_tags (location_id, contact_id, name)"
+    f" SELECT {_LOCATION_PARAM}, {_ID_PARAM}, name FROM unnest({_TAGS_PARAM}::text[]) AS name"
+    " WHERE EXISTS (SELECT 1 FROM created))"
+    " SELECT * FROM found"
 )
 
 
@@ -123,20 +145,45 @@ class ContactRepository:
             await self.conn.lock(names)
 
     async def find_duplicate(self, email_lower: str | None, phone: str | None) -> Row | None:
-        """The oldest contact with this email, else the oldest with this phone, in one statement
-        whose two halves each use their own index.
+        """The oldest contact with this email, else the oldest with this phone, row-locked."""
+        found = await self.conn.fetch_one(_FIND_DUPLICATE, self.location_id, email_lower, phone)
+        return None if found is None else await self._locked(found, email_lower, phone)
 
-        The match is then read again, row-locked. The identity lock keeps new matches from
+    async def _locked(self, found: Row, email_lower: str | None, phone: str | None) -> Row | None:
+        """The match `found`, read again, row-locked. The identity lock keeps new matches from
         appearing, but a match may be deleted, or given another email or phone, before its row
         lock is granted: then the next match is taken."""
-        while True:
-            found = await self.conn.fetch_one(_FIND_DUPLICATE, self.location_id, email_lower, phone)
-            if found is None:
-                return None
-            column = "email_lower" if found["rank"] == 0 else "phone"
-            locked = await self.get(found["id"], for_update=True)
-            if locked is not None and locked[column] == found[column]:
+        match: Row | None = found
+        while match is not None:
+            column = "email_lower" if match["rank"] == 0 else "phone"
+            locked = await self.get(match["id"], for_update=True)
+            if locked is not None and locked[column] == match[column]:
                 return locked
+            match = await self.conn.fetch_one(_FIND_DUPLICATE, self.location_id, email_lower, phone)
+        return None
+
+    async def insert_unless_duplicate(
+        self, row: dict[str, Any], tags: list[str], email_lower: str | None, phone: str | None
+    ) -> Row | None:
+        """The duplicate of a new contact (`find_duplicate`), when there is one; else the new
+        contact (`row`) and its tags are inserted (`insert`) and the answer is None. Where
+        the database allows, the lookup and the inserts are one statement: one round trip."""
+        if not self.conn.dialect.writes_in_with:
+            found = await self.find_duplicate(email_lower, phone)
+            if found is None:
+                await self.insert(row, tags)
+            return found
+        tag_list = self.conn.dialect.list_arg(tags)
+        found = await self.conn.fetch_one(
+            _INSERT_UNLESS_DUPLICATE, *self._params(row), tag_list, email_lower, phone
+        )
+        if found is None:
+            await self.tags.created(tags)
+            return None
+        locked = await self._locked(found, email_lower, phone)
+        if locked is None:  # the match went before its lock was granted
+            await self.insert(row, tags)
+        return locked
 
     async def by_email(self, email_lower: str, limit: int = 100) -> list[Row]:
         return await self.conn.fetch_all(
@@ -166,17 +213,24 @@ class ContactRepository:
         )
         return row is not None
 
-    async def insert(self, values: dict[str, Any], tags: list[str]) -> None:
-        """A new contact and its tags (distinct names)."""
-        values = {**values, "location_id": self.location_id}
-        values.update(search_columns(values))
-        row = [values[col] for col in _INSERTED]
+    def _params(self, row: dict[str, Any]) -> list[Any]:
+        """_INSERT's parameters for a new contact's row (`NewContact.row`), in this location."""
+        params = [row[col] for col in _INSERTED]
+        params[_LOCATION_INDEX] = self.location_id
+        return params
+
+    async def insert(self, row: dict[str, Any], tags: list[str]) -> None:
+        """A new contact (`NewContact.row`: every column, its search document's included) and
+        its tags (distinct names)."""
+        params = self._params(row)
         if not tags:
-            await self.conn.execute(_INSERT, *row)
+            await self.conn.execute(_INSERT, *params)
             return
         # The contact and its tag rows: one round trip where the database allows.
         tag_rows = self.tags.insert_from_list(_LOCATION_PARAM, _ID_PARAM, _TAGS_PARAM)
-        await self.conn.execute_together(_INSERT, tag_rows, *row, self.conn.dialect.list_arg(tags))
+        await self.conn.execute_together(
+            _INSERT, tag_rows, *params, self.conn.dialect.list_arg(tags)
+        )
         await self.tags.created(tags)
 
     async def update(

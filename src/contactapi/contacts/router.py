@@ -8,7 +8,7 @@ from starlette.routing import BaseRoute
 
 from contactapi.contacts.schemas import ContactInput, prepare_contact
 from contactapi.contacts.search import parse_list_query
-from contactapi.contacts.service import ContactService
+from contactapi.contacts.service import ContactService, prepare_create
 from contactapi.errors import json_response
 from contactapi.scope import LocationScope
 from contactapi.validation import Checked
@@ -17,7 +17,7 @@ from contactapi.web.http import both_slashes, empty_ok
 from contactapi.web.pages import page_meta
 
 
-@endpoint_with_body(prepare_contact)
+@endpoint_with_body(prepare_create)
 async def create_contact(
     request: Request, scope: LocationScope, prepared: Checked[ContactInput]
 ) -> Response:

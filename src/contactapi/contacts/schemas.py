@@ -114,6 +114,18 @@ class ContactInput:
     last_name: str | None = None
     tags: list[str] | None = None
     custom_fields: dict[str, Any] | None = None
+    # A create's contact, made before the transaction (`service.prepare_create`).
+    new: NewContact | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewContact:
+    """The contact a create inserts when it finds no duplicate: every column of its row (its
+    location and search document included) and its answer without custom values. Pure Python,
+    made before the transaction: none of it holds SQLite's write lock."""
+
+    row: dict[str, Any]
+    answer: dict[str, Any]
 
 
 def parse_contact(body: Mapping[str, Any], country: str, errors: v.Errors) -> ContactInput:

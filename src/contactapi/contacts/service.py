@@ -15,7 +15,9 @@ from contactapi.contacts.schemas import (
     CONTACT,
     EMAIL_OR_PHONE_REQUIRED,
     ContactInput,
+    NewContact,
     contact_to_api,
+    prepare_contact,
 )
 from contactapi.contacts.search import ListQuery, ListResult, list_contacts
 from contactapi.contacts.tagging import merge_tags, within_cap
@@ -23,7 +25,7 @@ from contactapi.core import new_id, now_ms
 from contactapi.custom_fields.service import CustomFieldService, ValueChanges
 from contactapi.db.engine import Row
 from contactapi.errors import ValidationFailed, unknown_id
-from contactapi.scope import LocationScope
+from contactapi.scope import Location, LocationScope
 from contactapi.webhooks.payloads import contact_changes, contact_event
 
 # A new contact's columns before what the request sent (id, dates and tags are set apart).
@@ -63,6 +65,23 @@ def changed_columns(data: ContactInput, current: Row | None) -> dict[str, Any]:
     if columns.get("type") is None and "type" in columns:
         columns["type"] = "lead"
     return columns
+
+
+def new_contact(data: ContactInput, location_id: str) -> NewContact:
+    at = now_ms()
+    row = {**NEW_CONTACT_DEFAULTS, **changed_columns(data, None)}
+    row.update(id=new_id(), location_id=location_id, tags=orjson.dumps(data.tags or []).decode(),
+               date_added=at, date_updated=at)  # fmt: skip
+    row.update(search_columns(row))
+    return NewContact(row, contact_to_api(row, []))
+
+
+def prepare_create(body: dict[str, Any], location: Location) -> v.Checked[ContactInput]:
+    """`prepare_contact`, and the contact a create would insert (`NewContact`)."""
+    prepared = prepare_contact(body, location)
+    if not prepared.errors:
+        prepared.value.new = new_contact(prepared.value, location.id)
+    return prepared
 
 
 class ContactService:
@@ -113,30 +132,27 @@ class ContactService:
         email, phone = data.columns.get("email"), data.columns.get("phone")
         if not email and not phone:
             raise EMAIL_OR_PHONE_REQUIRED
-        existing: Row | None = None
-        if not self.scope.location.allow_duplicate_contacts:
+        new = data.new or new_contact(data, self.scope.location_id)
+        tags = data.tags or []
+        if self.scope.location.allow_duplicate_contacts:
+            await self.repo.insert(new.row, tags)
+        else:
             email_lower = email.lower() if email else None
             await self.repo.lock_identity(email_lower, phone)
-            existing = await self.repo.find_duplicate(email_lower, phone)
-        if existing is not None:
-            values = changed_columns(data, existing)
-            return await self._apply(
-                existing, values, data, custom_values, replace_tags=False
-            ), False
-        return await self._create(data, custom_values), True
+            existing = await self.repo.insert_unless_duplicate(new.row, tags, email_lower, phone)
+            if existing is not None:
+                changed = changed_columns(data, existing)
+                return await self._apply(
+                    existing, changed, data, custom_values, replace_tags=False
+                ), False
+        return await self._created(new, custom_values), True
 
-    async def _create(self, data: ContactInput, custom_values: ValueChanges) -> dict[str, Any]:
-        contact_id, at = new_id(), now_ms()
-        values = {**NEW_CONTACT_DEFAULTS, **changed_columns(data, None)}
-        tags = data.tags or []
-        values.update(id=contact_id, tags=orjson.dumps(tags).decode(), date_added=at,
-                      date_updated=at)  # fmt: skip
-        await self.repo.insert(values, tags)
+    async def _created(self, new: NewContact, custom_values: ValueChanges) -> dict[str, Any]:
+        """The answer for a contact just inserted, with its custom values and its event."""
+        contact = new.answer
         if custom_values:
-            await self.custom_fields.save_values(contact_id, custom_values)
-        # The row is what was just written: no need to read it back.
-        row = {**values, "location_id": self.scope.location_id}
-        contact = await self.shape(row) if custom_values else contact_to_api(row, [])
+            await self.custom_fields.save_values(new.row["id"], custom_values)
+            contact = await self.shape(new.row)
         await contact_changes(self.scope, None, contact)
         return contact
 

@@ -47,6 +47,9 @@ class Dialect(ABC):
     for_share: str
     # The lock a foreign key takes: the row can't be deleted, but may be updated.
     for_key_share: str
+    # Whether a WITH may hold INSERTs: then writes that depend on a read share its statement
+    # (a round trip fewer); SQLite runs them one after the other, in process.
+    writes_in_with: bool
     # The claim of due jobs, stamping `locked_until` and `locked_by`: `$1` now, `$2` the
     # oldest heartbeat of a live worker, `$3` batch size, `$4` lease, `$5` the worker's id.
     claim_jobs: str
@@ -98,6 +101,7 @@ class SQLiteDialect(Dialect):
     # No row locks to take: SQLite's write transactions run one at a time (BEGIN IMMEDIATE).
     row_address = "rowid"
     for_update = for_share = for_key_share = ""
+    writes_in_with = False
     claim_jobs = (
         "UPDATE jobs SET locked_until = $4, locked_by = $5, attempts = attempts + 1 WHERE id IN"
         f" (SELECT id FROM jobs WHERE {DUE_JOBS} ORDER BY run_after, id LIMIT $3)"
@@ -142,6 +146,7 @@ class PostgresDialect(Dialect):
     for_update = " FOR UPDATE"
     for_share = " FOR SHARE"
     for_key_share = " FOR KEY SHARE"
+    writes_in_with = True
     claim_jobs = (
         "WITH next AS (SELECT id FROM jobs WHERE"
         f" {DUE_JOBS} ORDER BY run_after, id LIMIT $3 FOR UPDATE SKIP LOCKED)"

@@ -252,6 +252,7 @@ class SQLiteDatabase:
             before_commit=apply_pending,
             busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS,
             lock=WriteLock(self.path + "-writelock"),
+            wal_path=self.path + "-wal",
         )
         self._checkpoints = asyncio.create_task(
             self._checkpoint_continually(open_sqlite(self.path), self._writer),
@@ -294,8 +295,10 @@ class SQLiteDatabase:
         self._all.clear()
         self._thread_reader = threading.local()
         writer, self._writer = self._writer, None
-        if writer is not None and writer.lock is not None:
-            writer.lock.close()
+        if writer is not None:
+            writer.close()
+            if writer.lock is not None:
+                writer.lock.close()
 
     async def run(
         self, work: Work[T], *, write: bool, snapshot: bool = False, slow: bool = False
@@ -348,25 +351,45 @@ def _checkpoint(conn: sqlite3.Connection) -> None:
 
 
 class PostgresConnection(_AfterCommit):
-    """Each call is made by the transaction's runner (`drive`) when the work awaits it."""
+    """Each call is made by the transaction's runner (`drive`) when the work awaits it.
+
+    The transaction's BEGIN is not sent up front: it goes with the first call, in the same
+    message when that call is a lock (the usual first call of a write), so a create pays no
+    round trip for it; a work that makes no call pays none at all. `begin` None: no
+    transaction, each statement commits alone (a plain read, as on SQLite)."""
 
     dialect: Dialect = POSTGRESQL
 
-    def __init__(self, raw: asyncpg.Connection) -> None:
+    def __init__(self, raw: asyncpg.Connection, begin: str | None) -> None:
         super().__init__()
         self.raw = raw
+        self._begin = begin
+        # Whether a BEGIN was sent: the transaction then needs its COMMIT or ROLLBACK.
+        self.begun = False
+
+    def _take_begin(self) -> str | None:
+        begin, self._begin = self._begin, None
+        if begin is not None:
+            self.begun = True
+        return begin
+
+    async def _call(self, function: Callable[..., Awaitable[T]], *args: Any) -> T:
+        begin = self._take_begin()
+        if begin is not None:
+            await self.raw.execute(begin)
+        return await function(*args)
 
     def fetch_one(self, sql: str, *args: Any) -> Pending[Row | None]:
-        return Pending(self.raw.fetchrow, sql, *args)
+        return Pending(self._call, self.raw.fetchrow, sql, *args)
 
     def fetch_all(self, sql: str, *args: Any) -> Pending[list[Row]]:
-        return Pending(self.raw.fetch, sql, *args)
+        return Pending(self._call, self.raw.fetch, sql, *args)
 
     def fetch_value(self, sql: str, *args: Any) -> Pending[Any]:
-        return Pending(self.raw.fetchval, sql, *args)
+        return Pending(self._call, self.raw.fetchval, sql, *args)
 
     def execute(self, sql: str, *args: Any) -> Pending[int]:
-        return Pending(self._execute, sql, *args)
+        return Pending(self._call, self._execute, sql, *args)
 
     async def _execute(self, sql: str, *args: Any) -> int:
         status: str = await self.raw.execute(sql, *args)
@@ -374,25 +397,43 @@ class PostgresConnection(_AfterCommit):
         return int(last) if last.isdigit() else 0
 
     def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> Pending[None]:
-        return Pending(self.raw.executemany, sql, rows)
+        return Pending(self._call, self.raw.executemany, sql, rows)
 
     def execute_together(self, first: str, then: str, *args: Any) -> Pending[None]:
-        return Pending(self.raw.execute, f"WITH first AS ({first}) {then}", *args)
+        return Pending(self._call, self.raw.execute, f"WITH first AS ({first}) {then}", *args)
 
     def lock(self, names: Sequence[tuple[str, ...]]) -> Pending[None]:
-        # One round trip; the subquery's ORDER BY is the order the locks are taken in, the same
-        # in every transaction: no deadlock between them.
-        keys = sorted({lock_key(*name) for name in names})
+        # The subquery's ORDER BY is the order the locks are taken in, the same in every
+        # transaction: no deadlock between them. The keys are integers of ours, written into
+        # the SQL: a statement without parameters can share one message with the BEGIN.
+        keys = ", ".join(str(key) for key in sorted({lock_key(*name) for name in names}))
         return Pending(
-            self.raw.execute,
+            self._lock,
             "SELECT pg_advisory_xact_lock(k)"
-            " FROM (SELECT k FROM unnest($1::bigint[]) AS k ORDER BY k) AS ordered",
-            keys,
+            f" FROM (SELECT k FROM unnest(ARRAY[{keys}]::bigint[]) AS k ORDER BY k) AS ordered",
         )
+
+    async def _lock(self, sql: str) -> None:
+        begin = self._take_begin()
+        await self.raw.execute(f"{begin}; {sql}" if begin is not None else sql)
 
     def notify(self, channel: str) -> Pending[None]:
         # Delivered by PostgreSQL at the commit, to every process listening.
-        return Pending(self.raw.execute, "SELECT pg_notify($1, '')", channel)
+        return Pending(self._call, self.raw.execute, "SELECT pg_notify($1, '')", channel)
+
+    async def end(self, statement: str) -> None:
+        """COMMIT or ROLLBACK, when a BEGIN was sent."""
+        if self.begun:
+            self.begun = False
+            await self.raw.execute(statement)
+
+
+# The BEGIN of a transaction by (write, snapshot); a plain read (False, False) has none.
+_BEGIN = {
+    (True, False): "BEGIN ISOLATION LEVEL READ COMMITTED",
+    (True, True): "BEGIN ISOLATION LEVEL REPEATABLE READ",
+    (False, True): "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+}
 
 
 class _PostgresListener:
@@ -428,16 +469,25 @@ class PostgresDatabase:
     async def run(
         self, work: Work[T], *, write: bool, snapshot: bool = False, slow: bool = False
     ) -> T:
-        """`snapshot`: every statement sees the state of the first (REPEATABLE READ). `slow`
-        needs nothing here: the driver waits for the server without holding the loop."""
+        """`snapshot`: every statement sees the state of the first (REPEATABLE READ). A plain
+        read runs without a transaction: each statement sees one committed state, as in READ
+        COMMITTED, with no BEGIN and COMMIT round trips. `slow` needs nothing here: the driver
+        waits for the server without holding the loop."""
         assert self._pool is not None, "database not connected"
-        isolation = "repeatable_read" if snapshot else "read_committed"
+        begin = _BEGIN.get((write, snapshot))
         async with self._pool.acquire() as raw:
-            conn = PostgresConnection(raw)
-            async with raw.transaction(isolation=isolation, readonly=not write):
+            conn = PostgresConnection(raw, begin)
+            try:
                 result = await drive(work(conn))
-            conn._committed()
-            return result
+            except BaseException:
+                # A failed ROLLBACK leaves the transaction open: the pool's release rolls it
+                # back, or drops the connection.
+                with contextlib.suppress(Exception):
+                    await conn.end("ROLLBACK")
+                raise
+            await conn.end("COMMIT")
+        conn._committed()
+        return result
 
     async def listen(self, channel: str, callback: Callable[[], None]) -> Listener:
         """On a connection of its own, outside the pool (whose connections keep no state)."""
