@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -43,7 +44,7 @@ async def only_this_tests_deliveries(app: Starlette) -> None:
 
     async def give_up(conn: Any) -> None:
         await conn.execute(
-            "UPDATE webhook_deliveries SET status = 'failed' WHERE status = 'pending'"
+            "UPDATE webhook_deliveries SET status = 'failed' WHERE status IN ('pending', 'queued')"
         )
 
     await app.state.db.run(give_up, write=True)
@@ -353,3 +354,44 @@ async def test_odd_and_wrapped_addresses_are_refused(api: Api, allow_private: No
     ):
         refused = await api.post("/v1/webhooks/", json={"url": url, "events": ["ContactCreate"]})
         assert refused.status_code == 422 and "url" in refused.json(), (url, refused.text)
+
+
+async def test_a_failing_delivery_holds_back_only_its_contact_s_line(
+    app: Starlette, api: Api, hooks: Receiver, allow_private: None
+) -> None:
+    webhook = await subscribe(api, f"{hooks.base_url}/status/500", ["ContactCreate",
+                                                                    "ContactUpdate"])  # fmt: skip
+    held = await api.make_contact()
+    for city in ("c1", "c2"):
+        await api.put(f"/v1/contacts/{held['id']}", json={"city": city})
+    other = await api.make_contact()
+    # Only the heads are sent: the held contact's updates wait behind its failed create.
+    assert await dispatcher(app).run_until_idle() == 2
+    assert {item.json["id"] for item in hooks.at("/status/500")} == {held["id"], other["id"]}
+
+    async def line(conn: Any) -> list[tuple[str, str, int]]:
+        rows = await conn.fetch_all(
+            "SELECT event_type, status, attempts FROM webhook_deliveries WHERE location_id = $1"
+            " AND ordering_key = $2 ORDER BY seq", api.location_id, held["id"])  # fmt: skip
+        return [(r["event_type"], r["status"], len(orjson.loads(r["attempts"]))) for r in rows]
+
+    assert await app.state.db.run(line, write=False) == [
+        ("ContactCreate", "pending", 1), ("ContactUpdate", "queued", 0),
+        ("ContactUpdate", "queued", 0)]  # fmt: skip
+    listed = (await api.get(f"/v1/webhooks/{webhook['id']}/deliveries")).json()["deliveries"]
+    assert {d["status"] for d in listed} == {"pending"}  # queued ones read as pending
+
+    async def give_up_soon(conn: Any) -> None:  # the head's 24 hours are over
+        await conn.execute(
+            "UPDATE webhook_deliveries SET created_at = created_at - $3, next_attempt_at = 0"
+            " WHERE location_id = $1 AND ordering_key = $2 AND event_type = 'ContactCreate'",
+            api.location_id, held["id"], 25 * 3600 * 1000)  # fmt: skip
+
+    await app.state.db.run(give_up_soon, write=True)
+    # The head fails for good; the next of its line becomes the head and is sent; the last
+    # still waits behind it.
+    assert await dispatcher(app).run_until_idle() == 2
+    assert await app.state.db.run(line, write=False) == [
+        ("ContactCreate", "failed", 2), ("ContactUpdate", "pending", 1),
+        ("ContactUpdate", "queued", 0)]  # fmt: skip
+    assert hooks.at("/status/500")[-1].json["city"] == "c1"

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData(
@@ -556,7 +557,8 @@ webhook_deliveries = Table(
     Column("body", Text, nullable=False),
     # Events with one key (a contact) reach a URL in `seq` order.
     Column("ordering_key", String(40), nullable=False),
-    # pending | succeeded | failed
+    # queued (behind an unfinished delivery of its subscription and key) | pending (the head
+    # of its line: due at `next_attempt_at`) | succeeded | failed
     Column("status", String(16), nullable=False),
     # Every attempt: [{"at", "statusCode", "durationMs", "error"}], as JSON.
     Column("attempts", Text, nullable=False),
@@ -569,7 +571,15 @@ webhook_deliveries = Table(
         ["location_id", "webhook_id"], ["webhooks.location_id", "webhooks.id"], ondelete="CASCADE"
     ),
     Index(None, "status", "next_attempt_at"),
-    Index(None, "webhook_id", "ordering_key", "status", "seq"),
+    # The unfinished deliveries of each line (subscription and key), in order.
+    Index(
+        "ix_webhook_deliveries_unfinished",
+        "webhook_id",
+        "ordering_key",
+        "seq",
+        sqlite_where=text("status IN ('pending', 'queued')"),
+        postgresql_where=text("status IN ('pending', 'queued')"),
+    ),
     Index(None, "location_id", "webhook_id", "created_at", "id"),
 )
 
@@ -630,7 +640,7 @@ opportunities = Table(
     Column("last_status_change_at", BigInteger, nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
-    # The contact's search document, copied by triggers (migration 0011), so `query` reads one
+    # The contact's search document, copied by triggers (migration 0012), so `query` reads one
     # row; the three search columns' indexes are raw DDL: an FTS5 trigram
     # `opportunities_fts_l{k}` per large location on SQLite (db/search/opportunities.py),
     # pg_trgm GIN `ix_opportunities_search_*` on PostgreSQL.

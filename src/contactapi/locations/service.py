@@ -208,7 +208,7 @@ async def _delete(conn: Connection, location_id: str) -> None:
     )
     await conn.execute(
         "UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL"
-        " WHERE location_id = $1 AND status = 'pending'",
+        " WHERE location_id = $1 AND status IN ('pending', 'queued')",
         location_id,
     )
     conn.after_commit(key_cache.clear)  # after: a read before the commit would cache it again

@@ -7,7 +7,7 @@ from contactapi.db.rows import LocationRows
 
 ORDER = ("created_at", "id")
 _DELIVERY = ("id, webhook_id, event_id, event_type, status, attempts, next_attempt_at,"
-             " created_at, seq, locked_until")  # fmt: skip
+             " created_at, seq, locked_until, ordering_key")  # fmt: skip
 
 
 class WebhookRepository(LocationRows):
@@ -58,13 +58,25 @@ class DeliveryRepository:
             limit + 1,
         )
 
-    async def retry_now(self, delivery_id: str, now: int) -> None:
-        """Due at once, whatever its state; a delivery being sent keeps its claim."""
+    async def retry_now(self, delivery: Row, now: int) -> None:
+        """Due at once, whatever its state: the head of its line, or queued behind its
+        contact's unfinished deliveries. A delivery being sent keeps its claim."""
+        lock = self.conn.dialect.for_update
+        if lock:  # as an event's writer does (`events.py`), for the dispatcher's promotion
+            await self.conn.fetch_one(
+                f"SELECT 1 AS one FROM contacts WHERE location_id = $1 AND id = $2{lock}",
+                self.location_id,
+                delivery["ordering_key"],
+            )
         await self.conn.execute(
-            "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $4"
-            " WHERE location_id = $1 AND webhook_id = $2 AND id = $3",
+            "UPDATE webhook_deliveries SET next_attempt_at = $4, status = CASE"
+            " WHEN status = 'pending' THEN 'pending' WHEN EXISTS (SELECT 1 FROM"
+            " webhook_deliveries u WHERE u.webhook_id = $2 AND u.ordering_key = $5"
+            " AND u.status IN ('pending', 'queued') AND u.seq <> $3) THEN 'queued'"
+            " ELSE 'pending' END WHERE location_id = $1 AND webhook_id = $2 AND seq = $3",
             self.location_id,
             self.webhook_id,
-            delivery_id,
+            delivery["seq"],
             now,
+            delivery["ordering_key"],
         )

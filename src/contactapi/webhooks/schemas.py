@@ -78,7 +78,8 @@ def delivery_to_api(row: Mapping[str, Any]) -> dict[str, Any]:
         "eventType": row["event_type"],
         "webhookId": row["webhook_id"],
         "eventId": row["event_id"],
-        "status": row["status"],
+        # A delivery waiting behind its contact's earlier one is pending too.
+        "status": "pending" if row["status"] == "queued" else row["status"],
         "attempts": orjson.loads(row["attempts"]),
         "nextAttemptAt": iso_ms(row["next_attempt_at"]),
         "createdAt": iso_ms(row["created_at"]),

@@ -100,7 +100,7 @@ class WebhookService:
             raise unknown_id("deliveryId", "delivery")
         if (delivery["locked_until"] or 0) > now_ms():
             raise ValidationFailed.one("deliveryId", "The delivery is being sent now.", "invalid")
-        await rows.retry_now(delivery_id, now_ms())
+        await rows.retry_now(delivery, now_ms())
         found = await rows.get(delivery_id)
         assert found is not None
         return delivery_to_api(found)
