@@ -288,3 +288,29 @@ async def test_a_batch_is_synced_outside_the_write_lock_and_answered_after_its_f
     assert seen_at_fsync[0] == (True, [1, 2])
     await writer.drain()
     writer.close()
+
+
+async def test_after_a_failed_fsync_no_write_is_answered_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = str(tmp_path / "failing.db")
+    raw = open_sqlite(path)
+    raw.execute("CREATE TABLE t (x INTEGER)")
+    writer = GroupCommitWriter(raw, nothing_before_commit, 10_000, wal_path=path + "-wal")
+    real_fsync = os.fsync
+    failures = [OSError(5, "Input/output error")]
+
+    def failing_once(fd: int) -> None:
+        # Linux may clear the error with the pages it could not write: the next fsync passes.
+        if failures and os.path.realpath(f"/proc/self/fd/{fd}").endswith("-wal"):
+            raise failures.pop()
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", failing_once)
+    with pytest.raises(sqlite3.OperationalError, match="could not be synced"):
+        await insert(writer, 1)
+    assert not failures
+    with pytest.raises(sqlite3.OperationalError, match="could not be synced"):
+        await insert(writer, 2)
+    await writer.drain()
+    writer.close()

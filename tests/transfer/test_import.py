@@ -94,6 +94,24 @@ async def test_a_jsonl_import_reports_lines_that_are_no_contact(
         ("j1@example.com", None, None, True), (None, "+14155550103", "Jay", False)}  # fmt: skip
 
 
+async def test_custom_field_items_without_a_string_id_fail_no_chunk(
+    api: Api, database_url: str, tmp_path: Path
+) -> None:
+    source = tmp_path / "people.jsonl"
+    source.write_text('{"email": "ok1@example.com"}\n'
+                      '{"email": "bad1@example.com", "customField": [{"value": "x"}]}\n'
+                      '{"email": "bad2@example.com", "customField": [{"id": ["a"], "value": 1}]}\n'
+                      '{"email": "ok2@example.com"}\n')  # fmt: skip
+    code, output = await invoke("import", str(source), "--location", api.location_id,
+                                "--database", database_url)  # fmt: skip
+    # As the API does with a `customField` key that is no field's: the item is ignored, and
+    # no row's chunk fails.
+    assert code == 0, output
+    contacts = (await api.get("/v1/contacts/")).json()["contacts"]
+    assert {c["email"] for c in contacts} == {
+        "ok1@example.com", "bad1@example.com", "bad2@example.com", "ok2@example.com"}  # fmt: skip
+
+
 async def test_usage_errors_exit_2(api: Api, database_url: str, tmp_path: Path) -> None:
     source = write_csv(tmp_path / "a.csv", ["Email"], [["a@example.com"]])
     for args in (

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
+from contactapi.transfer.source import Source
 from tests.conftest import postgres_database
 from tests.live import CONTACTAPI, create_location, live_server
 
@@ -191,3 +192,24 @@ async def test_migration_between_live_servers_copies_everything_once(
             assert {kind: c[2] for kind, c in table(output).items()} == dict.fromkeys(expected, 0)
             again = await asyncio.to_thread(snapshot, Client(target.base_url, target_key))
             assert again == copies
+
+
+async def test_the_key_goes_only_to_the_source_whatever_next_page_url_names() -> None:
+    seen: list[tuple[str, str | None]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append((str(request.url), request.headers.get("authorization")))
+        if "startAfterId" in str(request.url):
+            return httpx.Response(200, json={"contacts": [{"id": "b"}], "meta": {}})
+        next_page = "http://elsewhere.example.net/v1/contacts/?startAfterId=a"
+        return httpx.Response(200, json={"contacts": [{"id": "a"}],
+                                         "meta": {"nextPageUrl": next_page}})  # fmt: skip
+
+    source = Source("https://source.example.com", "SECRET", transport=httpx.MockTransport(answer))
+    try:
+        pages = [page async for page, _ in source.pages("/v1/contacts/", "contacts")]
+    finally:
+        await source.close()
+    assert [[c["id"] for c in page] for page in pages] == [["a"], ["b"]]
+    assert [url.split("?")[0] for url, _ in seen] == ["https://source.example.com/v1/contacts/"] * 2
+    assert seen[1][0].endswith("startAfterId=a") and {key for _, key in seen} == {"Bearer SECRET"}

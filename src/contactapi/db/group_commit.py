@@ -323,6 +323,10 @@ class _WalSync:
         self._fd: int | None = None
         self._waiting: list[_Queued] = []
         self._task: asyncio.Task[None] | None = None
+        # The first failed fsync, for good: Linux may drop the pages it could not write and
+        # clear the error, so a later fsync's success would not cover them (PostgreSQL too
+        # stops at a failed fsync). Every later write is then answered as failed.
+        self._broken: OSError | None = None
 
     def add(self, works: list[_Queued]) -> None:
         self._waiting.extend(works)
@@ -342,11 +346,14 @@ class _WalSync:
         try:
             while self._waiting:
                 works, self._waiting = self._waiting, []
-                error: OSError | None = None
-                try:
-                    await in_thread(self._fsync)
-                except OSError as exc:
-                    error = exc
+                error = self._broken
+                if error is None:
+                    try:
+                        await in_thread(self._fsync)
+                    except OSError as exc:
+                        log.critical("the WAL could not be synced; no write is answered as"
+                                     " written until a restart: %r", exc)  # fmt: skip
+                        error = self._broken = exc
                 for queued_work in works:
                     if error is not None and queued_work.error is None:
                         # Committed, maybe not durable: not answered as written.
@@ -361,6 +368,13 @@ class _WalSync:
         # Opened once the WAL exists (a COMMIT wrote it); it lives as long as any connection
         # to the database, and this process holds some.
         if self._fd is None:
+            # The WAL may be new: its directory entry is durable only once the directory is
+            # synced (SQLite does this at its own first sync, which NORMAL defers).
+            directory = os.open(os.path.dirname(os.path.abspath(self.path)), os.O_RDONLY)
+            try:
+                os.fsync(directory)
+            finally:
+                os.close(directory)
             self._fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
         os.fsync(self._fd)
 

@@ -171,8 +171,14 @@ def body_from_json(record: Mapping[str, Any], plan: ColumnPlan) -> dict[str, Any
             body[field] = record[key]
     sent = body.get("customField")
     if isinstance(sent, list):  # an answer's shape: [{"id": ..., "value": ...}]
+        # An item without a string id is kept under a key no field has: ignored, as the API
+        # ignores a key that is no field's, never failing its chunk.
         sent = body["customField"] = {
-            item.get("id"): item.get("value") for item in sent if isinstance(item, dict)
+            (item.get("id") if isinstance(item.get("id"), str) else repr(item.get("id"))): item.get(
+                "value"
+            )
+            for item in sent
+            if isinstance(item, dict)
         }
     custom = {target.id: record[key] for key, target in plan.custom.items() if key in record}
     if custom:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import hashlib
 import time
 from collections.abc import Awaitable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from contactapi.contacts.schemas import prepare_contact
 from contactapi.contacts.service import ContactService
@@ -76,7 +79,9 @@ def import_file(
 ) -> ImportReport:
     """Raises LocationError (unknown location), UnknownTarget (a bad `--map`), BadFile."""
     started = time.monotonic()
-    job = f"import:{content_hash(path)}"
+    # The file and how it is read: a rerun with another `--map` or format is another job.
+    how = hashlib.sha256(orjson.dumps([fmt, sorted(mapping.items())])).hexdigest()[:16]
+    job = f"import:{content_hash(path)}:{how}"
     progress.update(0, count_rows(path, fmt))
     report = asyncio.run(_import(settings, location_id, path, fmt, mapping, job, progress))
     report.seconds = time.monotonic() - started

@@ -38,7 +38,7 @@ class Source:
         await self.client.aclose()
 
     async def get(self, path_or_url: str, params: dict[str, Any] | None = None) -> Any:
-        url = path_or_url if "://" in path_or_url else f"{self.base}{path_or_url}"
+        url = self._on_source(path_or_url)
         failures = 0
         while True:
             self.requests += 1
@@ -61,6 +61,14 @@ class Source:
             if answer.status_code != 200:
                 raise SourceError(f"GET {url}: {answer.status_code} {answer.text[:200]}")
             return answer.json()
+
+    def _on_source(self, path_or_url: str) -> str:
+        """A path, or a URL the source named (`nextPageUrl`), made a URL of the source's own
+        scheme, host and port: the key never goes to another host, nor in clear text because
+        a proxy in front of the source wrote `http://`."""
+        if "://" not in path_or_url:
+            return f"{self.base}{path_or_url}"
+        return str(httpx.URL(self.base).copy_with(raw_path=httpx.URL(path_or_url).raw_path))
 
     async def pages(
         self, path: str, key: str
