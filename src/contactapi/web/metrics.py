@@ -25,8 +25,9 @@ async def _backlog(conn: Connection) -> tuple[list[Row], int]:
     jobs = await conn.fetch_all(
         "SELECT kind, count(*) AS jobs, min(created_at) AS oldest FROM jobs GROUP BY kind"
     )
+    # Deliveries held behind the head of their contact's line are waiting too.
     pending = await conn.fetch_value(
-        "SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'"
+        "SELECT count(*) FROM webhook_deliveries WHERE status IN ('pending', 'queued')"
     )
     return jobs, int(pending)
 
