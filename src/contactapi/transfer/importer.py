@@ -22,6 +22,8 @@ from typing import Any
 
 import orjson
 
+from contactapi import validation as v
+from contactapi.contacts.schemas import ContactInput
 from contactapi.contacts.service import ContactService
 from contactapi.db.engine import Connection, Database, create_database
 from contactapi.errors import ValidationFailed
@@ -43,7 +45,7 @@ from contactapi.transfer.files import (
     read_rows,
 )
 from contactapi.transfer.location import fields_of, location_scope
-from contactapi.transfer.parsing import Parsed, Parser, Row, prepare_chunk
+from contactapi.transfer.parsing import Parsed, Parser, Prepared, Row, prepare_chunk
 from contactapi.transfer.progress import Reporter
 from contactapi.transfer.repository import ProgressRows
 
@@ -229,17 +231,55 @@ async def _write_chunk(location_id: str, job: str, chunk: Parsed, conn: Connecti
     prepared = chunk.prepared
     if scope.location.country != chunk.location.country:  # changed since: read by its rules
         prepared = prepare_chunk(scope.location, chunk.rows)
+    unmatched = await _Unmatched.of(contacts, prepared)
     rejects: list[Reject] = []
     for row, checked in prepared:
         if isinstance(checked, Unreadable):
             rejects.append((row, "", checked.message))
             continue
         try:
-            await contacts.upsert(checked)
+            await contacts.upsert(checked, unmatched=unmatched.check(checked.value))
         except ValidationFailed as exc:
             rejects.extend((row, key, problem["message"]) for key, problem in exc.errors.items())
     await ProgressRows(conn, location_id).save_chunk(job, chunk.number, _rows_in(rejects))
     return rejects
+
+
+class _Unmatched:
+    """Which rows of a chunk no contact matches, so the upsert inserts them without looking for
+    one: their emails and phones looked up in one statement for the chunk, then each row's
+    checked against those and the rows before it. Only where the transaction keeps every other
+    writer out (SQLite); elsewhere each upsert looks for itself."""
+
+    def __init__(self, taken: set[str] | None) -> None:
+        self.taken = taken
+
+    @classmethod
+    async def of(cls, contacts: ContactService, prepared: list[Prepared]) -> _Unmatched:
+        scope = contacts.scope
+        if scope.location.allow_duplicate_contacts or not scope.conn.dialect.serial_writes:
+            return cls(None)
+        sent = [
+            _identity(checked.value) for _, checked in prepared if isinstance(checked, v.Checked)
+        ]
+        emails = [email for email, _ in sent if email]
+        phones = [phone for _, phone in sent if phone]
+        return cls(await contacts.repo.identities_taken(emails, phones))
+
+    def check(self, data: ContactInput) -> bool:
+        """Whether no contact has the row's email or phone; either is taken from now on."""
+        if self.taken is None:
+            return False
+        identity = [value for value in _identity(data) if value]
+        unmatched = not any(value in self.taken for value in identity)
+        self.taken.update(identity)
+        return unmatched
+
+
+def _identity(data: ContactInput) -> tuple[str | None, str | None]:
+    email, phone = data.columns.get("email"), data.columns.get("phone")
+    return (email.lower() if isinstance(email, str) else None,
+            phone if isinstance(phone, str) else None)  # fmt: skip
 
 
 def _rows_in(rejects: list[Reject]) -> int:
