@@ -24,9 +24,9 @@ from contactapi.transfer.files import Unreadable
 Row = tuple[int, dict[str, Any] | Unreadable]
 # A data row's number and its checked body (or why it has none).
 Prepared = tuple[int, v.Checked[ContactInput] | Unreadable]
-# Chunks read ahead of the one being written: enough that the writer never waits for the
-# parser, few enough that memory stays flat.
-AHEAD = 16
+# Rows prepared ahead of the chunk being written: enough that the writer never waits for the
+# parser, few enough that memory stays flat (a prepared row holds a few kB of objects).
+AHEAD_ROWS = 1_600
 
 
 def prepare_chunk(location: Location, chunk: list[Row]) -> list[Prepared]:
@@ -59,13 +59,14 @@ class Parser:
         self, location: Location, chunks: Iterable[tuple[int, list[Row]]]
     ) -> AsyncIterator[Parsed]:
         """Each chunk's number, its rows and those prepared for `location`, in order, prepared
-        up to AHEAD chunks ahead."""
+        up to AHEAD_ROWS rows ahead."""
         loop = asyncio.get_running_loop()
         pending: deque[tuple[int, list[Row], asyncio.Future[list[Prepared]]]] = deque()
         for number, chunk in chunks:
             future = loop.run_in_executor(self.pool, prepare_chunk, location, chunk)
             pending.append((number, chunk, future))
-            if len(pending) > AHEAD:
+            ahead = max(1, AHEAD_ROWS // len(chunk))
+            if len(pending) > ahead:
                 yield await _parsed(location, *pending.popleft())
         while pending:
             yield await _parsed(location, *pending.popleft())
