@@ -77,6 +77,39 @@ async def test_an_import_with_bad_rows_takes_the_good_ones(
     assert any(c["phone"] == "+14155550102" for c in listed["contacts"])
 
 
+async def test_rows_matching_earlier_rows_or_stored_contacts_update_them(
+    api: Api, database_url: str, tmp_path: Path
+) -> None:
+    """The upsert's duplicates rule row by row, as the API applies it: a row updates the
+    contact an earlier row of the file made (in its chunk or an earlier one) or a stored
+    contact with its email, else its phone."""
+    stored = await api.make_contact(phone="+14155550150", firstName="Stored", tags=["old"])
+    filler = [[f"Filler{n}", f"filler{n}@example.com", "", ""] for n in range(150)]
+    rows = [
+        ["Ann", "ann@example.com", "+14155550151", "a"],
+        ["Ann2", "ANN@example.com", "", "b"],  # same chunk, by email
+        ["ByPhone", "", "+1 415 555 0151", "c"],  # same chunk, by phone (Ann's)
+        ["StoredNew", "stored@example.com", "(415) 555-0150", "new"],  # the stored, by phone
+        *filler,  # past SQLite's chunk of 100 rows
+        ["Ann3", "ann@example.com", "", "d"],  # a later chunk
+        ["Fresh", "fresh@example.com", "+14155550152", ""],
+    ]  # fmt: skip
+    source = write_csv(tmp_path / "dups.csv", ["First Name", "Email", "Phone", "Tags"], rows)
+
+    code, output = await invoke("import", str(source), "--location", api.location_id,
+                                "--database", database_url)  # fmt: skip
+    assert code == 0, output
+    total = (await api.get("/v1/contacts/?limit=1")).json()["meta"]["total"]
+    assert total == 1 + 1 + 150 + 1  # the stored, Ann, the fillers, Fresh
+    ann = (await api.get("/v1/contacts/lookup?email=ann@example.com")).json()["contacts"]
+    assert len(ann) == 1
+    assert (ann[0]["firstName"], ann[0]["phone"]) == ("Ann3", "+14155550151")
+    assert ann[0]["tags"] == ["a", "b", "c", "d"]
+    again = (await api.get(f"/v1/contacts/{stored['id']}")).json()["contact"]
+    assert (again["firstName"], again["email"]) == ("StoredNew", "stored@example.com")
+    assert again["tags"] == ["old", "new"]
+
+
 async def test_a_jsonl_import_reports_lines_that_are_no_contact(
     api: Api, database_url: str, tmp_path: Path
 ) -> None:

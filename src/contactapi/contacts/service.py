@@ -125,16 +125,20 @@ class ContactService:
             raise unknown_id("id", "contact")
         return contact_to_api(row, orjson.loads(row["custom_values"]))
 
-    async def upsert(self, prepared: v.Checked[ContactInput]) -> tuple[dict[str, Any], bool]:
+    async def upsert(
+        self, prepared: v.Checked[ContactInput], *, unmatched: bool = False
+    ) -> tuple[dict[str, Any], bool]:
         """Create, or update the contact with the same email (else phone) unless the location
-        allows duplicates. Returns the contact and whether it is new."""
+        allows duplicates. Returns the contact and whether it is new. `unmatched`: the caller
+        found, in this transaction and while no other writer could add one (SQLite's write
+        lock), that no contact has the email or the phone: none is looked for."""
         data, custom_values = await self.parse(prepared)
         email, phone = data.columns.get("email"), data.columns.get("phone")
         if not email and not phone:
             raise EMAIL_OR_PHONE_REQUIRED
         new = data.new or new_contact(data, self.scope.location_id)
         tags = data.tags or []
-        if self.scope.location.allow_duplicate_contacts:
+        if self.scope.location.allow_duplicate_contacts or unmatched:
             await self.repo.insert(new.row, tags)
         else:
             email_lower = email.lower() if email else None

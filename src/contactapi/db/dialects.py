@@ -55,6 +55,9 @@ class Dialect(ABC):
     # Whether a WITH may hold INSERTs: then writes that depend on a read share its statement
     # (a round trip fewer); SQLite runs them one after the other, in process.
     writes_in_with: bool
+    # Whether a write transaction holds the whole database's write lock: what it finds absent
+    # stays absent until it ends, unless it writes it.
+    serial_writes: bool
     # The claim of due jobs, stamping `locked_until` and `locked_by`: `$1` now, `$2` the
     # oldest heartbeat of a live worker, `$3` batch size, `$4` lease, `$5` the worker's id.
     claim_jobs: str
@@ -113,6 +116,7 @@ class SQLiteDialect(Dialect):
     row_address = "rowid"
     for_update = for_share = for_key_share = ""
     writes_in_with = False
+    serial_writes = True
     claim_jobs = (
         "UPDATE jobs SET locked_until = $4, locked_by = $5, attempts = attempts + 1 WHERE id IN"
         f" (SELECT id FROM jobs WHERE {DUE_JOBS} ORDER BY run_after, id LIMIT $3)"
@@ -164,6 +168,7 @@ class PostgresDialect(Dialect):
     for_share = " FOR SHARE"
     for_key_share = " FOR KEY SHARE"
     writes_in_with = True
+    serial_writes = False
     claim_jobs = (
         "WITH next AS (SELECT id FROM jobs WHERE"
         f" {DUE_JOBS} ORDER BY run_after, id LIMIT $3 FOR UPDATE SKIP LOCKED)"

@@ -22,10 +22,12 @@ from typing import Any
 
 import orjson
 
-from contactapi.contacts.schemas import prepare_contact
+from contactapi import validation as v
+from contactapi.contacts.schemas import ContactInput
 from contactapi.contacts.service import ContactService
 from contactapi.db.engine import Connection, Database, create_database
 from contactapi.errors import ValidationFailed
+from contactapi.scope import Location
 from contactapi.settings import Settings
 from contactapi.transfer.columns import (
     ColumnPlan,
@@ -43,6 +45,7 @@ from contactapi.transfer.files import (
     read_rows,
 )
 from contactapi.transfer.location import fields_of, location_scope
+from contactapi.transfer.parsing import Parsed, Parser, Prepared, Row, prepare_chunk
 from contactapi.transfer.progress import Reporter
 from contactapi.transfer.repository import ProgressRows
 
@@ -50,8 +53,6 @@ REJECT_COLUMNS = ("row", "field", "message")
 
 # (data row number, field, message)
 Reject = tuple[int, str, str]
-# A data row's number and its contact body (or why it has none).
-Row = tuple[int, dict[str, Any] | Unreadable]
 
 
 @dataclass
@@ -82,8 +83,14 @@ def import_file(
     # The file and how it is read: a rerun with another `--map` or format is another job.
     how = hashlib.sha256(orjson.dumps([fmt, sorted(mapping.items())])).hexdigest()[:16]
     job = f"import:{content_hash(path)}:{how}"
-    progress.update(0, count_rows(path, fmt))
-    report = asyncio.run(_import(settings, location_id, path, fmt, mapping, job, progress))
+    parser = Parser()
+    try:
+        progress.update(0, count_rows(path, fmt))
+        report = asyncio.run(
+            _import(settings, location_id, path, fmt, mapping, job, progress, parser)
+        )
+    finally:
+        parser.close()
     report.seconds = time.monotonic() - started
     return report
 
@@ -96,32 +103,46 @@ async def _import(
     mapping: Mapping[str, str],
     job: str,
     progress: Reporter,
+    parser: Parser,
 ) -> ImportReport:
     db = create_database(settings)
     await db.connect()
     try:
 
-        async def start(conn: Connection) -> tuple[list[CustomField], dict[int, int]]:
+        async def start(conn: Connection) -> tuple[Location, list[CustomField], dict[int, int]]:
             scope = await location_scope(conn, location_id)
-            return await fields_of(scope), await ProgressRows(conn, location_id).chunks(job)
+            done = await ProgressRows(conn, location_id).chunks(job)
+            return scope.location, await fields_of(scope), done
 
-        fields, done = await db.run(start, write=False)
+        location, fields, done = await db.run(start, write=False)
         report = ImportReport(rejected=sum(done.values()))
         chunks = _chunks(_bodies(path, fmt, fields, mapping, report), db.dialect.bulk_rows)
         with _RejectsFile(rejects_path(path), append=bool(done)) as rejects:
             writer = _ChunkWriter(db, location_id, job, report, rejects, progress)
-            for number, chunk in chunks:
-                if number in done:
-                    report.rows += len(chunk)
-                    report.resumed_after += len(chunk)
-                    progress.advance(len(chunk))
-                    continue
-                await writer.add(number, chunk)
+            todo = _not_done(chunks, done, report, progress)
+            async for parsed in parser.prepared(location, todo):
+                await writer.add(parsed)
             await writer.finish()
         await db.run(lambda conn: ProgressRows(conn, location_id).finish(job), write=True)
         return report
     finally:
         await db.close()
+
+
+def _not_done(
+    chunks: Iterator[tuple[int, list[Row]]],
+    done: dict[int, int],
+    report: ImportReport,
+    progress: Reporter,
+) -> Iterator[tuple[int, list[Row]]]:
+    """The chunks a previous run did not commit; those it did are counted, and skipped."""
+    for number, chunk in chunks:
+        if number in done:
+            report.rows += len(chunk)
+            report.resumed_after += len(chunk)
+            progress.advance(len(chunk))
+        else:
+            yield number, chunk
 
 
 def _chunks(bodies: Iterator[Row], size: int) -> Iterator[tuple[int, list[Row]]]:
@@ -141,39 +162,38 @@ class _ChunkWriter:
         self.db, self.location_id, self.job = db, location_id, job
         self.report, self.rejects, self.progress = report, rejects, progress
         self.at_once = db.dialect.bulk_transactions
-        self.running: dict[asyncio.Future[list[Reject]], tuple[int, list[Row]]] = {}
-        self.failed: list[tuple[int, list[Row]]] = []
+        self.running: dict[asyncio.Future[list[Reject]], Parsed] = {}
+        self.failed: list[Parsed] = []
 
-    async def add(self, number: int, chunk: list[Row]) -> None:
+    async def add(self, chunk: Parsed) -> None:
         while len(self.running) >= self.at_once:
             await self._collect()
-        self.running[asyncio.ensure_future(self._write(number, chunk))] = (number, chunk)
+        self.running[asyncio.ensure_future(self._write(chunk))] = chunk
 
     async def finish(self) -> None:
         while self.running:
             await self._collect()
-        for number, chunk in self.failed:
-            self._done(chunk, await self._write(number, chunk))
+        for chunk in self.failed:
+            self._done(chunk, await self._write(chunk))
 
-    def _write(self, number: int, chunk: list[Row]) -> Awaitable[list[Reject]]:
-        work = partial(_write_chunk, self.location_id, self.job, number, chunk)
-        return self.db.run(work, write=True)
+    def _write(self, chunk: Parsed) -> Awaitable[list[Reject]]:
+        return self.db.run(partial(_write_chunk, self.location_id, self.job, chunk), write=True)
 
     async def _collect(self) -> None:
         finished, _ = await asyncio.wait(self.running, return_when=asyncio.FIRST_COMPLETED)
         for task in finished:
-            number, chunk = self.running.pop(task)
+            chunk = self.running.pop(task)
             if task.exception() is not None:
-                self.failed.append((number, chunk))
+                self.failed.append(chunk)
             else:
                 self._done(chunk, task.result())
 
-    def _done(self, chunk: list[Row], found: list[Reject]) -> None:
+    def _done(self, chunk: Parsed, found: list[Reject]) -> None:
         self.rejects.write(found)
-        self.report.rows += len(chunk)
+        self.report.rows += len(chunk.rows)
         self.report.rejected += _rows_in(found)
-        self.report.imported += len(chunk) - _rows_in(found)
-        self.progress.advance(len(chunk))
+        self.report.imported += len(chunk.rows) - _rows_in(found)
+        self.progress.advance(len(chunk.rows))
 
 
 def _bodies(
@@ -204,23 +224,62 @@ def _bodies(
             yield number, body_from_json(record, plan_for(tuple(record)))
 
 
-async def _write_chunk(
-    location_id: str, job: str, number: int, chunk: list[Row], conn: Connection
-) -> list[Reject]:
+async def _write_chunk(location_id: str, job: str, chunk: Parsed, conn: Connection) -> list[Reject]:
     """The chunk's upserts, and its progress row, which a resumed import skips it by."""
     scope = await location_scope(conn, location_id)
     contacts = ContactService(scope)
+    prepared = chunk.prepared
+    if scope.location.country != chunk.location.country:  # changed since: read by its rules
+        prepared = prepare_chunk(scope.location, chunk.rows)
+    unmatched = await _Unmatched.of(contacts, prepared)
     rejects: list[Reject] = []
-    for row, body in chunk:
-        if isinstance(body, Unreadable):
-            rejects.append((row, "", body.message))
+    for row, checked in prepared:
+        if isinstance(checked, Unreadable):
+            rejects.append((row, "", checked.message))
             continue
         try:
-            await contacts.upsert(prepare_contact(body, scope.location))
+            await contacts.upsert(checked, unmatched=unmatched.check(checked.value))
         except ValidationFailed as exc:
             rejects.extend((row, key, problem["message"]) for key, problem in exc.errors.items())
-    await ProgressRows(conn, location_id).save_chunk(job, number, _rows_in(rejects))
+    await ProgressRows(conn, location_id).save_chunk(job, chunk.number, _rows_in(rejects))
     return rejects
+
+
+class _Unmatched:
+    """Which rows of a chunk no contact matches, so the upsert inserts them without looking for
+    one: their emails and phones looked up in one statement for the chunk, then each row's
+    checked against those and the rows before it. Only where the transaction keeps every other
+    writer out (SQLite); elsewhere each upsert looks for itself."""
+
+    def __init__(self, taken: set[str] | None) -> None:
+        self.taken = taken
+
+    @classmethod
+    async def of(cls, contacts: ContactService, prepared: list[Prepared]) -> _Unmatched:
+        scope = contacts.scope
+        if scope.location.allow_duplicate_contacts or not scope.conn.dialect.serial_writes:
+            return cls(None)
+        sent = [
+            _identity(checked.value) for _, checked in prepared if isinstance(checked, v.Checked)
+        ]
+        emails = [email for email, _ in sent if email]
+        phones = [phone for _, phone in sent if phone]
+        return cls(await contacts.repo.identities_taken(emails, phones))
+
+    def check(self, data: ContactInput) -> bool:
+        """Whether no contact has the row's email or phone; either is taken from now on."""
+        if self.taken is None:
+            return False
+        identity = [value for value in _identity(data) if value]
+        unmatched = not any(value in self.taken for value in identity)
+        self.taken.update(identity)
+        return unmatched
+
+
+def _identity(data: ContactInput) -> tuple[str | None, str | None]:
+    email, phone = data.columns.get("email"), data.columns.get("phone")
+    return (email.lower() if isinstance(email, str) else None,
+            phone if isinstance(phone, str) else None)  # fmt: skip
 
 
 def _rows_in(rejects: list[Reject]) -> int:

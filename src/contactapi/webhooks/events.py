@@ -4,6 +4,7 @@ committed one is delivered at least once (`webhooks/dispatcher.py`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -53,16 +54,19 @@ async def emit(
     conn: Connection,
     location_id: str,
     event_type: str,
-    fields: dict[str, Any],
+    fields: dict[str, Any] | Callable[[], dict[str, Any]],
     ordering_key: str,
 ) -> None:
     """Queues `event_type` with the object's `fields` (v2's payload, after `type` and
-    `locationId`) for each subscription of the location that wants it. `ordering_key`: the
+    `locationId`; or what makes them, called only when some subscription wants the event) for
+    each subscription of the location that wants it. `ordering_key`: the
     contact the event is about; its events reach each URL in the order they were committed."""
     subscriptions = await conn.fetch_all(_SUBSCRIBED, location_id)
     wanted = [row["id"] for row in subscriptions if event_type in orjson.loads(row["events"])]
     if not wanted:
         return
+    if callable(fields):
+        fields = fields()
     # The contact's row lock, held to the commit: two transactions with events of one contact
     # take their `seq` (the delivery order) in the order they commit, and a dispatcher
     # finishing the head of its line waits for this one (`dispatcher.py`'s promotion). (A

@@ -4,6 +4,7 @@ note's and a task's with their `contactId`."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from contactapi.scope import LocationScope
@@ -25,7 +26,8 @@ def contact_fields(contact: dict[str, Any]) -> dict[str, Any]:
 
 
 async def contact_event(scope: LocationScope, event_type: str, contact: dict[str, Any]) -> None:
-    await emit(scope.conn, scope.location_id, event_type, contact_fields(contact), contact["id"])
+    fields = partial(contact_fields, contact)  # made only when some subscription wants it
+    await emit(scope.conn, scope.location_id, event_type, fields, contact["id"])
 
 
 async def contact_changes(
