@@ -1,14 +1,12 @@
 """Where a webhook may be sent: not to private, loopback, link-local or other special
 addresses (the server's own network) unless the operator allows them. Checked on the address
-the name resolves to at delivery time, and the request goes to that very address, so a name
-that resolves elsewhere a moment later (DNS rebinding) changes nothing."""
+the name resolves to at delivery time, by the delivery pools' resolver (`sender.py`), so a
+connection only opens to a checked address and a name that resolves elsewhere a moment later
+(DNS rebinding) changes nothing."""
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
-import socket
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 
@@ -54,30 +52,3 @@ def literal_refused(url: str, allow_private: bool) -> str | None:
     except ValueError:
         return None  # a name: checked when it is resolved, at each delivery
     return None if public else "The url must not point at a private or local address."
-
-
-@dataclass(frozen=True)
-class Target:
-    """A URL with its host replaced by the address it was checked at."""
-
-    url: str
-    host_header: str
-    server_name: str
-
-
-async def resolve(url: str, allow_private: bool) -> Target:
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    if not infos:
-        raise TargetRefused(f"{host} does not resolve")
-    address = str(infos[0][4][0])
-    if not allow_private:
-        refused = [str(info[4][0]) for info in infos if not is_public(str(info[4][0]))]
-        if refused:
-            raise TargetRefused(f"{host} resolves to a private or local address ({refused[0]})")
-    literal = f"[{address}]" if ":" in address else address
-    netloc = f"{literal}:{port}"
-    host_header = parts.netloc.rpartition("@")[2]
-    return Target(parts._replace(netloc=netloc).geturl(), host_header, host)
