@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from contactapi.db.group_commit import in_thread
-from contactapi.db.search.postgresql import _like_pattern
+from contactapi.db.search.postgresql import like_pattern
 from contactapi.db.search.query import Args, Keyset, ListResult, PlanSql, page
-from contactapi.db.search.sqlite import _fts_phrase
+from contactapi.db.search.sqlite import fts_phrase
 
 if TYPE_CHECKING:
     from contactapi.db.engine import Connection
@@ -191,9 +191,9 @@ async def search_sqlite(conn: Connection, s: OpportunitySearch) -> ListResult | 
         return None
     index, q = own_index_table(int(own["k"])), s.q
     assert q.text is not None
-    match = f"{{search_text contact_search_text}} : {_fts_phrase(q.text)}"
+    match = f"{{search_text contact_search_text}} : {fts_phrase(q.text)}"
     if q.digits:
-        match += f" OR contact_search_phone : {_fts_phrase(q.digits)}"
+        match += f" OR contact_search_phone : {fts_phrase(q.digits)}"
     plan, args = PlanSql(q, s.columns), Args(s.location_id, s.pipeline_id)
     few = (
         f"WITH m AS MATERIALIZED (SELECT rowid AS rid FROM {index}({args.add(match)})"
@@ -256,10 +256,10 @@ async def search_postgres(conn: Connection, s: OpportunitySearch) -> ListResult 
     await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
     args, plan = Args(s.location_id, s.pipeline_id), PlanSql(q, s.columns)
     condition = s.where(args, False)
-    pattern = args.add(_like_pattern(q.text))
+    pattern = args.add(like_pattern(q.text))
     test = f"o.search_text LIKE {pattern} OR o.contact_search_text LIKE {pattern}"
     if q.digits:
-        test += f" OR o.contact_search_phone LIKE {args.add(_like_pattern(q.digits))}"
+        test += f" OR o.contact_search_phone LIKE {args.add(like_pattern(q.digits))}"
     # As contacts do: the exact total visits every match, so the page comes from that scan
     # (the window counts every match; the cursor applies after it).
     keys = (

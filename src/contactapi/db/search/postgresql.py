@@ -36,7 +36,7 @@ async def drop_own_index(conn: Connection, location_id: str) -> None:
     and a location's entries go with its contacts."""
 
 
-def _like_pattern(text: str) -> str:
+def like_pattern(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
@@ -58,9 +58,9 @@ async def list_contacts(
         # A generic plan cannot see the pattern, so it cannot tell a term the GIN index
         # narrows from one most contacts match: plan each search for its pattern.
         await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
-        test = f"c.search_text LIKE {args.add(_like_pattern(q.text))}"
+        test = f"c.search_text LIKE {args.add(like_pattern(q.text))}"
         if q.digits:
-            test += f" OR c.search_phone LIKE {args.add(_like_pattern(q.digits))}"
+            test += f" OR c.search_phone LIKE {args.add(like_pattern(q.digits))}"
     else:
         test = scan_test(q, args, "strpos")
     condition = f" AND ({test})"

@@ -118,7 +118,7 @@ async def _tag_total(conn: Connection, index: str, location_id: str, q: ListQuer
         return None
     part = _distinctive_part(q.text)
     holding = await conn.fetch_value(
-        f"SELECT count(*) FROM {index} WHERE {index} MATCH $1", f"search_text : {_fts_phrase(part)}"
+        f"SELECT count(*) FROM {index} WHERE {index} MATCH $1", f"search_text : {fts_phrase(part)}"
     )
     return tagged if int(holding) == tagged else None
 
@@ -130,7 +130,7 @@ def _distinctive_part(text: str) -> str:
     return max(runs, key=lambda run: sum(_LETTERS.find(ch) % 40 for ch in run))
 
 
-def _fts_phrase(text: str) -> str:
+def fts_phrase(text: str) -> str:
     """A quoted FTS5 phrase: user input never becomes FTS syntax."""
     return '"' + text.replace('"', '""') + '"'
 
@@ -158,9 +158,9 @@ async def list_contacts(
         return page(q, rows, int(total))
 
     index = own_index_table(int(location["k"]))
-    match = f"search_text : {_fts_phrase(q.text)}"
+    match = f"search_text : {fts_phrase(q.text)}"
     if q.digits:
-        match += f" OR search_phone : {_fts_phrase(q.digits)}"
+        match += f" OR search_phone : {fts_phrase(q.digits)}"
     total = await _tag_total(conn, index, location_id, q)
     if total is None:
         total = int(
