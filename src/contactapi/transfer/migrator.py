@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import partial
@@ -221,34 +221,45 @@ class _Copy:
     async def _notes(self, scope: LocationScope, ids: IdMap, contacts: dict[str, str],
                      notes: dict[str, list[dict[str, Any]]]) -> None:  # fmt: skip
         service = NoteService(scope)
-        for source_contact, items in notes.items():
-            done = await ids.targets("note", [n["id"] for n in items])
-            target_contact = contacts.get(source_contact)
-            for note in items:
-                if note["id"] in done or target_contact is None:
-                    continue
-                body = {"body": note.get("body")}
-                await self._create(ids, "note", note["id"], lambda c=target_contact, b=body: (
-                    service.create(c, parse_note(b, scope.location))))  # fmt: skip
+
+        def create(contact: str, note: dict[str, Any]) -> Awaitable[dict[str, Any]]:
+            return service.create(contact, parse_note({"body": note.get("body")}, scope.location))
+
+        await self._per_contact(ids, "note", contacts, notes, create)
 
     async def _tasks(self, scope: LocationScope, ids: IdMap, contacts: dict[str, str],
                      tasks: dict[str, list[dict[str, Any]]]) -> None:  # fmt: skip
         service = TaskService(scope)
-        for source_contact, items in tasks.items():
-            done = await ids.targets("task", [t["id"] for t in items])
+
+        def create(contact: str, task: dict[str, Any]) -> Awaitable[dict[str, Any]]:
+            # Users are not copied: a task keeps no assignee.
+            body = {
+                "title": task.get("title"),
+                "description": task.get("description"),
+                "dueDate": task.get("dueDate"),
+                "status": "completed" if task.get("isCompleted") else "incompleted",
+            }
+            return service.create(contact, parse_task(body, scope.location))
+
+        await self._per_contact(ids, "task", contacts, tasks, create)
+
+    async def _per_contact(
+        self,
+        ids: IdMap,
+        kind: str,
+        contacts: dict[str, str],
+        items_by_contact: dict[str, list[dict[str, Any]]],
+        create: Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]],
+    ) -> None:
+        """The items of each copied contact not copied before, created on its copy."""
+        for source_contact, items in items_by_contact.items():
+            done = await ids.targets(kind, [item["id"] for item in items])
             target_contact = contacts.get(source_contact)
-            for task in items:
-                if task["id"] in done or target_contact is None:
+            for item in items:
+                if item["id"] in done or target_contact is None:
                     continue
-                # Users are not copied: a task keeps no assignee.
-                body = {
-                    "title": task.get("title"),
-                    "description": task.get("description"),
-                    "dueDate": task.get("dueDate"),
-                    "status": "completed" if task.get("isCompleted") else "incompleted",
-                }
-                await self._create(ids, "task", task["id"], lambda c=target_contact, b=body: (
-                    service.create(c, parse_task(b, scope.location))))  # fmt: skip
+                await self._create(ids, kind, item["id"],
+                                   partial(create, target_contact, item))  # fmt: skip
 
     async def pipelines(self) -> None:
         pipelines = await self.source.whole("/v1/pipelines/", "pipelines")
