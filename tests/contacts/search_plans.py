@@ -14,11 +14,12 @@ NEVER, ALWAYS = 10**9, 0
 CUT_SHORT_STEPS = 40
 
 # default: as chosen (a small location is scanned); scan: every location scanned; the others
-# go through the index (PostgreSQL's GIN, whose one plan reads the matches and sorts them;
-# SQLite's own FTS5 table): index-keys reads the matches and sorts them; index-walk walks the
-# sort index keeping the rowids the index matched; walk-tested walks it testing each contact
-# as the scan does; walk-cut-short gives that walk up after CUT_SHORT_STEPS contacts, leaving
-# the page to the other plans.
+# go through the index (SQLite's own FTS5 table; on PostgreSQL the word index for a query of
+# one or two words, else the GIN, whose one plan reads the matches and sorts them):
+# index-keys reads the matches and sorts them; index-walk walks the sort index keeping the
+# rowids the index matched (PostgreSQL: its GIN plan); walk-tested walks it
+# testing each contact as the scan does; walk-cut-short gives that walk up after
+# CUT_SHORT_STEPS contacts, leaving the page to the other plans.
 PLANS = ["default", "scan", "index-keys", "index-walk", "walk-tested", "walk-cut-short"]
 
 
@@ -30,6 +31,8 @@ def force_plan(monkeypatch: pytest.MonkeyPatch, plan: str) -> None:
     monkeypatch.setattr(postgres_search, "SMALL_LOCATION", small)
     tested = ALWAYS if plan.startswith("walk-") else NEVER
     monkeypatch.setattr(sqlite_search, "ROW_TEST_IN_FTS_STEPS", tested)
+    pg_walk = NEVER if plan.startswith("walk-") else ALWAYS  # the walk's length is below this
+    monkeypatch.setattr(postgres_search, "WALK_STEPS_PER_MATCH", pg_walk)
     walk = NEVER if plan in ("index-walk", "walk-cut-short") else ALWAYS
     monkeypatch.setattr(sqlite_search, "ROW_READ_IN_INDEX_STEPS", walk)
     if plan == "walk-cut-short":

@@ -84,3 +84,39 @@ async def test_every_plan_answers_common_and_partial_terms_as_the_scan_does(
     # The seed's common terms match a twentieth of the location, or so.
     for query in ("absentee-owner", seeding.COMMON_LAST_NAME, seeding.COMMON_COMPANY):
         assert SEEDED * 0.02 < common[query] < SEEDED * 0.1, (query, common[query])
+
+
+FOLLOWED = ["absentee-owner", "hot-lead", "warm-lead", "smith", "smithers", "summit realty",
+            "gmail.com", "acme.org", "jones"]  # fmt: skip
+
+
+async def test_every_plan_follows_updates_tag_renames_and_deletes(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The indexes (PostgreSQL's word postings, SQLite's FTS5 table) follow every write that
+    changes a search document: a field updated, tags added and removed, a tag renamed or
+    deleted across its carriers, a contact deleted."""
+    force_plan(monkeypatch, "index-keys")
+    made = [await api.make_contact(firstName="Ann", lastName="Smith", email=f"ann{i}@gmail.com",
+                                   companyName="Summit Realty", tags=["absentee-owner", "hot-lead"])
+            for i in range(6)]  # fmt: skip
+    await api.put(f"/v1/contacts/{made[0]['id']}", json={"lastName": "Smithers"})
+    await api.put(f"/v1/contacts/{made[1]['id']}", json={"email": "ann@acme.org"})
+    await api.put(f"/v1/contacts/{made[2]['id']}", json={"companyName": "Jones Realty"})
+    tagged = f"/v1/contacts/{made[3]['id']}/tags"
+    assert (await api.request("DELETE", tagged, json={"tags": ["absentee-owner"]})).is_success
+    tags = (await api.get("/v1/tags/")).json()["tags"]
+    hot = next(tag for tag in tags if tag["name"] == "hot-lead")
+    assert (await api.put(f"/v1/tags/{hot['id']}", json={"name": "warm-lead"})).is_success
+    assert (await api.delete(f"/v1/contacts/{made[4]['id']}")).is_success
+    contacts = [(await api.get(f"/v1/contacts/{c['id']}")).json()["contact"] for c in made
+                if c is not made[4]]  # fmt: skip
+    for query in FOLLOWED:
+        expected = {c["id"] for c in contacts if _matches(c, query)}
+        for plan in PLANS:
+            with monkeypatch.context() as planned:
+                force_plan(planned, plan)
+                total, ids = await _walk(api, {"query": query, "limit": 2})
+                assert (total, set(ids)) == (len(expected), expected), (query, plan)
+    assert not any(_matches(c, "hot-lead") for c in contacts)
+    assert sum(_matches(c, "smithers") for c in contacts) == 1
