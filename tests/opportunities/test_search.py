@@ -23,12 +23,16 @@ from tests.pipelines.test_router import make_pipeline
 
 @pytest.fixture(params=["scan", "index-keys", "index-walk"])
 def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Scanned, or searched through the index (past a threshold of 2) by either SQLite plan:
-    reading the matches, or walking createdAt keeping the matches."""
+    """Scanned, or searched through the index (past a threshold of 2) by either plan: reading
+    the matches (SQLite), or the GIN scan (PostgreSQL; a query of letter words counted from
+    the word postings); or walking createdAt keeping the matches (SQLite), or testing each
+    opportunity (PostgreSQL, counted from the postings)."""
     if request.param != "scan":
         monkeypatch.setattr(opportunity_search, "SMALL_LOCATION", 2)
         monkeypatch.setattr(opportunity_search, "SMALL_LOCATION_POSTGRES", -1)
-    if request.param == "index-walk":
+    walk = request.param == "index-walk"
+    monkeypatch.setattr(opportunity_search, "WALK_STEPS_PER_MATCH", 10**9 if walk else 0)
+    if walk:
         monkeypatch.setattr(opportunity_search, "FEW_MATCHES", 0)
     yield str(request.param)
 
@@ -139,6 +143,14 @@ async def test_contact_and_opportunity_writes_are_seen_by_the_next_query(
     assert (await api.put(url, json=body)).status_code == 200
     assert await search(board, "villa") == (0, [])
     assert await search(board, "duplex") == (1, ["Duplex"])
+    # Won, then moved to the next stage: the status and stage filters follow.
+    won = {**body, "status": "won"}
+    assert (await api.put(url, json=won)).status_code == 200
+    assert await search(board, "duplex", status="won") == (1, ["Duplex"])
+    assert await search(board, "duplex", status="open") == (0, [])
+    assert (await api.put(url, json={**won, "stageId": board.stages[1]})).status_code == 200
+    assert await search(board, "duplex", stageId=board.stages[1]) == (1, ["Duplex"])
+    assert await search(board, "duplex", stageId=board.stages[0]) == (0, [])
     # It moves to another contact: found by that contact's name, no longer by the first's.
     assert (await api.put(url, json={**body, "contactId": dave["id"]})).status_code == 200
     assert await search(board, "newname") == (1, ["Loft"])
@@ -208,6 +220,11 @@ async def test_a_purged_location_leaves_no_index_behind(
         count = await conn.fetch_value(
             "SELECT count(*) FROM opportunities WHERE location_id = $1", doomed.location_id
         )
+        # The word index's postings and vocabulary go too.
+        for table in ("opportunities_fts_words", "contacts_fts_vocabulary"):
+            count += await conn.fetch_value(
+                f"SELECT count(*) FROM {table} WHERE location_id = $1", doomed.location_id
+            )
         return ["row"] * int(count)
 
     assert await app.state.db.run(leftovers, write=False) == []

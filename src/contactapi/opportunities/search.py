@@ -138,9 +138,16 @@ async def list_opportunities(
     if q.text is not None:
         pipeline_only = (q.status, q.stage_id, q.assigned_to, q.min_value, q.start_date,
                          q.end_date) == (None,) * 6  # fmt: skip
+        others = (q.assigned_to, q.min_value, q.start_date, q.end_date) == (None,) * 4
+        word_filters = tuple(
+            (column, value)
+            for column, value in (("status", q.status), ("stage_id", q.stage_id))
+            if value is not None
+        )
         search = OpportunitySearch(
             location_id, pipeline_id, q, WITH_CONTACT, JOIN_CONTACT,
             lambda args, walk: _filters(q, args, walk), pipeline_only,
+            word_filters if others else None,
         )  # fmt: skip
         found = await conn.dialect.search_opportunities(conn, search)
         if found is not None:

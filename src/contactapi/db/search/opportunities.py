@@ -25,8 +25,17 @@ from typing import TYPE_CHECKING, Protocol
 
 from contactapi.db.group_commit import in_thread
 from contactapi.db.search.postgresql import like_pattern
-from contactapi.db.search.query import Args, Keyset, ListResult, PlanSql, page
+from contactapi.db.search.query import (
+    Args,
+    Keyset,
+    ListResult,
+    PlanSql,
+    page,
+    walk_budget,
+    walk_length,
+)
 from contactapi.db.search.sqlite import fts_phrase
+from contactapi.db.search.words import WordQuery, word_query
 
 if TYPE_CHECKING:
     from contactapi.db.engine import Connection
@@ -36,6 +45,9 @@ SMALL_LOCATION = 20_000
 # PostgreSQL: up to this many a location is scanned rather than searched through GIN, whose
 # matches in other locations each cost a heap fetch.
 SMALL_LOCATION_POSTGRES = 2_000
+# PostgreSQL: the GIN plan's work per match costs about as much as the walk's test of this
+# many opportunities (as contacts' `postgresql.WALK_STEPS_PER_MATCH`).
+WALK_STEPS_PER_MATCH = 1
 # SQLite: up to this many matches, a page sorts their keys; past it, it walks createdAt keeping
 # the matches, about (limit + 1) * size / matches index steps (10,500 for a million).
 FEW_MATCHES = 2_000
@@ -156,6 +168,9 @@ class OpportunitySearch:
     where: Callable[[Args, bool], str]
     # No filter but the pipeline (and `query`).
     pipeline_only: bool
+    # PostgreSQL: the filters the word postings hold beside the pipeline, (column, value) for
+    # each given (`status`, `stage_id`); None if another filter is given.
+    word_filters: tuple[tuple[str, str], ...] | None = None
 
     def indexable(self) -> bool:
         text, digits = self.q.text, self.q.digits
@@ -245,13 +260,26 @@ async def search_sqlite(conn: Connection, s: OpportunitySearch) -> ListResult | 
 
 
 async def search_postgres(conn: Connection, s: OpportunitySearch) -> ListResult | None:
+    """As contacts do (`postgresql.py`): a query of one or two letter words is counted from the
+    word postings (migration 0015) when its other filters are theirs (status, stage), and its
+    page walks createdAt testing each opportunity when matches are many; otherwise one GIN scan
+    gives the page, and the total too unless the postings counted it."""
     if not s.indexable():
         return None
-    location_size, _ = await _sizes(conn, s)
+    location_size, pipeline_size = await _sizes(conn, s)
     if location_size <= SMALL_LOCATION_POSTGRES:
         return None
     q = s.q
     assert q.text is not None
+    total = None
+    words = word_query(q.text, like_pattern(q.text)) if s.word_filters is not None else None
+    if words is not None:
+        total = await _word_total(conn, s, words)
+        if total == 0:
+            return page(q, [], 0)
+        walked = await _walk(conn, s, total, pipeline_size)
+        if walked is not None:
+            return walked
     # A generic plan cannot see the pattern: plan each search for its own.
     await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
     args, plan = Args(s.location_id, s.pipeline_id), PlanSql(q, s.columns)
@@ -261,9 +289,10 @@ async def search_postgres(conn: Connection, s: OpportunitySearch) -> ListResult 
     if q.digits:
         test += f" OR o.contact_search_phone LIKE {args.add(like_pattern(q.digits))}"
     # As contacts do: the exact total visits every match, so the page comes from that scan
-    # (the window counts every match; the cursor applies after it).
+    # (the window counts every match; the cursor applies after it), unless counted already.
+    counted = "count(*) OVER ()" if total is None else f"CAST({args.add(total)} AS BIGINT)"
     keys = (
-        f"SELECT o.{q.sort}, o.id, count(*) OVER () AS total FROM opportunities o"
+        f"SELECT o.{q.sort}, o.id, {counted} AS total FROM opportunities o"
         f" WHERE o.location_id = $1{condition} AND ({test})"
     )
     key_args = list(args.values)
@@ -276,7 +305,57 @@ async def search_postgres(conn: Connection, s: OpportunitySearch) -> ListResult 
         f" ON o.location_id = $1 AND o.id = p.id{s.join}{plan.order_by('p')}",
         *args.values,
     )
-    if rows:
-        return page(q, rows, int(rows[0]["total"]))
+    if rows or total is not None:
+        return page(q, rows, int(rows[0]["total"]) if rows else int(total or 0))
     total = await conn.fetch_value(f"SELECT count(*) FROM ({keys}) o", *key_args)
     return page(q, rows, int(total))
+
+
+async def _word_total(conn: Connection, s: OpportunitySearch, query: WordQuery) -> int:
+    """How many of the pipeline's opportunities (of the status, stage given) hold a word of
+    the location's vocabulary that contains the query, from the postings' index alone."""
+    assert s.word_filters is not None
+    found = await conn.fetch_all(
+        "SELECT word FROM contacts_fts_vocabulary"
+        " WHERE location_id = $1 AND pair = $2 AND word LIKE $3",
+        s.location_id,
+        query.pair,
+        query.pattern,
+    )
+    if not found:
+        return 0
+    args = Args(s.location_id, s.pipeline_id)
+    words = [row["word"] for row in found]
+    counted = "count(*)" if len(words) == 1 else "count(DISTINCT opportunity_id)"
+    sql = (
+        f"SELECT {counted} FROM opportunities_fts_words WHERE location_id = $1"
+        f" AND pipeline_id = $2 AND word = ANY({args.add(words)})"
+    )
+    for column, value in s.word_filters:
+        sql += f" AND {column} = {args.add(value)}"
+    return int(await conn.fetch_value(sql, *args.values))
+
+
+async def _walk(
+    conn: Connection, s: OpportunitySearch, total: int, pipeline_size: int
+) -> ListResult | None:
+    """The page read along createdAt, testing each opportunity, when matches are many (as
+    contacts' `postgresql._walk`: a bounded walk PostgreSQL stops reading once the page is
+    full); None when the GIN plan reads fewer rows, or the page did not fill in the bound."""
+    q = s.q
+    assert q.text is not None
+    length = walk_length(q, pipeline_size, total)
+    if length is None or length >= total * WALK_STEPS_PER_MATCH:
+        return None
+    args, plan = Args(s.location_id, s.pipeline_id), PlanSql(q, s.columns)
+    bounded = (
+        f"SELECT o.* FROM opportunities o WHERE o.location_id = $1{s.where(args, True)}"
+        f"{plan.cursor(args, 'o')}{plan.order_by('o')} LIMIT {args.add(walk_budget(length))}"
+    )
+    text = args.add(q.text)
+    test = f"strpos(o.search_text, {text}) > 0 OR strpos(o.contact_search_text, {text}) > 0"
+    matched = f"SELECT * FROM ({bounded}) o WHERE {test}{plan.order_by('o')}{plan.window(args)}"
+    rows = await conn.fetch_all(
+        f"SELECT {s.columns} FROM ({matched}) o{s.join}{plan.order_by('o')}", *args.values
+    )
+    return page(q, rows, total) if len(rows) > q.limit else None
