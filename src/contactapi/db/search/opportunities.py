@@ -35,7 +35,7 @@ from contactapi.db.search.query import (
     walk_length,
 )
 from contactapi.db.search.sqlite import fts_phrase
-from contactapi.db.search.words import WordQuery, word_query
+from contactapi.db.search.words import WordQuery, matched_words, word_query
 
 if TYPE_CHECKING:
     from contactapi.db.engine import Connection
@@ -315,17 +315,10 @@ async def _word_total(conn: Connection, s: OpportunitySearch, query: WordQuery) 
     """How many of the pipeline's opportunities (of the status, stage given) hold a word of
     the location's vocabulary that contains the query, from the postings' index alone."""
     assert s.word_filters is not None
-    found = await conn.fetch_all(
-        "SELECT word FROM contacts_fts_vocabulary"
-        " WHERE location_id = $1 AND pair = $2 AND word LIKE $3",
-        s.location_id,
-        query.pair,
-        query.pattern,
-    )
-    if not found:
+    words = await matched_words(conn, s.location_id, query)
+    if not words:
         return 0
     args = Args(s.location_id, s.pipeline_id)
-    words = [row["word"] for row in found]
     counted = "count(*)" if len(words) == 1 else "count(DISTINCT opportunity_id)"
     sql = (
         f"SELECT {counted} FROM opportunities_fts_words WHERE location_id = $1"

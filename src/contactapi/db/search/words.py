@@ -56,7 +56,7 @@ def word_query(text: str, like_pattern: str) -> WordQuery | None:
 
 async def matched_words(conn: Connection, location_id: str, query: WordQuery) -> list[str]:
     rows = await conn.fetch_all(
-        "SELECT word FROM contacts_fts_vocabulary"
+        "SELECT DISTINCT word FROM contacts_fts_vocabulary"
         " WHERE location_id = $1 AND pair = $2 AND word LIKE $3",
         location_id,
         query.pair,

@@ -50,25 +50,35 @@ $$
 """
 
 _WORDS = "CROSS JOIN LATERAL contacts_fts_words_of({text}) w"
-# Words are inserted in one order everywhere, so that two transactions adding the same new
-# words wait for each other instead of deadlocking.
-_ADD = """
+# A new word goes into the vocabulary unless it is there. The vocabulary has no unique key on
+# purpose: with one, a transaction adding a word another is adding would wait for it, and two
+# adding new words in opposite orders (statement by statement) would deadlock. A word two add
+# at once is there twice, which costs a lookup nothing.
+_ADD_VOCABULARY = """
+    INSERT INTO contacts_fts_vocabulary (location_id, word, pair)
+    SELECT DISTINCT r.location_id, r.word, r.pair FROM {rows} r WHERE NOT EXISTS (
+        SELECT 1 FROM contacts_fts_vocabulary v
+        WHERE v.location_id = r.location_id AND v.word = r.word
+    );
+"""
+# (A contact's postings are written only under its row lock: no two transactions add one.)
+_ADD = (
+    """
     added AS (
         INSERT INTO contacts_fts_words (location_id, word, contact_id)
-        SELECT location_id, word, id FROM {rows} ORDER BY location_id, word, id
-        ON CONFLICT DO NOTHING
+        SELECT location_id, word, id FROM {rows} ON CONFLICT DO NOTHING
     )
-    INSERT INTO contacts_fts_vocabulary (location_id, word, pair)
-    SELECT DISTINCT location_id, word, pair FROM {rows} ORDER BY location_id, word
-    ON CONFLICT DO NOTHING;
 """
+    + _ADD_VOCABULARY
+)
 _KEY = "location_id, word, id"
 
 POSTGRES = [
     "CREATE TABLE contacts_fts_words (location_id VARCHAR(20) NOT NULL, word TEXT NOT NULL,"
     " contact_id VARCHAR(20) NOT NULL, PRIMARY KEY (location_id, word, contact_id))",
     "CREATE TABLE contacts_fts_vocabulary (location_id VARCHAR(20) NOT NULL, word TEXT NOT NULL,"
-    " pair BOOLEAN NOT NULL, PRIMARY KEY (location_id, word))",
+    " pair BOOLEAN NOT NULL)",
+    "CREATE INDEX contacts_fts_vocabulary_words ON contacts_fts_vocabulary (location_id, word)",
     "CREATE INDEX contacts_fts_vocabulary_trigrams ON contacts_fts_vocabulary"
     " USING gin (word gin_trgm_ops)",
     _WORDS_OF,

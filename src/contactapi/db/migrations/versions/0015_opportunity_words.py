@@ -34,17 +34,18 @@ _WORDS = (
     "{o}.search_text || E'\\x1f' || {o}.contact_search_text) w"
 )
 _COLUMNS = "location_id, pipeline_id, word, opportunity_id, status, stage_id"
-# In one order everywhere (as migration 0014's): concurrent adders of one new word wait, not
-# deadlock.
+# (An opportunity's postings are written only under its row lock: no two transactions add
+# one. The vocabulary takes a new word as migration 0014's triggers add it.)
 _ADD = f"""
     added AS (
         INSERT INTO opportunities_fts_words ({_COLUMNS})
-        SELECT {_COLUMNS} FROM {{rows}}
-        ORDER BY location_id, pipeline_id, word, opportunity_id ON CONFLICT DO NOTHING
+        SELECT {_COLUMNS} FROM {{rows}} ON CONFLICT DO NOTHING
     )
     INSERT INTO contacts_fts_vocabulary (location_id, word, pair)
-    SELECT DISTINCT location_id, word, pair FROM {{rows}} ORDER BY location_id, word
-    ON CONFLICT DO NOTHING;
+    SELECT DISTINCT r.location_id, r.word, r.pair FROM {{rows}} r WHERE NOT EXISTS (
+        SELECT 1 FROM contacts_fts_vocabulary v
+        WHERE v.location_id = r.location_id AND v.word = r.word
+    );
 """
 _NEW_WORDS = f"""
     new_words AS (
