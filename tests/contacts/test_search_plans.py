@@ -120,3 +120,21 @@ async def test_every_plan_follows_updates_tag_renames_and_deletes(
                 assert (total, set(ids)) == (len(expected), expected), (query, plan)
     assert not any(_matches(c, "hot-lead") for c in contacts)
     assert sum(_matches(c, "smithers") for c in contacts) == 1
+
+
+async def test_writers_adding_the_same_new_words_at_once_all_succeed(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sixteen creates at once, each adding words no contact held before (PostgreSQL: the
+    vocabulary takes them without making one writer wait for another): all answered, all
+    found."""
+    force_plan(monkeypatch, "index-keys")
+    tags = ["fresh-tag-one", "fresh-tag-two", "fresh-tag-three"]
+    made = await asyncio.gather(*(
+        api.make_contact(companyName="Novel Words Inc", tags=tags[n % 3:] + tags[:n % 3])
+        for n in range(16)
+    ))  # fmt: skip
+    assert len({c["id"] for c in made}) == 16
+    for query in ("novel words", "fresh-tag", "tag-two", "words inc"):
+        total, ids = await _walk(api, {"query": query, "limit": 5})
+        assert (total, set(ids)) == (16, {c["id"] for c in made}), query
