@@ -42,10 +42,10 @@ _ADD = f"""
         SELECT {_COLUMNS} FROM {{rows}} ON CONFLICT DO NOTHING
     )
     INSERT INTO contacts_fts_vocabulary (location_id, word, pair)
-    SELECT DISTINCT r.location_id, r.word, r.pair FROM {{rows}} r WHERE NOT EXISTS (
+    SELECT DISTINCT r.location_id, r.word, r.pair FROM {{rows}} r WHERE (
         SELECT 1 FROM contacts_fts_vocabulary v
-        WHERE v.location_id = r.location_id AND v.word = r.word
-    );
+        WHERE v.location_id = r.location_id AND v.word = r.word LIMIT 1
+    ) IS NULL;
 """
 _NEW_WORDS = f"""
     new_words AS (
