@@ -42,7 +42,8 @@ _ADD = f"""
         SELECT {_COLUMNS} FROM {{rows}} ON CONFLICT DO NOTHING
     )
     INSERT INTO contacts_fts_vocabulary (location_id, word, pair)
-    SELECT DISTINCT r.location_id, r.word, r.pair FROM {{rows}} r WHERE (
+    SELECT r.location_id, r.word, r.pair
+    FROM (SELECT DISTINCT location_id, word, pair FROM {{rows}}) r WHERE (
         SELECT 1 FROM contacts_fts_vocabulary v
         WHERE v.location_id = r.location_id AND v.word = r.word LIMIT 1
     ) IS NULL;
@@ -76,7 +77,8 @@ POSTGRES = [
     " stage_id VARCHAR(64) NOT NULL, PRIMARY KEY (location_id, pipeline_id, word, opportunity_id)"
     " INCLUDE (status, stage_id))",
     f"""
-CREATE FUNCTION opportunities_fts_words_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION opportunities_fts_words_insert() RETURNS trigger LANGUAGE plpgsql
+SET jit = off AS $$
 BEGIN
     WITH {_NEW_WORDS.format(rows="new_rows n", changed="")}
     {_ADD.format(rows="new_words")}
@@ -86,7 +88,8 @@ END $$
     # An update that moves an opportunity or changes its words: its postings are re-written
     # whole (a dozen rows), the old removed before the new go in.
     f"""
-CREATE FUNCTION opportunities_fts_words_update() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION opportunities_fts_words_update() RETURNS trigger LANGUAGE plpgsql
+SET jit = off AS $$
 BEGIN
     {_REMOVE.format(rows=_UPDATED, changed=_CHANGED)}
     WITH {_NEW_WORDS.format(rows=_UPDATED, changed=_CHANGED)}
@@ -95,7 +98,8 @@ BEGIN
 END $$
 """,
     f"""
-CREATE FUNCTION opportunities_fts_words_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION opportunities_fts_words_delete() RETURNS trigger LANGUAGE plpgsql
+SET jit = off AS $$
 BEGIN
     {_REMOVE.format(rows="old_rows o", changed="")}
     RETURN NULL;
