@@ -12,13 +12,12 @@ import asyncio
 import time
 
 from bench.common import BACKENDS, fresh_database, median
-from contactapi.core import new_id, now_ms
+from contactapi.core import new_id, now_ms, ordered_id
 from contactapi.db.engine import Connection, create_database
 from contactapi.db.migrate import upgrade
 from contactapi.locations.service import create_location
 from contactapi.settings import Settings
 from contactapi.webhooks.dispatcher import Dispatcher
-from contactapi.webhooks.events import delivery_id
 
 _INSERT = (
     "INSERT INTO webhook_deliveries (location_id, id, webhook_id, event_id, event_type, body,"
@@ -43,12 +42,12 @@ async def claim_ms(url: str, backlog: int, rounds: int) -> list[float]:
                 " $3)", location, webhook, now)  # fmt: skip
             held = new_id()
             # The failing head, backing off for an hour, and its line behind it.
-            rows = [(location, delivery_id(), webhook, new_id(), held, "pending",
+            rows = [(location, ordered_id(), webhook, new_id(), held, "pending",
                      now + 3_600_000, now)]  # fmt: skip
-            rows += [(location, delivery_id(), webhook, new_id(), held, "queued", now, now)
+            rows += [(location, ordered_id(), webhook, new_id(), held, "queued", now, now)
                      for _ in range(backlog)]  # fmt: skip
             # Other contacts' heads, due now.
-            rows += [(location, delivery_id(), webhook, new_id(), new_id(), "pending", now - 1,
+            rows += [(location, ordered_id(), webhook, new_id(), new_id(), "pending", now - 1,
                       now) for _ in range(DUE_HEADS)]  # fmt: skip
             await conn.execute_many(_INSERT, rows)
 

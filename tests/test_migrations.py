@@ -55,6 +55,10 @@ def test_0007_gives_large_sqlite_locations_an_index_of_their_own_and_back(tmp_pa
         table = own_index_table(k)
         assert _matched(conn, table, '"person 10"') == expected
         assert not _exists(conn, "contacts_fts")
+        assert _automerge(conn, table) == "8"  # 0014
+    command.downgrade(config, "0013")
+    with closing(sqlite3.connect(path)) as conn:
+        assert _automerge(conn, table) == "4"
     command.downgrade(config, "0006")
     with closing(sqlite3.connect(path)) as conn:
         assert not _exists(conn, table)
@@ -65,6 +69,11 @@ def test_0007_gives_large_sqlite_locations_an_index_of_their_own_and_back(tmp_pa
             match = f'loc : "{location_token(k)}" AND "person 10"'
             assert _matched(conn, "contacts_fts", match) == _scanned(conn, location_id, "person 10")
     command.upgrade(config, "head")
+
+
+def _automerge(conn: sqlite3.Connection, table: str) -> str | None:
+    row = conn.execute(f"SELECT v FROM {table}_config WHERE k = 'automerge'").fetchone()
+    return None if row is None else str(row[0])
 
 
 def _scanned(conn: sqlite3.Connection, location_id: str, text: str) -> int:

@@ -28,6 +28,22 @@ def new_id(length: int = 20) -> str:
     return random_base62(length)
 
 
+# Base 36: digits, then lowercase letters, sort in this order under any collation.
+_TIME_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def ordered_id() -> str:
+    """20 characters of [A-Za-z0-9] like every id, whose first 8 are the time (milliseconds in
+    base 36) and the other 12 random (71 bits): each new one lands at the end of its location's
+    range of an index on (location, id), not at a random page of it (one random index write
+    less per row: at a million rows, a page read and a page written to the log)."""
+    at, prefix = now_ms(), ""
+    while at:
+        at, digit = divmod(at, 36)
+        prefix = _TIME_DIGITS[digit] + prefix
+    return prefix.rjust(8, "0") + random_base62(12)
+
+
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
 

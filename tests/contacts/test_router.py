@@ -63,6 +63,18 @@ async def test_reference_create_example_sent_as_curl_sends_it(api: Api) -> None:
     assert contact["dateAdded"].endswith("Z") and len(contact["dateAdded"]) == 24
 
 
+async def test_new_ids_follow_creation_order_with_a_random_part(api: Api) -> None:
+    # Ordered ids land at the end of the (location, id) indexes; the last 12 characters are
+    # random, so an id is still not guessable from another.
+    ids = []
+    for _ in range(4):
+        ids.append((await api.make_contact())["id"])
+        await asyncio.sleep(0.003)  # the time part counts milliseconds
+    assert ids == sorted(ids) and len(set(ids)) == 4
+    assert all(len(i) == 20 and i.isascii() and i.isalnum() for i in ids)
+    assert len({i[8:] for i in ids}) == 4 and len({i[:8] for i in ids}) == 4
+
+
 async def test_trailing_slash_optional_without_redirect(api: Api) -> None:
     created = await api.make_contact()
     for path in (f"/v1/contacts/{created['id']}", f"/v1/contacts/{created['id']}/"):

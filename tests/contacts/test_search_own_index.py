@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from contactapi.cli import app as cli
 from contactapi.db import engine
 from contactapi.db.search import sqlite as sqlite_search
+from contactapi.db.search_index import AUTOMERGE
 from tests.contacts.search_plans import force_plan
 from tests.factories import Api, make_location, own_sqlite_app
 
@@ -55,6 +56,11 @@ def own_index(path: Path, location_id: str) -> str | None:
         table = sqlite_search.own_index_table(row[0])
         # FTS5's own check of its structure (a contentless table has no content to compare).
         conn.execute(f"INSERT INTO {table}({table}) VALUES ('integrity-check')")
+        # Built with the segment merging that keeps creates cheap (db/search_index.py).
+        (automerge,) = conn.execute(
+            f"SELECT v FROM {table}_config WHERE k = 'automerge'"
+        ).fetchone()
+        assert automerge == AUTOMERGE
     return table
 
 

@@ -21,7 +21,7 @@ from contactapi.contacts.schemas import (
 )
 from contactapi.contacts.search import ListQuery, ListResult, list_contacts
 from contactapi.contacts.tagging import merge_tags, within_cap
-from contactapi.core import new_id, now_ms
+from contactapi.core import now_ms, ordered_id
 from contactapi.custom_fields.service import CustomFieldService, ValueChanges
 from contactapi.db.engine import Row
 from contactapi.errors import ValidationFailed, unknown_id
@@ -70,8 +70,9 @@ def changed_columns(data: ContactInput, current: Row | None) -> dict[str, Any]:
 def new_contact(data: ContactInput, location_id: str) -> NewContact:
     at = now_ms()
     row = {**NEW_CONTACT_DEFAULTS, **changed_columns(data, None)}
-    row.update(id=new_id(), location_id=location_id, tags=orjson.dumps(data.tags or []).decode(),
-               date_added=at, date_updated=at)  # fmt: skip
+    tags = orjson.dumps(data.tags or []).decode()
+    # Ordered ids: each new contact's rows go at the end of the (location, id) indexes.
+    row.update(id=ordered_id(), location_id=location_id, tags=tags, date_added=at, date_updated=at)
     row.update(search_columns(row))
     return NewContact(row, contact_to_api(row, []))
 

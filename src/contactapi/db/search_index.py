@@ -35,6 +35,12 @@ _OWN_INDEX = (
     "CREATE VIRTUAL TABLE {table} USING fts5(search_text, search_phone, content='',"
     " tokenize='trigram case_sensitive 1')"
 )
+# FTS5 writes a segment per batch and merges them as it goes: at its default (4 segments of a
+# level merged at once) the merges cost most of a create's indexing. Measured at a million
+# contacts, batches of 8: 108 us per contact at 4, 50 us at 8 (with the same search times),
+# 26 us at 16 (but selective searches up to 2x slower, reading more segments).
+AUTOMERGE = 8
+_SET_AUTOMERGE = "INSERT INTO {table}({table}, rank) VALUES ('automerge', {segments})"
 # In rowid order: FTS5 flushes its in-memory segment whenever a rowid goes backwards. Read
 # through a location index, so the build costs what the location holds (the planner would
 # rather scan the whole table than sort by rowid).
@@ -91,5 +97,6 @@ def build_own_index(raw: sqlite3.Connection, location_id: str) -> None:
     ).fetchone()
     table = sqlite_search.own_index_table(k)
     raw.execute(_OWN_INDEX.format(table=table))
+    raw.execute(_SET_AUTOMERGE.format(table=table, segments=AUTOMERGE))
     raw.execute(_FILL_OWN_INDEX.format(table=table), (location_id,))
     raw.execute("UPDATE contacts_fts_locations SET own_index = 1 WHERE k = ?", (k,))

@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from contactapi.core import iso_ms, new_id, now_ms
+from contactapi.core import iso_ms, new_id, now_ms, ordered_id
 from contactapi.db.engine import Connection
 
 # GHL's v2 names, plus ours for a processed workflow enrollment.
@@ -33,21 +33,6 @@ _INSERT = (
     " AND status IN ('pending', 'queued'))"
     " THEN 'queued' ELSE 'pending' END, '[]', $8, $8)"
 )
-
-
-# Base 36: digits, then lowercase letters, sort in this order under any collation.
-_TIME_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
-
-
-def delivery_id() -> str:
-    """20 characters of [A-Za-z0-9] like every id, whose first 8 are the time (milliseconds in
-    base 36): each new one lands at the end of its location's range of the unique index, not
-    at a random page of it (a random index write less per event)."""
-    at, prefix = now_ms(), ""
-    while at:
-        at, digit = divmod(at, 36)
-        prefix = _TIME_DIGITS[digit] + prefix
-    return prefix.rjust(8, "0") + new_id(12)
 
 
 async def emit(
@@ -84,6 +69,6 @@ async def emit(
     body = orjson.dumps({**envelope, **fields, **envelope, "webhookId": event_id,
                          "timestamp": iso_ms(at)}).decode()  # fmt: skip
     await conn.execute_many(_INSERT, [
-        (location_id, delivery_id(), webhook_id, event_id, event_type, body, ordering_key, at)
+        (location_id, ordered_id(), webhook_id, event_id, event_type, body, ordering_key, at)
         for webhook_id in wanted
     ])  # fmt: skip
