@@ -55,8 +55,8 @@ def test_0007_gives_large_sqlite_locations_an_index_of_their_own_and_back(tmp_pa
         table = own_index_table(k)
         assert _matched(conn, table, '"person 10"') == expected
         assert not _exists(conn, "contacts_fts")
-        assert _automerge(conn, table) == "8"  # 0014
-    command.downgrade(config, "0013")
+        assert _automerge(conn, table) == "8"  # 0016
+    command.downgrade(config, "0015")
     with closing(sqlite3.connect(path)) as conn:
         assert _automerge(conn, table) == "4"
     command.downgrade(config, "0006")
