@@ -148,7 +148,8 @@ def create_cost(
              "--event", "ContactCreate", "--database", database],
             check=True, capture_output=True, env={**os.environ, **ALLOW},
         )  # fmt: skip
-        without, with_hook = [], []
+        without: list[float] = []
+        with_hook: list[float] = []
         for _ in range(rounds):
             for key, figures in ((plain["apiKey"], without), (hooked["apiKey"], with_hook)):
                 figures.append(

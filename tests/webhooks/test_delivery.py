@@ -395,3 +395,37 @@ async def test_a_failing_delivery_holds_back_only_its_contact_s_line(
         ("ContactCreate", "failed", 2), ("ContactUpdate", "pending", 1),
         ("ContactUpdate", "queued", 0)]  # fmt: skip
     assert hooks.at("/status/500")[-1].json["city"] == "c1"
+
+
+async def test_a_subscriptions_log_pages_newest_first_each_delivery_once(
+    app: Starlette, api: Api, allow_private: None
+) -> None:
+    webhook = await subscribe(api, "http://127.0.0.1:9/hook", ["ContactCreate"])
+    other = await subscribe(api, "http://127.0.0.1:9/other", ["ContactCreate"])
+    for _ in range(5):
+        await api.make_contact()
+        await asyncio.sleep(0.002)  # each event in a millisecond of its own
+
+    async def committed(conn: Any) -> list[str]:
+        rows = await conn.fetch_all(
+            "SELECT event_id FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY seq DESC",
+            webhook["id"])  # fmt: skip
+        return [row["event_id"] for row in rows]
+
+    walked, after, pages = [], None, 0
+    while True:
+        query = "?limit=2" + (f"&startAfterId={after}" if after else "")
+        page = (await api.get(f"/v1/webhooks/{webhook['id']}/deliveries{query}")).json()
+        pages += 1
+        assert page["meta"]["total"] == 5
+        walked += [delivery["eventId"] for delivery in page["deliveries"]]
+        assert {d["webhookId"] for d in page["deliveries"]} == {webhook["id"]}
+        after = page["meta"]["startAfterId"]
+        if not page["meta"]["nextPage"]:
+            break
+    assert pages == 3
+    assert walked == await app.state.db.run(committed, write=False)
+    one = (await api.get(f"/v1/webhooks/{webhook['id']}/deliveries?limit=1")).json()
+    mine = one["deliveries"][0]["id"]
+    assert (await api.get(f"/v1/webhooks/{other['id']}/deliveries?startAfterId={mine}")
+            ).status_code == 422  # fmt: skip

@@ -39,15 +39,20 @@ _INSERT = (
 _TIME_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
-def delivery_id() -> str:
-    """20 characters of [A-Za-z0-9] like every id, whose first 8 are the time (milliseconds in
-    base 36): each new one lands at the end of its location's range of the unique index, not
-    at a random page of it (a random index write less per event)."""
-    at, prefix = now_ms(), ""
+def time_prefix(at: int) -> str:
+    """`at` (milliseconds) as 8 base-36 digits, which sort as the times do."""
+    prefix = ""
     while at:
         at, digit = divmod(at, 36)
         prefix = _TIME_DIGITS[digit] + prefix
-    return prefix.rjust(8, "0") + new_id(12)
+    return prefix.rjust(8, "0")
+
+
+def delivery_id(at: int | None = None) -> str:
+    """20 characters of [A-Za-z0-9] like every id, whose first 8 are the time it was made
+    (`at`, by default now): each new one lands at the end of its subscription's range of the
+    unique index, which is also its log, newest first (`webhooks/repository.py`)."""
+    return time_prefix(now_ms() if at is None else at) + new_id(12)
 
 
 async def emit(
@@ -56,11 +61,14 @@ async def emit(
     event_type: str,
     fields: dict[str, Any] | Callable[[], dict[str, Any]],
     ordering_key: str,
+    *,
+    new_key: bool = False,
 ) -> None:
     """Queues `event_type` with the object's `fields` (v2's payload, after `type` and
     `locationId`; or what makes them, called only when some subscription wants the event) for
     each subscription of the location that wants it. `ordering_key`: the
-    contact the event is about; its events reach each URL in the order they were committed."""
+    contact the event is about; its events reach each URL in the order they were committed.
+    `new_key`: that contact was made by this transaction (no other one can see it yet)."""
     subscriptions = await conn.fetch_all(_SUBSCRIBED, location_id)
     wanted = [row["id"] for row in subscriptions if event_type in orjson.loads(row["events"])]
     if not wanted:
@@ -70,9 +78,10 @@ async def emit(
     # The contact's row lock, held to the commit: two transactions with events of one contact
     # take their `seq` (the delivery order) in the order they commit, and a dispatcher
     # finishing the head of its line waits for this one (`dispatcher.py`'s promotion). (A
-    # deleted contact's delete holds it already; SQLite's writers are serialised anyway.)
+    # deleted contact's delete holds it already; SQLite's writers are serialised anyway; and
+    # no other transaction can queue or finish an event of a contact it cannot see yet.)
     lock = conn.dialect.for_update
-    if lock:
+    if lock and not new_key:
         await conn.fetch_one(
             f"SELECT 1 AS one FROM contacts WHERE location_id = $1 AND id = $2{lock}",
             location_id,
@@ -83,7 +92,9 @@ async def emit(
     envelope = {"type": event_type, "locationId": location_id}
     body = orjson.dumps({**envelope, **fields, **envelope, "webhookId": event_id,
                          "timestamp": iso_ms(at)}).decode()  # fmt: skip
+    prefix = time_prefix(at)
     await conn.execute_many(_INSERT, [
-        (location_id, delivery_id(), webhook_id, event_id, event_type, body, ordering_key, at)
+        (location_id, prefix + new_id(12), webhook_id, event_id, event_type, body, ordering_key,
+         at)
         for webhook_id in wanted
     ])  # fmt: skip

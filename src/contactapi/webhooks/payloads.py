@@ -25,9 +25,12 @@ def contact_fields(contact: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-async def contact_event(scope: LocationScope, event_type: str, contact: dict[str, Any]) -> None:
+async def contact_event(
+    scope: LocationScope, event_type: str, contact: dict[str, Any], *, new: bool = False
+) -> None:
+    """`new`: the contact was made by this transaction."""
     fields = partial(contact_fields, contact)  # made only when some subscription wants it
-    await emit(scope.conn, scope.location_id, event_type, fields, contact["id"])
+    await emit(scope.conn, scope.location_id, event_type, fields, contact["id"], new_key=new)
 
 
 async def contact_changes(
@@ -36,7 +39,7 @@ async def contact_changes(
     """ContactCreate, or ContactUpdate; and, beside an update, ContactTagUpdate when the tags
     changed and ContactDndUpdate when `dnd` did (GHL sends those on their own too)."""
     if before is None:
-        await contact_event(scope, "ContactCreate", after)
+        await contact_event(scope, "ContactCreate", after, new=True)
         return
     await contact_event(scope, "ContactUpdate", after)
     if before.get("tags") != after.get("tags"):
