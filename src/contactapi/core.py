@@ -32,15 +32,23 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+# The last second formatted (`iso_ms`): most timestamps made at once share it.
+_last_second: tuple[int, str] = (-1, "")
+
+
 def iso_ms(epoch_ms: int | None) -> str | None:
     """`2020-10-29T09:31:30.255Z`, the contract's timestamp format."""
+    global _last_second
     if epoch_ms is None:
         return None
-    t = time.gmtime(epoch_ms // 1000)
-    return (
-        f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:{t.tm_min:02d}:"
-        f"{t.tm_sec:02d}.{epoch_ms % 1000:03d}Z"
-    )
+    second, millis = divmod(epoch_ms, 1000)
+    last, text = _last_second
+    if second != last:
+        t = time.gmtime(second)
+        text = (f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:"
+                f"{t.tm_min:02d}:{t.tm_sec:02d}")  # fmt: skip
+        _last_second = (second, text)
+    return f"{text}.{millis:03d}Z"
 
 
 class ConfigurationError(Exception):
