@@ -429,3 +429,25 @@ async def test_a_subscriptions_log_pages_newest_first_each_delivery_once(
     mine = one["deliveries"][0]["id"]
     assert (await api.get(f"/v1/webhooks/{other['id']}/deliveries?startAfterId={mine}")
             ).status_code == 422  # fmt: skip
+
+
+async def test_a_create_event_made_before_its_transaction_is_the_same_and_checked_there(
+    app: Starlette, api: Api, hooks: Receiver, allow_private: None
+) -> None:
+    """A location's first ContactCreate is made in its transaction; later ones before it
+    (`prepared_create`), once the process has seen a subscription want them. Either way the
+    transaction's own read of the subscriptions decides who gets it."""
+    webhook = await subscribe(api, f"{hooks.base_url}/ok", ["ContactCreate"])
+    first = await api.make_contact(firstName="Ann", tags=["b"])
+    second = await api.make_contact(firstName="Bo", tags=["b"])
+    assert await dispatcher(app).run_until_idle() == 2
+    bodies = {item.json["id"]: item.json for item in hooks.at("/ok")}
+    made_in, made_before = bodies[first["id"]], bodies[second["id"]]
+    assert list(made_before) == list(made_in)  # the same keys, in the same order
+    assert made_before["firstName"] == "Bo" and made_before["tags"] == ["b"]
+    assert made_before["dateAdded"] == second["dateAdded"]
+    assert made_before["webhookId"] != made_in["webhookId"]
+    # Gone meanwhile: an event made before the transaction is sent to no one.
+    assert (await api.delete(f"/v1/webhooks/{webhook['id']}")).status_code == 200
+    await api.make_contact()
+    assert await dispatcher(app).run_until_idle() == 0
