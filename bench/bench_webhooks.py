@@ -8,6 +8,7 @@ contacts to `contactapi serve` (its own dispatcher delivering meanwhile) without
 subscription; the ratio of requests per second, in one run. Not a test; prints its figures.
 
     .venv/bin/python -m bench.bench_webhooks [N] [--seconds 5]
+    .venv/bin/python -m bench.bench_webhooks --cost-only --rounds 5 [--cost-backend postgresql]
 """
 
 from __future__ import annotations
@@ -126,40 +127,36 @@ def deliveries_per_second(url: str, workers: int, count: int, logs: Path) -> flo
                 child.wait(30)
 
 
-def create_cost(workdir: Path, seconds: int, rounds: int, *extra: str) -> tuple[float, float]:
-    """POST create requests per second without and with a subscription (medians)."""
-    with receiver() as target:
-        database = f"sqlite:///{workdir}/cost{len(extra)}.db"
-        with serve(workdir, "--database", database, "--workers", "2", *extra) as server:
-            plain = json.loads(subprocess.run(
-                [CLI, "locations", "create", "--name", "Plain", "--json", "--database", database],
-                check=True, capture_output=True, text=True).stdout)  # fmt: skip
-            hooked = json.loads(subprocess.run(
-                [CLI, "locations", "create", "--name", "Hooked", "--json", "--database",
-                 database], check=True, capture_output=True, text=True).stdout)  # fmt: skip
-            subprocess.run(
-                [CLI, "webhooks", "create", "--location", hooked["id"], "--url",
-                 target + "/hook", "--event", "ContactCreate", "--database", database],
-                check=True, capture_output=True, env={**os.environ, **ALLOW},
-            )  # fmt: skip
-            without, with_hook = [], []
-            for _ in range(rounds):
-                without.append(
-                    wrk(
-                        server.url + "/v1/contacts/",
-                        seconds,
-                        post_script(plain["apiKey"]),
-                        connections=32,
-                    ).rps
+def new_location(name: str, database: str) -> dict[str, str]:
+    command = [CLI, "locations", "create", "--name", name, "--json", "--database", database]
+    created: dict[str, str] = json.loads(
+        subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    )
+    return created
+
+
+def create_cost(
+    workdir: Path, database: str, seconds: int, rounds: int, *extra: str
+) -> tuple[float, float]:
+    """POST create requests per second without and with a subscription (medians of the
+    rounds, which alternate; each round's figures are printed too)."""
+    with receiver() as target, serve(workdir, "--database", database, "--workers", "2",
+                                     *extra) as server:  # fmt: skip
+        plain, hooked = (new_location(name, database) for name in ("Plain", "Hooked"))
+        subprocess.run(
+            [CLI, "webhooks", "create", "--location", hooked["id"], "--url", target + "/hook",
+             "--event", "ContactCreate", "--database", database],
+            check=True, capture_output=True, env={**os.environ, **ALLOW},
+        )  # fmt: skip
+        without: list[float] = []
+        with_hook: list[float] = []
+        for _ in range(rounds):
+            for key, figures in ((plain["apiKey"], without), (hooked["apiKey"], with_hook)):
+                figures.append(
+                    wrk(server.url + "/v1/contacts/", seconds, post_script(key), connections=32).rps
                 )
-                with_hook.append(
-                    wrk(
-                        server.url + "/v1/contacts/",
-                        seconds,
-                        post_script(hooked["apiKey"]),
-                        connections=32,
-                    ).rps
-                )
+            print(f"  round: {without[-1]:.0f}/s without, {with_hook[-1]:.0f}/s with",
+                  flush=True)  # fmt: skip
     return median(without), median(with_hook)
 
 
@@ -169,6 +166,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--cost-only", action="store_true")
+    parser.add_argument("--cost-backend", choices=BACKENDS, action="append",
+                        help="the database(s) of the create cost (default: sqlite)")  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         logs = Path(tmp)
@@ -181,11 +180,15 @@ def main() -> None:
                       flush=True)  # fmt: skip
         # The outbox alone (no dispatcher in the server), then with the server's own
         # dispatcher delivering on the same two cores meanwhile.
-        for label, extra in (("outbox only", ("--no-worker",)), ("delivering too", ())):
-            without, with_hook = create_cost(logs, args.seconds, args.rounds, *extra)
-            print(f"POST create, {label} (SQLite, 2 processes, wrk -c32): {without:.0f}/s"
-                  f" without, {with_hook:.0f}/s with one subscription: added cost"
-                  f" {(without / with_hook - 1) * 100:.1f}% per create", flush=True)  # fmt: skip
+        for backend in args.cost_backend or ["sqlite"]:
+            for label, extra in (("outbox only", ("--no-worker",)), ("delivering too", ())):
+                with fresh_database(backend) as database:
+                    without, with_hook = create_cost(logs, database, args.seconds, args.rounds,
+                                                     *extra)  # fmt: skip
+                added = (without / with_hook - 1) * 100
+                print(f"POST create, {label} ({backend}, 2 processes, wrk -c32): {without:.0f}/s"
+                      f" without, {with_hook:.0f}/s with one subscription: added cost"
+                      f" {added:.1f}% per create", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -32,31 +32,44 @@ def new_id(length: int = 20) -> str:
 _TIME_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
+def time_prefix(at: int) -> str:
+    """`at` (milliseconds) as 8 base-36 digits, which sort as the times do."""
+    prefix = ""
+    while at:
+        at, digit = divmod(at, 36)
+        prefix = _TIME_DIGITS[digit] + prefix
+    return prefix.rjust(8, "0")
+
+
 def ordered_id() -> str:
     """20 characters of [A-Za-z0-9] like every id, whose first 8 are the time (milliseconds in
     base 36) and the other 12 random (71 bits): each new one lands at the end of its location's
     range of an index on (location, id), not at a random page of it (one random index write
     less per row: at a million rows, a page read and a page written to the log)."""
-    at, prefix = now_ms(), ""
-    while at:
-        at, digit = divmod(at, 36)
-        prefix = _TIME_DIGITS[digit] + prefix
-    return prefix.rjust(8, "0") + random_base62(12)
+    return time_prefix(now_ms()) + random_base62(12)
 
 
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+# The last second formatted (`iso_ms`): most timestamps made at once share it.
+_last_second: tuple[int, str] = (-1, "")
+
+
 def iso_ms(epoch_ms: int | None) -> str | None:
     """`2020-10-29T09:31:30.255Z`, the contract's timestamp format."""
+    global _last_second
     if epoch_ms is None:
         return None
-    t = time.gmtime(epoch_ms // 1000)
-    return (
-        f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:{t.tm_min:02d}:"
-        f"{t.tm_sec:02d}.{epoch_ms % 1000:03d}Z"
-    )
+    second, millis = divmod(epoch_ms, 1000)
+    last, text = _last_second
+    if second != last:
+        t = time.gmtime(second)
+        text = (f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:"
+                f"{t.tm_min:02d}:{t.tm_sec:02d}")  # fmt: skip
+        _last_second = (second, text)
+    return f"{text}.{millis:03d}Z"
 
 
 class ConfigurationError(Exception):

@@ -15,6 +15,7 @@ from contactapi.custom_fields.service import MAX_VALUES_PER_REQUEST
 from contactapi.errors import ValidationFailed
 from contactapi.fields import Field, FieldTable, Schema
 from contactapi.scope import Location
+from contactapi.webhooks.events import PreparedEvent
 
 CONTACT_TYPES = ("lead", "customer")
 
@@ -126,6 +127,8 @@ class NewContact:
 
     row: dict[str, Any]
     answer: dict[str, Any]
+    # Its ContactCreate, when a subscription is likely to want it.
+    event: PreparedEvent | None = None
 
 
 def parse_contact(body: Mapping[str, Any], country: str, errors: v.Errors) -> ContactInput:

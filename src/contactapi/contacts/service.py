@@ -26,7 +26,7 @@ from contactapi.custom_fields.service import CustomFieldService, ValueChanges
 from contactapi.db.engine import Row
 from contactapi.errors import ValidationFailed, unknown_id
 from contactapi.scope import Location, LocationScope
-from contactapi.webhooks.payloads import contact_changes, contact_event
+from contactapi.webhooks.payloads import contact_changes, contact_event, prepared_create
 
 # A new contact's columns before what the request sent (id, dates and tags are set apart).
 NEW_CONTACT_DEFAULTS: dict[str, Any] = dict.fromkeys(CONTACT.columns) | CONTACT.defaults()
@@ -74,7 +74,8 @@ def new_contact(data: ContactInput, location_id: str) -> NewContact:
     # Ordered ids: each new contact's rows go at the end of the (location, id) indexes.
     row.update(id=ordered_id(), location_id=location_id, tags=tags, date_added=at, date_updated=at)
     row.update(search_columns(row))
-    return NewContact(row, contact_to_api(row, []))
+    answer = contact_to_api(row, [])
+    return NewContact(row, answer, prepared_create(location_id, answer))
 
 
 def prepare_create(body: dict[str, Any], location: Location) -> v.Checked[ContactInput]:
@@ -154,11 +155,11 @@ class ContactService:
 
     async def _created(self, new: NewContact, custom_values: ValueChanges) -> dict[str, Any]:
         """The answer for a contact just inserted, with its custom values and its event."""
-        contact = new.answer
+        contact, event = new.answer, new.event
         if custom_values:
             await self.custom_fields.save_values(new.row["id"], custom_values)
-            contact = await self.shape(new.row)
-        await contact_changes(self.scope, None, contact)
+            contact, event = await self.shape(new.row), None  # its event has them too
+        await contact_changes(self.scope, None, contact, event)
         return contact
 
     async def _apply(

@@ -566,11 +566,19 @@ webhook_deliveries = Table(
     # Set while a dispatcher sends it; another may take it once this has passed.
     Column("locked_until", BigInteger),
     Column("created_at", BigInteger, nullable=False),
-    UniqueConstraint("location_id", "id"),
+    # A delivery by its id, and its subscription's log, newest first (ids start with their
+    # time: `webhooks/events.py`). Each index is written by every event: they are few.
+    UniqueConstraint("location_id", "webhook_id", "id"),
     ForeignKeyConstraint(
         ["location_id", "webhook_id"], ["webhooks.location_id", "webhooks.id"], ondelete="CASCADE"
     ),
-    Index(None, "status", "next_attempt_at"),
+    # The heads of lines, by when they are due (finished deliveries leave it).
+    Index(
+        "ix_webhook_deliveries_due",
+        "next_attempt_at",
+        sqlite_where=text("status = 'pending'"),
+        postgresql_where=text("status = 'pending'"),
+    ),
     # The unfinished deliveries of each line (subscription and key), in order.
     Index(
         "ix_webhook_deliveries_unfinished",
@@ -580,7 +588,6 @@ webhook_deliveries = Table(
         sqlite_where=text("status IN ('pending', 'queued')"),
         postgresql_where=text("status IN ('pending', 'queued')"),
     ),
-    Index(None, "location_id", "webhook_id", "created_at", "id"),
 )
 
 # The server's signing keys (made at first start): webhooks carry RSA and Ed25519 signatures.

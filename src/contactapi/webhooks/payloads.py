@@ -8,7 +8,7 @@ from functools import partial
 from typing import Any
 
 from contactapi.scope import LocationScope
-from contactapi.webhooks.events import emit
+from contactapi.webhooks.events import PreparedEvent, emit, likely_wanted, prepare_event
 
 _CONTACT_KEYS = ("id", "firstName", "lastName", "email", "phone", "companyName", "address1",
                  "city", "state", "postalCode", "country", "website", "timezone", "source",
@@ -25,18 +25,40 @@ def contact_fields(contact: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-async def contact_event(scope: LocationScope, event_type: str, contact: dict[str, Any]) -> None:
+def prepared_create(location_id: str, contact: dict[str, Any]) -> PreparedEvent | None:
+    """The ContactCreate of a contact about to be made, made before its transaction when this
+    location's subscriptions wanted one lately (else none is made: most locations have none)."""
+    if not likely_wanted(location_id, "ContactCreate"):
+        return None
+    return prepare_event(location_id, "ContactCreate", contact_fields(contact))
+
+
+async def contact_event(
+    scope: LocationScope,
+    event_type: str,
+    contact: dict[str, Any],
+    *,
+    new: bool = False,
+    prepared: PreparedEvent | None = None,
+) -> None:
+    """`new`: the contact was made by this transaction; `prepared`: this event of it, made
+    before the transaction from the same `contact`."""
     fields = partial(contact_fields, contact)  # made only when some subscription wants it
-    await emit(scope.conn, scope.location_id, event_type, fields, contact["id"])
+    await emit(scope.conn, scope.location_id, event_type, fields, contact["id"], new_key=new,
+               prepared=prepared)  # fmt: skip
 
 
 async def contact_changes(
-    scope: LocationScope, before: dict[str, Any] | None, after: dict[str, Any]
+    scope: LocationScope,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+    prepared: PreparedEvent | None = None,
 ) -> None:
-    """ContactCreate, or ContactUpdate; and, beside an update, ContactTagUpdate when the tags
-    changed and ContactDndUpdate when `dnd` did (GHL sends those on their own too)."""
+    """ContactCreate (`prepared` before the transaction, or not), or ContactUpdate; and,
+    beside an update, ContactTagUpdate when the tags changed and ContactDndUpdate when `dnd`
+    did (GHL sends those on their own too)."""
     if before is None:
-        await contact_event(scope, "ContactCreate", after)
+        await contact_event(scope, "ContactCreate", after, new=True, prepared=prepared)
         return
     await contact_event(scope, "ContactUpdate", after)
     if before.get("tags") != after.get("tags"):

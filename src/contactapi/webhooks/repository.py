@@ -45,15 +45,17 @@ class DeliveryRepository:
         )
 
     async def page(self, limit: int, after: Row | None) -> list[Row]:
-        """Up to `limit` + 1 rows (the extra one says whether more follow)."""
+        """Up to `limit` + 1 rows (the extra one says whether more follow), newest first: by
+        id, which starts with the time it was made (`webhooks/events.py`), so the page is
+        read from the unique index, in order."""
         where = "location_id = $1 AND webhook_id = $2"
         args: list[object] = [self.location_id, self.webhook_id]
         if after is not None:
-            where += " AND (created_at < $3 OR (created_at = $3 AND seq < $4))"
-            args += [after["created_at"], after["seq"]]
+            where += " AND id < $3"
+            args.append(after["id"])
         return await self.conn.fetch_all(
             f"SELECT {_DELIVERY} FROM webhook_deliveries WHERE {where}"
-            f" ORDER BY created_at DESC, seq DESC LIMIT ${len(args) + 1}",
+            f" ORDER BY id DESC LIMIT ${len(args) + 1}",
             *args,
             limit + 1,
         )
