@@ -181,7 +181,11 @@ class ContactTags:
 
     async def _record_names(self, names: list[str]) -> None:
         location_id = self.location_id
-        unknown = [(location_id, name) for name in names if (location_id, name) not in _KNOWN_NAMES]
+        # Sorted: two transactions recording the same new names wait for each other in one
+        # order; in their contacts' orders, three creates deadlocked.
+        unknown = sorted(
+            (location_id, name) for name in names if (location_id, name) not in _KNOWN_NAMES
+        )
         if unknown:
             await self.conn.execute_many(
                 "INSERT INTO tags (location_id, id, name) VALUES ($1, $2, $3)"
