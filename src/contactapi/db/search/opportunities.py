@@ -35,7 +35,7 @@ from contactapi.db.search.query import (
     walk_length,
 )
 from contactapi.db.search.sqlite import fts_phrase
-from contactapi.db.search.words import WordQuery, matched_words, word_query
+from contactapi.db.search.words import WordQuery, count_holders, matched_words, word_query
 
 if TYPE_CHECKING:
     from contactapi.db.engine import Connection
@@ -316,17 +316,13 @@ async def _word_total(conn: Connection, s: OpportunitySearch, query: WordQuery) 
     the location's vocabulary that contains the query, from the postings' index alone."""
     assert s.word_filters is not None
     words = await matched_words(conn, s.location_id, query)
-    if not words:
-        return 0
     args = Args(s.location_id, s.pipeline_id)
-    counted = "count(*)" if len(words) == 1 else "count(DISTINCT opportunity_id)"
-    sql = (
-        f"SELECT {counted} FROM opportunities_fts_words WHERE location_id = $1"
-        f" AND pipeline_id = $2 AND word = ANY({args.add(words)})"
-    )
+    condition = " AND pipeline_id = $2"
     for column, value in s.word_filters:
-        sql += f" AND {column} = {args.add(value)}"
-    return int(await conn.fetch_value(sql, *args.values))
+        condition += f" AND {column} = {args.add(value)}"
+    return await count_holders(
+        conn, "opportunities_fts_words", "opportunity_id", args, condition, words
+    )
 
 
 async def _walk(

@@ -116,7 +116,9 @@ async def list_contacts(
 
 async def _word_total(conn: Connection, location_id: str, query: WordQuery) -> int:
     words = await matched_words(conn, location_id, query)
-    return await count_holders(conn, location_id, words) if words else 0
+    return await count_holders(
+        conn, "contacts_fts_words", "contact_id", Args(location_id), "", words
+    )
 
 
 async def _walk(

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from contactapi.db.engine import Connection
+    from contactapi.db.search.query import Args
 
 # A run and the separators after it, as the migration's function cuts a document's fields.
 _RUN = re.compile(r"([a-z]+|[0-9]+)([^a-z0-9]*)")
@@ -65,16 +66,21 @@ async def matched_words(conn: Connection, location_id: str, query: WordQuery) ->
     return [row["word"] for row in rows]
 
 
-async def count_holders(conn: Connection, location_id: str, words: list[str]) -> int:
-    """How many contacts hold any of `words`, from the postings' index alone."""
-    if len(words) == 1:  # one word: a contact holds it once
-        sql = "SELECT count(*) FROM contacts_fts_words WHERE location_id = $1 AND word = $2"
-        return int(await conn.fetch_value(sql, location_id, words[0]))
+async def count_holders(
+    conn: Connection, postings: str, holder: str, args: Args, condition: str, words: list[str]
+) -> int:
+    """How many `holder`s of `postings` (a word index) hold any of `words`, under
+    `condition` (`$1` the location, then `args`), from the postings' index alone."""
+    if not words:
+        return 0
+    if len(words) == 1:  # one word: each holds it once
+        sql = f"SELECT count(*) FROM {postings} WHERE location_id = $1{condition}"
+        return int(await conn.fetch_value(f"{sql} AND word = {args.add(words[0])}", *args.values))
     sql = (
-        "SELECT count(*) FROM (SELECT DISTINCT contact_id FROM contacts_fts_words"
-        " WHERE location_id = $1 AND word = ANY($2)) m"
+        f"SELECT count(*) FROM (SELECT DISTINCT {holder} FROM {postings}"
+        f" WHERE location_id = $1{condition} AND word = ANY({args.add(words)})) m"
     )
-    return int(await conn.fetch_value(sql, location_id, words))
+    return int(await conn.fetch_value(sql, *args.values))
 
 
 async def forget_location(conn: Connection, location_id: str) -> None:
