@@ -9,6 +9,7 @@ from pathlib import Path
 from alembic import command
 
 from contactapi.db.migrate import alembic_config, check
+from contactapi.db.search import pairs
 from contactapi.db.search.sqlite import location_token, own_index_table
 from contactapi.settings import Settings
 
@@ -31,7 +32,7 @@ def test_0007_gives_large_sqlite_locations_an_index_of_their_own_and_back(tmp_pa
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20005)"
             " INSERT INTO contacts (location_id, id, dnd, type, tags, date_added, date_updated,"
             " search_text) SELECT iif(i % 5000 = 0, 'small', 'big'), 'c' || i, 0, 'lead', '[]',"
-            " i, i, 'person ' || i FROM n"
+            " i, i, 'person ' || i || iif(i % 2, ' odd one', '') FROM n"
         )
         # What 0006's write batches do before each COMMIT (db/search_index.py as it was).
         conn.execute(
@@ -56,9 +57,13 @@ def test_0007_gives_large_sqlite_locations_an_index_of_their_own_and_back(tmp_pa
         assert _matched(conn, table, '"person 10"') == expected
         assert not _exists(conn, "contacts_fts")
         assert _automerge(conn, table) == "8"  # 0016
+        odd = _scanned(conn, "big", "odd one")
+        assert odd > 9_000
+        assert _matched(conn, pairs.pairs_table(table), '"0ddo0000032one"') == odd  # 0018
     command.downgrade(config, "0015")
     with closing(sqlite3.connect(path)) as conn:
         assert _automerge(conn, table) == "4"
+        assert not _exists(conn, pairs.pairs_table(table))
     command.downgrade(config, "0006")
     with closing(sqlite3.connect(path)) as conn:
         assert not _exists(conn, table)

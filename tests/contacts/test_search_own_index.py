@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from contactapi.cli import app as cli
 from contactapi.db import engine
+from contactapi.db.search import pairs
 from contactapi.db.search import sqlite as sqlite_search
 from contactapi.db.search_index import AUTOMERGE
 from tests.contacts.search_plans import force_plan
@@ -173,12 +174,14 @@ async def test_a_dropped_index_is_scanned_and_built_again_by_the_next_write(
         await db.run(lambda conn: conn.dialect.drop_search_index(conn, api.location_id), write=True)
         assert own_index(path, api.location_id) is None
         with sqlite3.connect(path) as conn:
-            found = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,))
-            assert found.fetchone() is None
+            for name in (table, *pairs.tables(table)):  # the pair index with it
+                found = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,))
+                assert found.fetchone() is None, name
         assert (await answers(api, monkeypatch, "keeper"))[0] == THRESHOLD + 3
         await api.make_contact(name="Keeper Last")
         assert own_index(path, api.location_id) is not None
         assert (await answers(api, monkeypatch, "keeper"))[0] == THRESHOLD + 4
+        assert (await answers(api, monkeypatch, "keeper last"))[0] == 1
 
 
 class StepCounter:
@@ -261,5 +264,5 @@ async def test_a_deleted_location_s_own_index_goes_with_its_data(tmp_path: Path)
         await Worker(app.state.db, JOB_HANDLERS).run_until_idle()
     with sqlite3.connect(path) as conn:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
-        assert table not in tables
+        assert tables.isdisjoint({table, *pairs.tables(table)})
         assert conn.execute("SELECT count(*) FROM contacts_fts_locations").fetchone()[0] == 0

@@ -21,7 +21,8 @@ SEEDED = 400
 QUERIES = [
     "absentee-owner", "ABSENTEE-Owner", "ee-ow", "pre-foreclosure", "Newsletter", "-own",
     "buyer", "lead", seeding.COMMON_LAST_NAME, "SMITH", "mit", "son", seeding.COMMON_COMPANY,
-    "summit", "Summit Re", "gmail.com", "@YAHOO.com", "l.com", "zzzq", "512", "(888)",
+    "summit", "Summit Re", "mit realty", "gmail.com", "ail.com", "@YAHOO.com", "l.com", "zzzq",
+    "512", "(888)",
 ]  # fmt: skip
 ORDERS = [{"sortBy": "date_added", "order": "desc"}, {"sortBy": "date_updated", "order": "asc"}]
 

@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 
 from contactapi.db.engine import Connection
 from contactapi.db.search import opportunities as opportunity_search
+from contactapi.db.search import opportunity_words
 from contactapi.jobs import JOB_HANDLERS
 from contactapi.queue.worker import Worker
 from tests.factories import Api, make_agency, make_agency_location, make_location
@@ -21,19 +22,24 @@ from tests.opportunities.test_list import Board, walk
 from tests.pipelines.test_router import make_pipeline
 
 
-@pytest.fixture(params=["scan", "index-keys", "index-walk"])
+@pytest.fixture(params=["scan", "index-keys", "index-walk", "words-walk"])
 def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Scanned, or searched through the index (past a threshold of 2) by either plan: reading
-    the matches (SQLite), or the GIN scan (PostgreSQL; a query of letter words counted from
-    the word postings); or walking createdAt keeping the matches (SQLite), or testing each
-    opportunity (PostgreSQL, counted from the postings)."""
+    """Scanned, or searched through the index (past a threshold of 2) by one of its plans:
+    - index-keys: reading the matches (SQLite), or the GIN scan (PostgreSQL; a query of
+      letter words counted from the word postings);
+    - index-walk: walking createdAt keeping the matches, counted by the trigram index
+      (SQLite), or testing each opportunity (PostgreSQL, counted from the postings);
+    - words-walk: counted from the word index, walking createdAt testing each opportunity
+      (SQLite; PostgreSQL as index-walk)."""
     if request.param != "scan":
         monkeypatch.setattr(opportunity_search, "SMALL_LOCATION", 2)
         monkeypatch.setattr(opportunity_search, "SMALL_LOCATION_POSTGRES", -1)
-    walk = request.param == "index-walk"
+    walk = request.param.endswith("-walk")
     monkeypatch.setattr(opportunity_search, "WALK_STEPS_PER_MATCH", 10**9 if walk else 0)
     if walk:
         monkeypatch.setattr(opportunity_search, "FEW_MATCHES", 0)
+    if request.param == "index-walk":
+        monkeypatch.setattr(opportunity_words, "MAX_TERMS", -1)
     yield str(request.param)
 
 
@@ -85,6 +91,8 @@ async def test_query_matches_the_name_and_the_contact_s_fields_with_exact_totals
     await elsewhere.add("Kitchen elsewhere", contactId=ada["id"])
     assert await search(board, "kitchen") == (2, ["Kitchen Remodel", "Porch and Kitchen"])
     assert await search(board, "KITCHEN re") == (1, ["Kitchen Remodel"])
+    assert await search(board, "itchen remodel") == (1, ["Kitchen Remodel"])
+    assert await search(board, "h and") == (1, ["Porch and Kitchen"])
     ada_s = (2, ["Kitchen Remodel", "Roof Deck"])
     assert await search(board, "quillfeather") == ada_s  # the contact's name
     assert await search(board, "lovelace.example") == ada_s  # email
@@ -214,7 +222,7 @@ async def test_a_purged_location_leaves_no_index_behind(
             live = {opportunity_search.own_index_table(int(r["k"])) for r in
                     await conn.fetch_all("SELECT k FROM opportunities_fts_locations")}  # fmt: skip
             # Every index table left (FTS5's shadow tables included) is a live location's.
-            shadow = re.compile(r"_(data|idx|content|docsize|config)$")
+            shadow = re.compile(r"(_words)?_?(terms|data|idx|content|docsize|config)?$")
             orphans = {t for t in tables if shadow.sub("", t) not in live}
             return [*orphans, *(str(r["k"]) for r in registry)]
         count = await conn.fetch_value(

@@ -1,5 +1,6 @@
 """Migration 0012 on SQLite: existing opportunities get their contact's search document, and a
-location already past the threshold gets its index at once; downgrading takes it all away."""
+location already past the threshold gets its index at once (and 0019 its word index);
+downgrading takes it all away."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from alembic import command
 
 from contactapi.db.migrate import alembic_config
+from contactapi.db.search import opportunity_words
 from contactapi.db.search.opportunities import own_index_table
 from contactapi.settings import Settings
 
@@ -68,6 +70,10 @@ def test_0012_fills_documents_and_indexes_large_locations_and_back(tmp_path: Pat
         assert _matched(conn, table, '{search_text contact_search_text} : "bigquill"') == BIG
         # deal 2, 2x, 2xx, 2xxx and 20000..20003.
         assert _matched(conn, table, '"deal 2"') == 1 + 10 + 100 + 1000 + 4
+        # 0019: the word index beside it, with the pipeline as a token.
+        pipeline = opportunity_words.filter_token("pipeline_id", "p")
+        words = opportunity_words.words_table(table)
+        assert _matched(conn, words, f'"quill" AND "{pipeline}"') == BIG
     command.downgrade(config, "0011")
     with closing(sqlite3.connect(path)) as conn:
         names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}

@@ -14,8 +14,9 @@ from typing import Any
 
 import orjson
 
-# Separates the fields, so no match spans two of them.
-FIELD_SEPARATOR = "\x1f"
+# Separates the fields, so no match spans two of them; the indexes cut documents at it.
+from contactapi.db.search.words import FIELD_SEPARATOR
+
 DIGITS = frozenset("0123456789")
 
 SOURCE_COLUMNS = frozenset(

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from contactapi.contacts.document import FIELD_SEPARATOR
 from contactapi.contacts.repository import COLUMNS
 from contactapi.db.engine import Connection
 from contactapi.db.search.query import EMPTY, Cursor, ListQuery, ListResult, Order, SortField
+from contactapi.db.search.words import FIELD_SEPARATOR
 from contactapi.listing import parse_position, parse_query_text, resolve_start_after_id
 from contactapi.validation import Errors
 

@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 
 from contactapi.db.engine import open_sqlite
+from contactapi.db.search import pairs
 from contactapi.db.search import sqlite as sqlite_search
 from contactapi.db.search_index import build_own_index
 from contactapi.settings import Settings
@@ -106,6 +107,8 @@ def _load_sqlite(path: str, load: BulkContacts, progress: Callable[[int], None])
                 " SELECT rowid, search_text, search_phone FROM contacts WHERE rowid > ?",
                 (last_rowid,),
             )
+            new_rows = "SELECT rowid, search_text FROM contacts WHERE rowid > ? ORDER BY rowid"
+            pairs.fill(conn, index, conn.execute(new_rows, (last_rowid,)))
         elif location["contacts"] > sqlite_search.SMALL_LOCATION:
             build_own_index(conn, load.location_id)
         for trigger in triggers:

@@ -14,7 +14,8 @@ Each queued row names its location by its token (`loc`). A location with an inde
 `SMALL_LOCATION` contacts has no index (searches scan it), so its rows are dropped; a location
 that has just grown past `SMALL_LOCATION` gets its index built from `contacts`, in one
 statement, in a thread (the event loop goes on serving reads meanwhile) but still in the
-batch's transaction: no reader ever sees a large location without its complete index.
+batch's transaction: no reader ever sees a large location without its complete index. Each
+own index has a pair index beside it (`db/search/pairs.py`), written from the same queue.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import sqlite3
 
 from contactapi.db.group_commit import in_thread
+from contactapi.db.search import pairs
 from contactapi.db.search import sqlite as sqlite_search
 
 PENDING_TABLE = (
@@ -49,6 +51,11 @@ _FILL_OWN_INDEX = (
     " SELECT rowid, search_text, search_phone FROM contacts"
     " INDEXED BY ix_contacts_location_id_date_added_id WHERE location_id = ? ORDER BY rowid"
 )
+# The same rows, for the pair index beside it (`db/search/pairs.py`).
+FILL_PAIRS = (
+    "SELECT rowid, search_text FROM contacts INDEXED BY ix_contacts_location_id_date_added_id"
+    " WHERE location_id = ? ORDER BY rowid"
+)
 # `command` is NULL for an entry to add and 'delete' for one to take out (a contentless FTS5
 # table is told the old values); applied in the order they were queued.
 _APPLY = (
@@ -57,6 +64,10 @@ _APPLY = (
     " FROM contacts_fts_pending WHERE loc = ? ORDER BY seq"
 )
 _CLEAR = "DELETE FROM contacts_fts_pending"
+_PENDING_PAIRS = (
+    "SELECT command, contact_rowid, search_text FROM contacts_fts_pending"
+    " WHERE loc = ? ORDER BY seq"
+)
 
 
 async def apply_pending(raw: sqlite3.Connection) -> None:
@@ -74,7 +85,9 @@ async def apply_pending(raw: sqlite3.Connection) -> None:
             continue  # the location is gone, and its index with it
         k, location_id, contacts, own_index = location
         if own_index:
-            raw.execute(_APPLY.format(table=sqlite_search.own_index_table(k)), (token,))
+            index = sqlite_search.own_index_table(k)
+            raw.execute(_APPLY.format(table=index), (token,))
+            pairs.apply(raw, index, raw.execute(_PENDING_PAIRS, (token,)).fetchall())
         elif contacts > sqlite_search.SMALL_LOCATION:
             # Built from `contacts`, which holds this batch's changes already.
             grown.append(location_id)
@@ -99,4 +112,6 @@ def build_own_index(raw: sqlite3.Connection, location_id: str) -> None:
     raw.execute(_OWN_INDEX.format(table=table))
     raw.execute(_SET_AUTOMERGE.format(table=table, segments=AUTOMERGE))
     raw.execute(_FILL_OWN_INDEX.format(table=table), (location_id,))
+    pairs.create(raw, table, AUTOMERGE)
+    pairs.fill(raw, table, raw.execute(FILL_PAIRS, (location_id,)))
     raw.execute("UPDATE contacts_fts_locations SET own_index = 1 WHERE k = ?", (k,))

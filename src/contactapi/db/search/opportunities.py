@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from contactapi.db.group_commit import in_thread
+from contactapi.db.search import opportunity_words, tokens
 from contactapi.db.search.postgresql import like_pattern
 from contactapi.db.search.query import (
     Args,
@@ -96,6 +97,7 @@ def _apply(raw: sqlite3.Connection) -> list[str]:
         if table is not None:
             raw.execute(_UNINDEX.format(table=table), (location_id,))
             raw.execute(_REINDEX.format(table=table), (location_id, location_id))
+            opportunity_words.reindex(raw, table, location_id, _CHANGED)
         elif raw.execute(_LOCATION_SIZE, (location_id,)).fetchone()[0] > SMALL_LOCATION:
             grown.append(location_id)  # built from `opportunities`, this batch included
     raw.execute("DELETE FROM opportunities_fts_pending")
@@ -126,6 +128,7 @@ def build_own_indexes(raw: sqlite3.Connection, location_ids: list[str]) -> None:
         raw.execute(_FILL_OWN_INDEX.format(table=table), (location_id,))
         # One segment instead of the fill's many: a term's doclist is then read in one place.
         raw.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+        opportunity_words.build(raw, table, location_id)
 
 
 async def drop_own_index(conn: Connection, location_id: str) -> None:
@@ -136,7 +139,9 @@ async def drop_own_index(conn: Connection, location_id: str) -> None:
     )
     if row is None:
         return
-    await conn.execute(f"DROP TABLE {own_index_table(int(row['k']))}")
+    index = own_index_table(int(row["k"]))
+    for table in (*opportunity_words.tables(index), index):
+        await conn.execute(f"DROP TABLE IF EXISTS {table}")
     await conn.execute(
         "DELETE FROM opportunities_fts_locations WHERE location_id = $1", location_id
     )
@@ -206,6 +211,21 @@ async def search_sqlite(conn: Connection, s: OpportunitySearch) -> ListResult | 
         return None
     index, q = own_index_table(int(own["k"])), s.q
     assert q.text is not None
+    words = tokens.words_query(q.text) if s.word_filters is not None else None
+    known = None  # the total, when the word index counted it
+    if words is not None:
+        assert s.word_filters is not None
+        location_size, pipeline_size = await _sizes(conn, s)
+        filters = list(s.word_filters)
+        if pipeline_size < location_size:  # (else every one is the pipeline's)
+            filters.append(("pipeline_id", s.pipeline_id))
+        known = await opportunity_words.count(conn, index, words, filters)
+        if known == 0:
+            return page(q, [], 0)
+        if known is not None and known > FEW_MATCHES:
+            walked = await _walk_sqlite(conn, s, known, pipeline_size)
+            if walked is not None:
+                return walked
     match = f"{{search_text contact_search_text}} : {fts_phrase(q.text)}"
     if q.digits:
         match += f" OR contact_search_phone : {fts_phrase(q.digits)}"
@@ -238,7 +258,9 @@ async def search_sqlite(conn: Connection, s: OpportunitySearch) -> ListResult | 
     location_size, pipeline_size = await _sizes(conn, s)
     args = Args(s.location_id, s.pipeline_id)
     matches = f"WITH m AS MATERIALIZED (SELECT rowid AS rid FROM {index}({args.add(match)}))"
-    if s.pipeline_only and pipeline_size == location_size:
+    if known is not None:
+        total = str(known)
+    elif s.pipeline_only and pipeline_size == location_size:
         # Every match of the location's own index is the pipeline's: count them alone.
         total = "(SELECT count(*) FROM m)"
     else:
@@ -257,6 +279,36 @@ async def search_sqlite(conn: Connection, s: OpportunitySearch) -> ListResult | 
     if rows:
         return page(q, rows, int(rows[0]["total"]))
     return page(q, rows, int(await conn.fetch_value(f"{matches} SELECT {total}", *total_args)))
+
+
+async def _walk_sqlite(
+    conn: Connection, s: OpportunitySearch, total: int, pipeline_size: int
+) -> ListResult | None:
+    """The page read along createdAt, testing each opportunity as the scan does, up to a
+    bound (a key read from the index alone, as contacts' walk: SQLite would sort a bounded
+    subquery's rows, reading all of them); None if the page did not fill within it."""
+    q = s.q
+    assert q.text is not None
+    length = walk_length(q, pipeline_size, total)
+    if length is None:
+        return None
+    plan, end_args = PlanSql(q, s.columns), Args(s.location_id, s.pipeline_id)
+    end = await conn.fetch_one(
+        f"SELECT o.{q.sort} AS value, o.id FROM opportunities o WHERE o.location_id = $1"
+        f"{s.where(end_args, True)}{plan.cursor(end_args, 'o')}{plan.order_by('o')}"
+        f" LIMIT 1 OFFSET {end_args.add(walk_budget(length))}",
+        *end_args.values,
+    )
+    args = Args(s.location_id, s.pipeline_id)
+    condition = s.where(args, True) + plan.cursor(args, "o")
+    text = args.add(q.text)
+    test = f"instr(o.search_text, {text}) > 0 OR instr(o.contact_search_text, {text}) > 0"
+    rows = await conn.fetch_all(
+        f"SELECT {s.columns} FROM opportunities o{s.join} WHERE o.location_id = $1{condition}"
+        f" AND ({test}){plan.until(args, end, 'o')}{plan.order_by('o')}{plan.window(args)}",
+        *args.values,
+    )
+    return page(q, rows, total) if len(rows) > q.limit or end is None else None
 
 
 async def search_postgres(conn: Connection, s: OpportunitySearch) -> ListResult | None:

@@ -140,13 +140,13 @@ class PlanSql:
             f"{self.cursor(args)}{self.order_by()} LIMIT 1 OFFSET {args.add(steps)}"
         )
 
-    def until(self, args: Args, end: Row | None) -> str:
+    def until(self, args: Args, end: Row | None, alias: str = "c") -> str:
         """The walk's condition to stop at `end` (a `walk_end` key), that key included."""
         if end is None:
             return ""
         op = ">=" if self.q.order == "desc" else "<="
         value, row_id = args.add(end["value"]), args.add(end["id"])
-        return f" AND (c.{self.q.sort}, c.id) {op} ({value}, {row_id})"
+        return f" AND ({alias}.{self.q.sort}, {alias}.id) {op} ({value}, {row_id})"
 
 
 def scan_test(q: ListQuery, args: Args, find: str) -> str:

@@ -8,16 +8,19 @@ under three characters (no trigram to look up); that costs what the location hol
 nothing else. A location that grows past `SMALL_LOCATION` gets a contentless FTS5 table of its
 own, `contacts_fts_l{k}` (k: its number in `contacts_fts_locations`, whose `own_index` says
 the table exists), built in the write batch that crosses the threshold and kept in step from
-then on (`db/search_index.py`). For a query of 3+ characters there, the index counts the matches
-(the exact total), and the page either reads the matches and sorts them, or, when matches are
-many, walks the sort index testing each contact as the scan does (`query.bounded_walk`):
-whichever reads fewer rows. The choice never changes an answer, only its cost.
+then on (`db/search_index.py`). For a query of 3+ characters there, the index counts the
+matches (the exact total; a query of two words and their gap, `summit realty`, is counted from
+the pair index beside it, `pairs.py`), and the page either reads the matches and sorts them,
+or, when matches are many, walks the sort index testing each contact as the scan does
+(`query.bounded_walk`): whichever reads fewer rows. The choice never changes an answer, only
+its cost.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from contactapi.db.search import pairs, tokens
 from contactapi.db.search.query import (
     EMPTY,
     Args,
@@ -86,7 +89,9 @@ async def drop_own_index(conn: Connection, location_id: str) -> None:
     )
     if location is None:
         return
-    await conn.execute(f"DROP TABLE {own_index_table(int(location['k']))}")
+    index = own_index_table(int(location["k"]))
+    for table in (*pairs.tables(index), index):
+        await conn.execute(f"DROP TABLE IF EXISTS {table}")
     await conn.execute(
         "UPDATE contacts_fts_locations SET own_index = 0 WHERE location_id = $1", location_id
     )
@@ -161,7 +166,10 @@ async def list_contacts(
     match = f"search_text : {fts_phrase(q.text)}"
     if q.digits:
         match += f" OR search_phone : {fts_phrase(q.digits)}"
-    total = await _tag_total(conn, index, location_id, q)
+    words = tokens.words_query(q.text)  # (a query with digits is none)
+    total = await pairs.count(conn, index, words) if words and words.pair else None
+    if total is None:
+        total = await _tag_total(conn, index, location_id, q)
     if total is None:
         total = int(
             await conn.fetch_value(f"SELECT count(*) FROM {index} WHERE {index} MATCH $1", match)

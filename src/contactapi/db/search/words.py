@@ -28,8 +28,10 @@ if TYPE_CHECKING:
     from contactapi.db.engine import Connection
     from contactapi.db.search.query import Args
 
+# Separates a search document's fields (`contacts/document.py`), so no match spans two.
+FIELD_SEPARATOR = "\x1f"
 # A run and the separators after it, as the migration's function cuts a document's fields.
-_RUN = re.compile(r"([a-z]+|[0-9]+)([^a-z0-9]*)")
+RUN = re.compile(r"([a-z]+|[0-9]+)([^a-z0-9]*)")
 _DIGIT = re.compile(r"[0-9]")
 # The vocabulary's trigram index finds nothing shorter.
 MIN_LENGTH = 3
@@ -49,7 +51,7 @@ def word_query(text: str, like_pattern: str) -> WordQuery | None:
         return None
     if not text.isprintable():  # the fields' separator, U+001F: no word spans two fields
         return None
-    runs = _RUN.findall(text)
+    runs = RUN.findall(text)
     if len(runs) > 2 or runs[-1][1]:
         return None
     return WordQuery(like_pattern, pair=len(runs) == 2)
