@@ -67,6 +67,8 @@ async def test_every_plan_answers_common_and_partial_terms_as_the_scan_does(
                            tags=["Absentee-Owner-Plus"])  # fmt: skip
     # Holds a tag's name without carrying the tag: a tag's carriers are not all its matches.
     await api.make_contact(name="Nell Post", companyName="The Newsletter Co")
+    # Holds two words `ail.com` matches (counted once).
+    await api.make_contact(name="Dot Twice", email="dot@gmail.com", tags=["hotmail.com"])
     _, everyone = await _walk(api, {"limit": 100})
     contacts = [(await api.get(f"/v1/contacts/{cid}")).json()["contact"] for cid in everyone]
     for query in QUERIES:

@@ -70,13 +70,10 @@ async def count(
     value) of `filters`; None when its range of terms is wider than `MAX_TERMS`."""
     table = words_table(index)
     terms = await tokens.matching_terms(conn, table, query, MAX_TERMS)
-    if not terms:
-        return None if terms is None else 0
-    expression = tokens.any_of(terms)
-    for column, value in filters:
-        expression += f' AND "{filter_token(column, value)}"'
-    sql = f"SELECT count(*) FROM {table} WHERE {table} MATCH $1"
-    return int(await conn.fetch_value(sql, expression))
+    if terms is None:
+        return None
+    required = [filter_token(column, value) for column, value in filters]
+    return await tokens.count_rows(conn, table, terms, required)
 
 
 def _insert(raw: sqlite3.Connection, index: str, rows: Iterable[Row]) -> None:

@@ -46,10 +46,7 @@ async def count(conn: Connection, index: str, query: tokens.WordsQuery) -> int |
     terms is wider than `MAX_TERMS`."""
     table = pairs_table(index)
     terms = await tokens.matching_terms(conn, table, query, MAX_TERMS)
-    if not terms:
-        return None if terms is None else 0
-    sql = f"SELECT count(*) FROM {table} WHERE {table} MATCH $1"
-    return int(await conn.fetch_value(sql, tokens.any_of(terms)))
+    return None if terms is None else await tokens.count_rows(conn, table, terms, [])
 
 
 def create(raw: sqlite3.Connection, index: str, automerge: int) -> None:

@@ -1,6 +1,6 @@
 """SQLite's token indexes: FTS5 tables (row ids only, `detail=none`) whose tokens let a query
 of one or two words find the terms that hold it in a narrow range of the index's vocabulary,
-and count the rows holding any of them (an FTS5 OR), instead of evaluating the trigram
+and count the rows holding any of them (`count_rows`), instead of evaluating the trigram
 index's phrase, whose cost is per trigram per match.
 
 A run is a run of letters a-z in one field of a search document; a pair is two runs that follow
@@ -102,9 +102,16 @@ def words_query(text: str) -> WordsQuery | None:
     return WordsQuery(first, gap, second) if len(first) >= MIN_FIRST_RUN else None
 
 
+@dataclass(frozen=True, slots=True)
+class Term:
+    text: str
+    # How many rows hold it (the vocabulary's count).
+    rows: int
+
+
 async def matching_terms(
     conn: Connection, table: str, query: WordsQuery, max_terms: int
-) -> list[str] | None:
+) -> list[Term] | None:
     """The terms of the token index `table` that hold the query; None when the ranges read
     hold more than `max_terms`."""
     if not query.pair:
@@ -119,7 +126,7 @@ async def matching_terms(
     gap = gap_code(query.gap)
     kept = []
     for term in exact + longer:  # (each starts with the first run reversed)
-        parts = _PAIR_TOKEN.fullmatch(term)
+        parts = _PAIR_TOKEN.fullmatch(term.text)
         if parts and parts[2] == gap and parts[3].startswith(query.second):
             kept.append(term)
     return kept
@@ -127,19 +134,38 @@ async def matching_terms(
 
 async def _range(
     conn: Connection, table: str, start: str, max_terms: int, end: str | None = None
-) -> list[str] | None:
+) -> list[Term] | None:
     """The terms from `start` up to `end` (by default, those starting with `start`); None if
     more than `max_terms`."""
     rows = await conn.fetch_all(
-        f"SELECT term FROM {terms_table(table)} WHERE term >= $1 AND term < $2 LIMIT $3",
+        f"SELECT term, doc FROM {terms_table(table)} WHERE term >= $1 AND term < $2 LIMIT $3",
         start,
         end or start + _RANGE_END,
         max_terms + 1,
     )
-    return None if len(rows) > max_terms else [row["term"] for row in rows]
+    return None if len(rows) > max_terms else [Term(row["term"], row["doc"]) for row in rows]
 
 
-def any_of(terms: list[str]) -> str:
+async def count_rows(conn: Connection, table: str, terms: list[Term], required: list[str]) -> int:
+    """How many rows of the token index `table` hold any of `terms` and every token of
+    `required`. The term most rows hold is counted on its own (from the vocabulary when
+    nothing is required), and the others only where it is not: an FTS5 OR costs per row per
+    term (88 terms over 830,000 rows: 130 ms, against 25 ms for the term alone)."""
+    if not terms:
+        return 0
+    head, *rest = sorted(terms, key=lambda term: term.rows, reverse=True)
+    conditions = "".join(f' AND "{token}"' for token in required)
+    sql = f"SELECT count(*) FROM {table} WHERE {table} MATCH $1"
+    total = head.rows
+    if required:
+        total = int(await conn.fetch_value(sql, f'"{head.text}"{conditions}'))
+    if rest:
+        others = f'({any_of(rest)} NOT "{head.text}"){conditions}'
+        total += int(await conn.fetch_value(sql, others))
+    return total
+
+
+def any_of(terms: list[Term]) -> str:
     """An FTS5 expression matching rows holding any of `terms` (letters and digits: quoted,
     they are FTS5 strings, never syntax)."""
-    return "(" + " OR ".join(f'"{term}"' for term in terms) + ")"
+    return "(" + " OR ".join(f'"{term.text}"' for term in terms) + ")"
