@@ -55,18 +55,23 @@ FEW_MATCHES = 2_000
 # The prefix keeps the tables out of alembic's drift check (db/migrations/env.py).
 OWN_INDEX_PREFIX = "opportunities_fts_l"
 _DOCUMENT = "search_text, contact_search_text, contact_search_phone"
+# The filters the word index holds (`opportunity_words.py`), kept unindexed beside the
+# documents: that index keeps no copy, and a change takes out the tokens of what is kept here.
+_FILTERS = "status, stage_id, pipeline_id"
+_COLUMNS = f"{_DOCUMENT}, {_FILTERS}"
 _OWN_INDEX = (
-    f"CREATE VIRTUAL TABLE {{table}} USING fts5({_DOCUMENT}, tokenize='trigram case_sensitive 1')"
+    f"CREATE VIRTUAL TABLE {{table}} USING fts5({_DOCUMENT}, status UNINDEXED,"
+    " stage_id UNINDEXED, pipeline_id UNINDEXED, tokenize='trigram case_sensitive 1')"
 )
 # In rowid order: FTS5 flushes its in-memory segment whenever a rowid goes backwards.
 _FILL_OWN_INDEX = (
-    f"INSERT INTO {{table}}(rowid, {_DOCUMENT}) SELECT rowid, {_DOCUMENT} FROM opportunities"
+    f"INSERT INTO {{table}}(rowid, {_COLUMNS}) SELECT rowid, {_COLUMNS} FROM opportunities"
     " INDEXED BY ix_opportunities_location_id_contact_id WHERE location_id = ? ORDER BY rowid"
 )
 _CHANGED = "SELECT opportunity_rowid FROM opportunities_fts_pending WHERE location_id = ?"
 _UNINDEX = f"DELETE FROM {{table}} WHERE rowid IN ({_CHANGED})"
 _REINDEX = (
-    f"INSERT INTO {{table}}(rowid, {_DOCUMENT}) SELECT rowid, {_DOCUMENT} FROM opportunities"
+    f"INSERT INTO {{table}}(rowid, {_COLUMNS}) SELECT rowid, {_COLUMNS} FROM opportunities"
     f" WHERE rowid IN ({_CHANGED}) AND location_id = ? ORDER BY rowid"
 )
 _LOCATION_SIZE = (
@@ -95,9 +100,10 @@ def _apply(raw: sqlite3.Connection) -> list[str]:
     for (location_id,) in locations.fetchall():
         table = _own_index(raw, location_id)
         if table is not None:
+            opportunity_words.take_out(raw, table, location_id, _CHANGED)  # (what it kept)
             raw.execute(_UNINDEX.format(table=table), (location_id,))
             raw.execute(_REINDEX.format(table=table), (location_id, location_id))
-            opportunity_words.reindex(raw, table, location_id, _CHANGED)
+            opportunity_words.add(raw, table, location_id, _CHANGED)
         elif raw.execute(_LOCATION_SIZE, (location_id,)).fetchone()[0] > SMALL_LOCATION:
             grown.append(location_id)  # built from `opportunities`, this batch included
     raw.execute("DELETE FROM opportunities_fts_pending")
@@ -123,12 +129,16 @@ def build_own_indexes(raw: sqlite3.Connection, location_ids: list[str]) -> None:
             "INSERT INTO opportunities_fts_locations (location_id) VALUES (?)", (location_id,)
         )
         assert cursor.lastrowid is not None
-        table = own_index_table(cursor.lastrowid)
-        raw.execute(_OWN_INDEX.format(table=table))
-        raw.execute(_FILL_OWN_INDEX.format(table=table), (location_id,))
-        # One segment instead of the fill's many: a term's doclist is then read in one place.
-        raw.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
-        opportunity_words.build(raw, table, location_id)
+        build_own_index(raw, own_index_table(cursor.lastrowid), location_id)
+
+
+def build_own_index(raw: sqlite3.Connection, table: str, location_id: str) -> None:
+    """Creates and fills the location's index `table` and its word index."""
+    raw.execute(_OWN_INDEX.format(table=table))
+    raw.execute(_FILL_OWN_INDEX.format(table=table), (location_id,))
+    # One segment instead of the fill's many: a term's doclist is then read in one place.
+    raw.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+    opportunity_words.build(raw, table, location_id)
 
 
 async def drop_own_index(conn: Connection, location_id: str) -> None:

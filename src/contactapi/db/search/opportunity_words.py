@@ -7,9 +7,11 @@ per match (500 ms).
 Each large location's own index `opportunities_fts_l{k}` has this one beside it,
 `opportunities_fts_l{k}_words`: the suffixes and pairs of the opportunity's name and its
 contact's document, and one token per filter: `1` and the status, `2` and the stage id, `3`
-and the pipeline id (the ids' UTF-8 in hex). It keeps its tokens, so an opportunity is
-re-indexed by rowid as the trigram index is (`opportunities.py`), whenever its documents, its
-status, stage or pipeline change (migration 0019's triggers).
+and the pipeline id (the ids' UTF-8 in hex). It keeps no copy of them (that cost 500 MB per
+million opportunities): the trigram index keeps the filters beside the documents, so when an
+opportunity's documents, status, stage or pipeline change (the triggers of migrations 0012
+and 0019), the tokens of what it kept are taken out and the new ones added
+(`opportunities.py`).
 """
 
 from __future__ import annotations
@@ -76,18 +78,19 @@ async def count(
     return await tokens.count_rows(conn, table, terms, required)
 
 
-def _insert(raw: sqlite3.Connection, index: str, rows: Iterable[Row]) -> None:
+def _write(raw: sqlite3.Connection, index: str, rows: Iterable[Row], command: str | None) -> None:
+    """Adds the tokens of `rows` (command None), or takes them out ('delete')."""
     table = words_table(index)
     raw.executemany(
-        f"INSERT INTO {table}(rowid, tokens) VALUES (?, ?)",
-        ((row[0], document(row)) for row in rows),
+        f"INSERT INTO {table}({table}, rowid, tokens) VALUES (?, ?, ?)",
+        ((command, row[0], document(row)) for row in rows),
     )
 
 
 def build(raw: sqlite3.Connection, index: str, location_id: str) -> None:
     """Creates and fills the location's word index, in the caller's transaction."""
     table = words_table(index)
-    for statement in tokens.create(table, content=True):
+    for statement in tokens.create(table, content=False):
         raw.execute(statement)
     # In rowid order: FTS5 writes a segment whenever a rowid goes backwards.
     rows = raw.execute(
@@ -96,18 +99,25 @@ def build(raw: sqlite3.Connection, index: str, location_id: str) -> None:
         (location_id,),
     )
     while chunk := rows.fetchmany(_FILL_CHUNK):
-        _insert(raw, index, chunk)
+        _write(raw, index, chunk, None)
     raw.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
 
 
-def reindex(raw: sqlite3.Connection, index: str, location_id: str, changed: str) -> None:
-    """Takes out the rows `changed` (SQL of their rowids, its `?` the location) names and adds
-    those still there."""
-    table = words_table(index)
-    raw.execute(f"DELETE FROM {table} WHERE rowid IN ({changed})", (location_id,))
+def take_out(raw: sqlite3.Connection, index: str, location_id: str, changed: str) -> None:
+    """Takes out the tokens of the rows `changed` (SQL of their rowids, its `?` the location)
+    names, from the values the trigram index `index` keeps of them: call it before that index
+    is brought up to date."""
+    rows = raw.execute(
+        f"SELECT {_DOCUMENT} FROM {index} WHERE rowid IN ({changed})", (location_id,)
+    )
+    _write(raw, index, rows.fetchall(), "delete")
+
+
+def add(raw: sqlite3.Connection, index: str, location_id: str, changed: str) -> None:
+    """Adds the tokens of the rows `changed` names that are still there."""
     rows = raw.execute(
         f"SELECT {_DOCUMENT} FROM opportunities WHERE rowid IN ({changed}) AND location_id = ?"
         " ORDER BY rowid",
         (location_id, location_id),
     )
-    _insert(raw, index, rows.fetchall())
+    _write(raw, index, rows.fetchall(), None)

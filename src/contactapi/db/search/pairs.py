@@ -1,7 +1,7 @@
 """SQLite's pair index: the exact total of a contacts' query of two words and what lies between
 them (`summit realty`, `gmail.com`, `absentee-owner`), read from one token per pair
 (`tokens.py`) instead of the trigram index's phrase: 25-50 ms at 50,000-120,000 matches in a
-million contacts, against 4-7 ms.
+million contacts, against 3 ms.
 
 Each large location's own index `contacts_fts_l{k}` has its pair index beside it,
 `contacts_fts_l{k}_pairs` (contentless: a change queues the old document to take out, as for

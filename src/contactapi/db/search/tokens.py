@@ -55,10 +55,6 @@ def create(table: str, *, content: bool) -> list[str]:
     ]
 
 
-def drop(table: str) -> list[str]:
-    return [f"DROP TABLE IF EXISTS {terms_table(table)}", f"DROP TABLE IF EXISTS {table}"]
-
-
 def gap_code(gap: str) -> str:
     return "".join(f"{ord(char):07d}" for char in gap)
 
