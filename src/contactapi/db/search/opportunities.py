@@ -10,8 +10,11 @@ matching and the exact total come from an index over that one row:
   rowids in `opportunities_fts_pending` and each write batch re-indexes them before its
   COMMIT (`apply_pending`): a reader never sees an opportunity without its entry. The table
   stores its text, so an entry is removed by rowid alone: re-indexing a rowid is idempotent.
+  Beside it, a word index (`opportunity_words.py`) counts a query of one or two words with
+  the pipeline, status and stage, and the page then walks createdAt testing each opportunity.
 - PostgreSQL, as contacts do (`postgresql.py`): pg_trgm GIN indexes on the three columns; one
-  scan of the matches gives the total and the page.
+  scan of the matches gives the total and the page, unless word postings counted it
+  (migration 0015).
 
 A plan answers None where the location is to be scanned instead (`opportunities/search.py`).
 """
