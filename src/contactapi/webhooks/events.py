@@ -26,20 +26,18 @@ _SUBSCRIBED = "SELECT id, events FROM webhooks WHERE location_id = $1 AND disabl
 # The head of its line (`pending`) unless an unfinished delivery of the same subscription and
 # key is ahead of it (`queued`: the dispatcher makes it the head when that one finishes).
 # (The casts: PostgreSQL deduces one type per parameter, and these two are used twice.)
-_INSERT = (
+_INSERT_WITH_STATUS = (
     "INSERT INTO webhook_deliveries (location_id, id, webhook_id, event_id, event_type, body,"
     " ordering_key, status, attempts, next_attempt_at, created_at)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN EXISTS (SELECT 1 FROM webhook_deliveries"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, {status}, '[]', $8, $8)"
+)
+_INSERT = _INSERT_WITH_STATUS.format(
+    status="CASE WHEN EXISTS (SELECT 1 FROM webhook_deliveries"
     " WHERE webhook_id = CAST($3 AS VARCHAR(20)) AND ordering_key = CAST($7 AS VARCHAR(40))"
-    " AND status IN ('pending', 'queued'))"
-    " THEN 'queued' ELSE 'pending' END, '[]', $8, $8)"
+    " AND status IN ('pending', 'queued')) THEN 'queued' ELSE 'pending' END"
 )
 # The first event of a contact made by this transaction heads its lines: nothing to look for.
-_INSERT_HEAD = (
-    "INSERT INTO webhook_deliveries (location_id, id, webhook_id, event_id, event_type, body,"
-    " ordering_key, status, attempts, next_attempt_at, created_at)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', '[]', $8, $8)"
-)
+_INSERT_HEAD = _INSERT_WITH_STATUS.format(status="'pending'")
 
 
 @dataclass(frozen=True, slots=True)
