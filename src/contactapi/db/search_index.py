@@ -46,28 +46,25 @@ _SET_AUTOMERGE = "INSERT INTO {table}({table}, rank) VALUES ('automerge', {segme
 # In rowid order: FTS5 flushes its in-memory segment whenever a rowid goes backwards. Read
 # through a location index, so the build costs what the location holds (the planner would
 # rather scan the whole table than sort by rowid).
+_LOCATION_CONTACTS = (
+    " FROM contacts INDEXED BY ix_contacts_location_id_date_added_id WHERE location_id = ?"
+    " ORDER BY rowid"
+)
 _FILL_OWN_INDEX = (
     "INSERT INTO {table}(rowid, search_text, search_phone)"
-    " SELECT rowid, search_text, search_phone FROM contacts"
-    " INDEXED BY ix_contacts_location_id_date_added_id WHERE location_id = ? ORDER BY rowid"
+    f" SELECT rowid, search_text, search_phone{_LOCATION_CONTACTS}"
 )
 # The same rows, for the pair index beside it (`db/search/pairs.py`).
-FILL_PAIRS = (
-    "SELECT rowid, search_text FROM contacts INDEXED BY ix_contacts_location_id_date_added_id"
-    " WHERE location_id = ? ORDER BY rowid"
-)
+FILL_PAIRS = f"SELECT rowid, search_text{_LOCATION_CONTACTS}"
 # `command` is NULL for an entry to add and 'delete' for one to take out (a contentless FTS5
 # table is told the old values); applied in the order they were queued.
+_PENDING = " FROM contacts_fts_pending WHERE loc = ? ORDER BY seq"
 _APPLY = (
     "INSERT INTO {table}({table}, rowid, search_text, search_phone)"
-    " SELECT command, contact_rowid, search_text, search_phone"
-    " FROM contacts_fts_pending WHERE loc = ? ORDER BY seq"
+    f" SELECT command, contact_rowid, search_text, search_phone{_PENDING}"
 )
+_PENDING_PAIRS = f"SELECT command, contact_rowid, search_text{_PENDING}"
 _CLEAR = "DELETE FROM contacts_fts_pending"
-_PENDING_PAIRS = (
-    "SELECT command, contact_rowid, search_text FROM contacts_fts_pending"
-    " WHERE loc = ? ORDER BY seq"
-)
 
 
 async def apply_pending(raw: sqlite3.Connection) -> None:
@@ -87,7 +84,7 @@ async def apply_pending(raw: sqlite3.Connection) -> None:
         if own_index:
             index = sqlite_search.own_index_table(k)
             raw.execute(_APPLY.format(table=index), (token,))
-            pairs.apply(raw, index, raw.execute(_PENDING_PAIRS, (token,)).fetchall())
+            pairs.apply(raw, index, raw.execute(_PENDING_PAIRS, (token,)))
         elif contacts > sqlite_search.SMALL_LOCATION:
             # Built from `contacts`, which holds this batch's changes already.
             grown.append(location_id)

@@ -66,17 +66,22 @@ _OWN_INDEX = (
     f"CREATE VIRTUAL TABLE {{table}} USING fts5({_DOCUMENT}, status UNINDEXED,"
     " stage_id UNINDEXED, pipeline_id UNINDEXED, tokenize='trigram case_sensitive 1')"
 )
+# What both indexes are written from (the word index: `opportunity_words.document`).
+_ROWS = f"SELECT rowid, {_COLUMNS}"
 # In rowid order: FTS5 flushes its in-memory segment whenever a rowid goes backwards.
-_FILL_OWN_INDEX = (
-    f"INSERT INTO {{table}}(rowid, {_COLUMNS}) SELECT rowid, {_COLUMNS} FROM opportunities"
-    " INDEXED BY ix_opportunities_location_id_contact_id WHERE location_id = ? ORDER BY rowid"
+_LOCATION_ROWS = (
+    " FROM opportunities INDEXED BY ix_opportunities_location_id_contact_id"
+    " WHERE location_id = ? ORDER BY rowid"
 )
+_FILL_OWN_INDEX = f"INSERT INTO {{table}}(rowid, {_COLUMNS}) {_ROWS}{_LOCATION_ROWS}"
 _CHANGED = "SELECT opportunity_rowid FROM opportunities_fts_pending WHERE location_id = ?"
-_UNINDEX = f"DELETE FROM {{table}} WHERE rowid IN ({_CHANGED})"
-_REINDEX = (
-    f"INSERT INTO {{table}}(rowid, {_COLUMNS}) SELECT rowid, {_COLUMNS} FROM opportunities"
-    f" WHERE rowid IN ({_CHANGED}) AND location_id = ? ORDER BY rowid"
+_CHANGED_ROWS = (
+    f" FROM opportunities WHERE rowid IN ({_CHANGED}) AND location_id = ? ORDER BY rowid"
 )
+# What the index kept of the changed rows, before it is brought up to date.
+_KEPT = f"{_ROWS} FROM {{table}} WHERE rowid IN ({_CHANGED})"
+_UNINDEX = f"DELETE FROM {{table}} WHERE rowid IN ({_CHANGED})"
+_REINDEX = f"INSERT INTO {{table}}(rowid, {_COLUMNS}) {_ROWS}{_CHANGED_ROWS}"
 _LOCATION_SIZE = (
     "SELECT coalesce(sum(opportunities), 0) FROM opportunity_counts WHERE location_id = ?"
 )
@@ -103,10 +108,12 @@ def _apply(raw: sqlite3.Connection) -> list[str]:
     for (location_id,) in locations.fetchall():
         table = _own_index(raw, location_id)
         if table is not None:
-            opportunity_words.take_out(raw, table, location_id, _CHANGED)  # (what it kept)
+            kept = raw.execute(_KEPT.format(table=table), (location_id,)).fetchall()
+            opportunity_words.write(raw, table, kept, "delete")
             raw.execute(_UNINDEX.format(table=table), (location_id,))
             raw.execute(_REINDEX.format(table=table), (location_id, location_id))
-            opportunity_words.add(raw, table, location_id, _CHANGED)
+            changed = raw.execute(_ROWS + _CHANGED_ROWS, (location_id, location_id))
+            opportunity_words.write(raw, table, changed, None)
         elif raw.execute(_LOCATION_SIZE, (location_id,)).fetchone()[0] > SMALL_LOCATION:
             grown.append(location_id)  # built from `opportunities`, this batch included
     raw.execute("DELETE FROM opportunities_fts_pending")
@@ -141,7 +148,7 @@ def build_own_index(raw: sqlite3.Connection, table: str, location_id: str) -> No
     raw.execute(_FILL_OWN_INDEX.format(table=table), (location_id,))
     # One segment instead of the fill's many: a term's doclist is then read in one place.
     raw.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
-    opportunity_words.build(raw, table, location_id)
+    opportunity_words.build(raw, table, raw.execute(_ROWS + _LOCATION_ROWS, (location_id,)))
 
 
 async def drop_own_index(conn: Connection, location_id: str) -> None:
@@ -224,21 +231,9 @@ async def search_sqlite(conn: Connection, s: OpportunitySearch) -> ListResult | 
         return None
     index, q = own_index_table(int(own["k"])), s.q
     assert q.text is not None
-    words = tokens.words_query(q.text) if s.word_filters is not None else None
-    known = None  # the total, when the word index counted it
-    if words is not None:
-        assert s.word_filters is not None
-        location_size, pipeline_size = await _sizes(conn, s)
-        filters = list(s.word_filters)
-        if pipeline_size < location_size:  # (else every one is the pipeline's)
-            filters.append(("pipeline_id", s.pipeline_id))
-        known = await opportunity_words.count(conn, index, words, filters)
-        if known == 0:
-            return page(q, [], 0)
-        if known is not None and known > FEW_MATCHES:
-            walked = await _walk_sqlite(conn, s, known, pipeline_size)
-            if walked is not None:
-                return walked
+    known, walked = await _word_search(conn, s, index)  # known: the total, when counted
+    if walked is not None:
+        return walked
     match = f"{{search_text contact_search_text}} : {fts_phrase(q.text)}"
     if q.digits:
         match += f" OR contact_search_phone : {fts_phrase(q.digits)}"
@@ -268,12 +263,11 @@ async def search_sqlite(conn: Connection, s: OpportunitySearch) -> ListResult | 
         assert counted is not None
         if counted["matches"] <= FEW_MATCHES:
             return page(q, [], int(counted["total"]))
-    location_size, pipeline_size = await _sizes(conn, s)
     args = Args(s.location_id, s.pipeline_id)
     matches = f"WITH m AS MATERIALIZED (SELECT rowid AS rid FROM {index}({args.add(match)}))"
     if known is not None:
         total = str(known)
-    elif s.pipeline_only and pipeline_size == location_size:
+    elif s.pipeline_only and await _pipeline_holds_all(conn, s):
         # Every match of the location's own index is the pipeline's: count them alone.
         total = "(SELECT count(*) FROM m)"
     else:
@@ -294,6 +288,32 @@ async def search_sqlite(conn: Connection, s: OpportunitySearch) -> ListResult | 
     return page(q, rows, int(await conn.fetch_value(f"{matches} SELECT {total}", *total_args)))
 
 
+async def _pipeline_holds_all(conn: Connection, s: OpportunitySearch) -> bool:
+    location_size, pipeline_size = await _sizes(conn, s)
+    return pipeline_size == location_size
+
+
+async def _word_search(
+    conn: Connection, s: OpportunitySearch, index: str
+) -> tuple[int | None, ListResult | None]:
+    """The total the word index beside `index` counts (None where it cannot: other filters,
+    or a query not of one or two words), and the page when it says there are none, or when
+    matches are many and a walk found it (else None: the trigram plans find it)."""
+    words = tokens.words_query(s.q.text or "") if s.word_filters is not None else None
+    if words is None or s.word_filters is None:
+        return None, None
+    location_size, pipeline_size = await _sizes(conn, s)
+    filters = list(s.word_filters)
+    if pipeline_size < location_size:  # (else every one is the pipeline's)
+        filters.append(("pipeline_id", s.pipeline_id))
+    total = await opportunity_words.count(conn, index, words, filters)
+    if total == 0:
+        return 0, page(s.q, [], 0)
+    if total is not None and total > FEW_MATCHES:
+        return total, await _walk_sqlite(conn, s, total, pipeline_size)
+    return total, None
+
+
 async def _walk_sqlite(
     conn: Connection, s: OpportunitySearch, total: int, pipeline_size: int
 ) -> ListResult | None:
@@ -306,12 +326,9 @@ async def _walk_sqlite(
     if length is None:
         return None
     plan, end_args = PlanSql(q, s.columns), Args(s.location_id, s.pipeline_id)
-    end = await conn.fetch_one(
-        f"SELECT o.{q.sort} AS value, o.id FROM opportunities o WHERE o.location_id = $1"
-        f"{s.where(end_args, True)}{plan.cursor(end_args, 'o')}{plan.order_by('o')}"
-        f" LIMIT 1 OFFSET {end_args.add(walk_budget(length))}",
-        *end_args.values,
-    )
+    condition = s.where(end_args, True)
+    end_sql = plan.walk_end(end_args, walk_budget(length), "opportunities", "o", condition)
+    end = await conn.fetch_one(end_sql, *end_args.values)
     args = Args(s.location_id, s.pipeline_id)
     condition = s.where(args, True) + plan.cursor(args, "o")
     text = args.add(q.text)

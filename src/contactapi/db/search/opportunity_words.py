@@ -30,8 +30,6 @@ if TYPE_CHECKING:
 # this many terms the trigram index counts instead.
 MAX_TERMS = 256
 FILTER_PREFIXES = {"status": "1", "stage_id": "2", "pipeline_id": "3"}
-_FILL_CHUNK = 10_000
-_DOCUMENT = "rowid, search_text, contact_search_text, status, stage_id, pipeline_id"
 Row = Sequence[str | int | None]
 
 
@@ -49,10 +47,11 @@ def filter_token(column: str, value: str) -> str:
 
 
 def document(row: Row) -> str:
-    """The tokens of an opportunity (`_DOCUMENT`'s columns, rowid first)."""
-    _, name, contact, status, stage_id, pipeline_id = row
+    """The tokens of an opportunity: `row` is what its trigram index is written from (rowid,
+    name's and contact's documents, phone digits, status, stage, pipeline)."""
+    _, name, contact, _, status, stage_id, pipeline_id = row
     found: set[str] = set()
-    for field in (str(name or "") + FIELD_SEPARATOR + str(contact or "")).split(FIELD_SEPARATOR):
+    for field in (str(name or ""), *str(contact or "").split(FIELD_SEPARATOR)):
         found.update(tokens.suffix_tokens(field))
         found.update(tokens.pair_tokens(field))
     for column, value in (("status", status), ("stage_id", stage_id),
@@ -78,8 +77,9 @@ async def count(
     return await tokens.count_rows(conn, table, terms, required)
 
 
-def _write(raw: sqlite3.Connection, index: str, rows: Iterable[Row], command: str | None) -> None:
-    """Adds the tokens of `rows` (command None), or takes them out ('delete')."""
+def write(raw: sqlite3.Connection, index: str, rows: Iterable[Row], command: str | None) -> None:
+    """Adds the tokens of `rows` (command None), or takes them out ('delete': the table keeps
+    none, so they are made again from the values they were made from)."""
     table = words_table(index)
     raw.executemany(
         f"INSERT INTO {table}({table}, rowid, tokens) VALUES (?, ?, ?)",
@@ -87,37 +87,11 @@ def _write(raw: sqlite3.Connection, index: str, rows: Iterable[Row], command: st
     )
 
 
-def build(raw: sqlite3.Connection, index: str, location_id: str) -> None:
-    """Creates and fills the location's word index, in the caller's transaction."""
+def build(raw: sqlite3.Connection, index: str, rows: Iterable[Row]) -> None:
+    """Creates the word index beside `index` and fills it with `rows` (in rowid order: FTS5
+    writes a segment whenever a rowid goes backwards), in the caller's transaction."""
     table = words_table(index)
     for statement in tokens.create(table, content=False):
         raw.execute(statement)
-    # In rowid order: FTS5 writes a segment whenever a rowid goes backwards.
-    rows = raw.execute(
-        f"SELECT {_DOCUMENT} FROM opportunities INDEXED BY ix_opportunities_location_id_contact_id"
-        " WHERE location_id = ? ORDER BY rowid",
-        (location_id,),
-    )
-    while chunk := rows.fetchmany(_FILL_CHUNK):
-        _write(raw, index, chunk, None)
+    write(raw, index, rows, None)
     raw.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
-
-
-def take_out(raw: sqlite3.Connection, index: str, location_id: str, changed: str) -> None:
-    """Takes out the tokens of the rows `changed` (SQL of their rowids, its `?` the location)
-    names, from the values the trigram index `index` keeps of them: call it before that index
-    is brought up to date."""
-    rows = raw.execute(
-        f"SELECT {_DOCUMENT} FROM {index} WHERE rowid IN ({changed})", (location_id,)
-    )
-    _write(raw, index, rows.fetchall(), "delete")
-
-
-def add(raw: sqlite3.Connection, index: str, location_id: str, changed: str) -> None:
-    """Adds the tokens of the rows `changed` names that are still there."""
-    rows = raw.execute(
-        f"SELECT {_DOCUMENT} FROM opportunities WHERE rowid IN ({changed}) AND location_id = ?"
-        " ORDER BY rowid",
-        (location_id, location_id),
-    )
-    _write(raw, index, rows.fetchall(), None)

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 # More terms than this in the range: the trigram index counts instead (the range's read,
 # a few microseconds per term, is all that is lost).
 MAX_TERMS = 64
-_FILL_CHUNK = 10_000
 Change = tuple[str | None, int, str]
 
 
@@ -71,8 +70,7 @@ def apply(raw: sqlite3.Connection, index: str, changes: Iterable[Change]) -> Non
     )
 
 
-def fill(raw: sqlite3.Connection, index: str, rows: sqlite3.Cursor) -> None:
+def fill(raw: sqlite3.Connection, index: str, rows: Iterable[tuple[int, str]]) -> None:
     """Adds the pairs of (rowid, search_text) `rows`, in rowid order (FTS5 writes a segment
-    whenever a rowid goes backwards), a chunk at a time."""
-    while chunk := rows.fetchmany(_FILL_CHUNK):
-        apply(raw, index, ((None, rowid, text) for rowid, text in chunk))
+    whenever a rowid goes backwards)."""
+    apply(raw, index, ((None, rowid, text) for rowid, text in rows))

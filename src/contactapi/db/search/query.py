@@ -132,12 +132,15 @@ class PlanSql:
             f"{self.cursor(args)}{condition}{self.order_by()}{self.window(args)}"
         )
 
-    def walk_end(self, args: Args, steps: int) -> str:
-        """The key `steps` contacts further along the walk (none: the walk ends sooner), read
-        from the sort index alone: where a bounded walk stops."""
+    def walk_end(
+        self, args: Args, steps: int, table: str = "contacts", alias: str = "c", condition: str = ""
+    ) -> str:
+        """The key `steps` rows further along the walk of `table` under `condition` (none: the
+        walk ends sooner), read from the sort index alone: where a bounded walk stops."""
         return (
-            f"SELECT c.{self.q.sort} AS value, c.id FROM contacts c WHERE c.location_id = $1"
-            f"{self.cursor(args)}{self.order_by()} LIMIT 1 OFFSET {args.add(steps)}"
+            f"SELECT {alias}.{self.q.sort} AS value, {alias}.id FROM {table} {alias}"
+            f" WHERE {alias}.location_id = $1{condition}{self.cursor(args, alias)}"
+            f"{self.order_by(alias)} LIMIT 1 OFFSET {args.add(steps)}"
         )
 
     def until(self, args: Args, end: Row | None, alias: str = "c") -> str:
