@@ -17,12 +17,13 @@ from contactapi.db.search import opportunities as opportunity_search
 from contactapi.db.search import opportunity_words
 from contactapi.jobs import JOB_HANDLERS
 from contactapi.queue.worker import Worker
+from tests.contacts.search_plans import keep_every_query, kept_queries
 from tests.factories import Api, make_agency, make_agency_location, make_location
 from tests.opportunities.test_list import Board, walk
 from tests.pipelines.test_router import make_pipeline
 
 
-@pytest.fixture(params=["scan", "index-keys", "index-walk", "words-walk"])
+@pytest.fixture(params=["scan", "index-keys", "index-walk", "words-walk", "kept"])
 def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Scanned, or searched through the index (past a threshold of 2) by one of its plans:
     - index-keys: reading the matches (SQLite), or the GIN scan (PostgreSQL; a query of
@@ -30,7 +31,11 @@ def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Ite
     - index-walk: walking createdAt keeping the matches, counted by the trigram index
       (SQLite), or testing each opportunity (PostgreSQL, counted from the postings);
     - words-walk: counted from the word index, walking createdAt testing each opportunity
-      (SQLite; PostgreSQL as index-walk)."""
+      (SQLite; PostgreSQL as index-walk);
+    - kept: as index-keys, and on PostgreSQL every total counted from the word postings is
+      kept before the next request (`kept.py`), so later totals are the kept counts."""
+    if request.param == "kept":
+        keep_every_query(monkeypatch)
     if request.param != "scan":
         monkeypatch.setattr(opportunity_search, "SMALL_LOCATION", 2)
         monkeypatch.setattr(opportunity_search, "SMALL_LOCATION_POSTGRES", -1)
@@ -198,12 +203,16 @@ async def test_a_purged_location_leaves_no_index_behind(
     app: Starlette, http: Any, monkeypatch: pytest.MonkeyPatch, backend: str
 ) -> None:
     monkeypatch.setattr(opportunity_search, "SMALL_LOCATION", 2)
+    monkeypatch.setattr(opportunity_search, "SMALL_LOCATION_POSTGRES", -1)
+    keep_every_query(monkeypatch)  # PostgreSQL: its kept counts go too
     agency = await make_agency(app, http)
     doomed = await make_agency_location(agency)
     board = Board(doomed, await make_pipeline(doomed, "Sales", ("New",)))
     for n in range(4):
         await board.add(f"Gone {n}")
     assert (await search(board, "gone"))[0] == 4
+    if backend == "postgresql":
+        assert await kept_queries(app, doomed.location_id) == [("o", "gone")]
     if backend == "sqlite":
         assert await own_index(doomed) is not None
     assert (await agency.delete(f"/v1/locations/{doomed.location_id}")).status_code == 200
@@ -230,7 +239,9 @@ async def test_a_purged_location_leaves_no_index_behind(
             "SELECT count(*) FROM opportunities WHERE location_id = $1", doomed.location_id
         )
         # The word index's postings and vocabulary go too.
-        for table in ("opportunities_fts_words", "contacts_fts_vocabulary"):
+        tables = ("opportunities_fts_words", "contacts_fts_vocabulary", "search_kept_queries",
+                  "search_kept_counts")  # fmt: skip
+        for table in tables:
             count += await conn.fetch_value(
                 f"SELECT count(*) FROM {table} WHERE location_id = $1", doomed.location_id
             )

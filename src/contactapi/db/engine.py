@@ -79,6 +79,11 @@ class Connection(Protocol):
 
     def after_commit(self, callback: Callable[[], None]) -> None: ...
 
+    def run_later(self, work: Work[Any]) -> None:
+        """Once this transaction commits, `work` in a write transaction of its own, in the
+        background: nothing waits for it, and a failure is only logged."""
+        ...
+
 
 Work = Callable[[Connection], Awaitable[T]]
 
@@ -164,14 +169,42 @@ def open_sqlite(path: str) -> sqlite3.Connection:
     return conn
 
 
+# The works `run_later` started, until they end (a task nothing references may be collected).
+_later: set[asyncio.Task[None]] = set()
+
+
+def _start_later(database: Database, work: Work[Any]) -> None:
+    task = asyncio.create_task(_run_later(database, work))
+    _later.add(task)
+    task.add_done_callback(_later.discard)
+
+
+async def _run_later(database: Database, work: Work[Any]) -> None:
+    try:
+        await database.run(work, write=True)
+    except Exception:
+        log.warning("a background write failed", exc_info=True)
+
+
+async def later_works_done() -> None:
+    """Waits for every work `run_later` started, and those they started (for tests)."""
+    while _later:
+        await asyncio.gather(*_later)
+
+
 class _AfterCommit:
     """Callbacks run once the connection's transaction is durable; dropped if it fails."""
 
-    def __init__(self) -> None:
+    def __init__(self, database: Database) -> None:
         self._after_commit: list[Callable[[], None]] = []
+        self._database = database
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         self._after_commit.append(callback)
+
+    def run_later(self, work: Work[Any]) -> None:
+        database = self._database
+        self.after_commit(lambda: _start_later(database, work))
 
     def _committed(self) -> None:
         callbacks, self._after_commit = self._after_commit, []
@@ -184,8 +217,8 @@ class SQLiteConnection(_AfterCommit):
 
     dialect: Dialect = SQLITE
 
-    def __init__(self, raw: sqlite3.Connection) -> None:
-        super().__init__()
+    def __init__(self, raw: sqlite3.Connection, database: Database) -> None:
+        super().__init__(database)
         self.raw = raw
 
     def fetch_one(self, sql: str, *args: Any) -> Ready[Row | None]:
@@ -246,9 +279,9 @@ class SQLiteDatabase:
     async def connect(self) -> None:
         prepare_sqlite_file(self.path)
         self._slow_reads = ThreadPoolExecutor(SLOW_READ_THREADS, "contactapi-slow-read")
-        self._reader = SQLiteConnection(open_sqlite(self.path))
+        self._reader = SQLiteConnection(open_sqlite(self.path), self)
         self._all.append(self._reader)
-        writer = SQLiteConnection(open_sqlite(self.path))
+        writer = SQLiteConnection(open_sqlite(self.path), self)
         # The writer walks the indexes of every write (the search index above all): a larger
         # page cache than the 2 MB default keeps their upper levels in memory (between batches
         # only while no other process writes: SQLite drops the cache when the file changed).
@@ -317,7 +350,7 @@ class SQLiteDatabase:
         steps, so the event loop goes on serving meanwhile)."""
         if write:
             assert self._writer is not None, "database not connected"
-            conn = SQLiteConnection(self._writer.raw)
+            conn = SQLiteConnection(self._writer.raw, self)
             result = await self._writer.run(lambda raw: work(conn))
             conn._committed()
             return result
@@ -333,7 +366,7 @@ class SQLiteDatabase:
     def _read_in_thread(self, work: Work[T], snapshot: bool) -> T:
         conn: SQLiteConnection | None = getattr(self._thread_reader, "conn", None)
         if conn is None:
-            conn = self._thread_reader.conn = SQLiteConnection(open_sqlite(self.path))
+            conn = self._thread_reader.conn = SQLiteConnection(open_sqlite(self.path), self)
             with self._opened_lock:
                 self._all.append(conn)
         return _read(conn, work, snapshot)
@@ -368,8 +401,8 @@ class PostgresConnection(_AfterCommit):
 
     dialect: Dialect = POSTGRESQL
 
-    def __init__(self, raw: asyncpg.Connection, begin: str | None) -> None:
-        super().__init__()
+    def __init__(self, raw: asyncpg.Connection, begin: str | None, database: Database) -> None:
+        super().__init__(database)
         self.raw = raw
         self._begin = begin
         # Whether a BEGIN was sent: the transaction then needs its COMMIT or ROLLBACK.
@@ -484,7 +517,7 @@ class PostgresDatabase:
         assert self._pool is not None, "database not connected"
         begin = _BEGIN.get((write, snapshot))
         async with self._pool.acquire() as raw:
-            conn = PostgresConnection(raw, begin)
+            conn = PostgresConnection(raw, begin, self)
             try:
                 result = await drive(work(conn))
             except BaseException:

@@ -14,7 +14,7 @@ from contactapi.db.schema import metadata
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 # Objects that live beside the metadata on purpose: search indexes built by raw DDL.
-UNMANAGED_PREFIXES = ("contacts_fts", "opportunities_fts")
+UNMANAGED_PREFIXES = ("contacts_fts", "opportunities_fts", "search_kept")
 
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:

@@ -24,10 +24,11 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
 from contactapi.db.group_commit import in_thread
-from contactapi.db.search import opportunity_words, tokens
+from contactapi.db.search import kept, opportunity_words, tokens
 from contactapi.db.search.postgresql import like_pattern
 from contactapi.db.search.query import (
     Args,
@@ -356,7 +357,12 @@ async def search_postgres(conn: Connection, s: OpportunitySearch) -> ListResult 
     total = None
     words = word_query(q.text, like_pattern(q.text)) if s.word_filters is not None else None
     if words is not None:
-        total = await _word_total(conn, s, words)
+        filters = dict(s.word_filters or ())
+        kept_query = kept.KeptQuery(
+            s.location_id, "o", q.text, s.pipeline_id,
+            filters.get("status", ""), filters.get("stage_id", ""),
+        )  # fmt: skip
+        total = await kept.total(conn, kept_query, partial(_word_total, s, words))
         if total == 0:
             return page(q, [], 0)
         walked = await _walk(conn, s, total, pipeline_size)
@@ -393,7 +399,7 @@ async def search_postgres(conn: Connection, s: OpportunitySearch) -> ListResult 
     return page(q, rows, int(total))
 
 
-async def _word_total(conn: Connection, s: OpportunitySearch, query: WordQuery) -> int:
+async def _word_total(s: OpportunitySearch, query: WordQuery, conn: Connection) -> int:
     """How many of the pipeline's opportunities (of the status, stage given) hold a word of
     the location's vocabulary that contains the query, from the postings' index alone."""
     assert s.word_filters is not None

@@ -12,8 +12,10 @@ only its cost.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
+from contactapi.db.search import kept
 from contactapi.db.search.query import (
     Args,
     ListQuery,
@@ -48,6 +50,7 @@ async def drop_own_index(conn: Connection, location_id: str) -> None:
     """The GIN indexes are the contacts table's, shared by every location, and a location's
     entries go with its contacts, as its word postings do: only its vocabulary is left."""
     await forget_location(conn, location_id)
+    await kept.forget_location(conn, location_id)
 
 
 def like_pattern(text: str) -> str:
@@ -71,7 +74,9 @@ async def list_contacts(
     total = None
     words = word_query(q.text, like_pattern(q.text)) if size > SMALL_LOCATION else None
     if words is not None:
-        total = await _word_total(conn, location_id, words)
+        total = await kept.total(
+            conn, kept.KeptQuery(location_id, "c", q.text), partial(_word_total, location_id, words)
+        )
         if total == 0:
             return page(q, [], 0)
         walked = await _walk(conn, location_id, q, sql, total, size)
@@ -114,7 +119,7 @@ async def list_contacts(
     return page(q, rows, int(total))
 
 
-async def _word_total(conn: Connection, location_id: str, query: WordQuery) -> int:
+async def _word_total(location_id: str, query: WordQuery, conn: Connection) -> int:
     words = await matched_words(conn, location_id, query)
     return await count_holders(
         conn, "contacts_fts_words", "contact_id", Args(location_id), "", words
