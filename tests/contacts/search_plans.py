@@ -8,7 +8,7 @@ import pytest
 from httpx import Response
 from starlette.applications import Starlette
 
-from contactapi.db.engine import Connection, later_works_done
+from contactapi.db.engine import Connection, background_jobs_done
 from contactapi.db.search import kept, pairs
 from contactapi.db.search import postgresql as postgres_search
 from contactapi.db.search import query as search_query
@@ -28,27 +28,28 @@ CUT_SHORT_STEPS = 40
 # testing each contact as the scan does; walk-cut-short gives that walk up after
 # CUT_SHORT_STEPS contacts, leaving the page to the other plans. On SQLite a query of two
 # words is counted from the pair index (`pairs.py`), except under index-walk: from the trigrams.
-# kept: as index-keys, and on PostgreSQL every query counted from the word index is kept
-# (`kept.py`) before the next request is sent, so later totals are the kept counts.
+# kept: as index-keys, and every query counted from a word index is kept (`kept.py`: on
+# PostgreSQL, contacts' and opportunities'; on SQLite, opportunities') before the next request
+# is sent, so later totals are the kept counts.
 PLANS = ["default", "scan", "index-keys", "index-walk", "walk-tested", "walk-cut-short", "kept"]
 
 
 def keep_every_query(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every total counted from PostgreSQL's word index is kept, and each request waits for
-    the keeping its previous one started."""
+    """Every total counted from a word index is kept, and each request waits for the keeping
+    its previous one started."""
     monkeypatch.setattr(kept, "KEEP_FROM", 0)
     send = Api.request
 
     async def request_then_wait(self: Api, method: str, url: str, **kwargs: Any) -> Response:
         response = await send(self, method, url, **kwargs)
-        await later_works_done()
+        await background_jobs_done()
         return response
 
     monkeypatch.setattr(Api, "request", request_then_wait)
 
 
 async def kept_queries(app: Starlette, location_id: str) -> list[tuple[str, str]]:
-    """PostgreSQL: the (kind, text) of the location's kept queries, oldest first."""
+    """The (kind, text) of the location's kept queries, oldest first."""
 
     async def read(conn: Connection) -> list[tuple[str, str]]:
         rows = await conn.fetch_all(

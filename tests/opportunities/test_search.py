@@ -32,10 +32,12 @@ def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Ite
       (SQLite), or testing each opportunity (PostgreSQL, counted from the postings);
     - words-walk: counted from the word index, walking createdAt testing each opportunity
       (SQLite; PostgreSQL as index-walk);
-    - kept: as index-keys, and on PostgreSQL every total counted from the word postings is
-      kept before the next request (`kept.py`), so later totals are the kept counts."""
+    - kept: every total counted from a word index is kept before the next request
+      (`kept.py`), so later totals are the kept counts; the page as index-keys (PostgreSQL)
+      or words-walk (SQLite)."""
     if request.param == "kept":
         keep_every_query(monkeypatch)
+        monkeypatch.setattr(opportunity_search, "FEW_MATCHES", 0)  # SQLite: the kept total
     if request.param != "scan":
         monkeypatch.setattr(opportunity_search, "SMALL_LOCATION", 2)
         monkeypatch.setattr(opportunity_search, "SMALL_LOCATION_POSTGRES", -1)
@@ -204,15 +206,14 @@ async def test_a_purged_location_leaves_no_index_behind(
 ) -> None:
     monkeypatch.setattr(opportunity_search, "SMALL_LOCATION", 2)
     monkeypatch.setattr(opportunity_search, "SMALL_LOCATION_POSTGRES", -1)
-    keep_every_query(monkeypatch)  # PostgreSQL: its kept counts go too
+    keep_every_query(monkeypatch)  # its kept counts go too
     agency = await make_agency(app, http)
     doomed = await make_agency_location(agency)
     board = Board(doomed, await make_pipeline(doomed, "Sales", ("New",)))
     for n in range(4):
         await board.add(f"Gone {n}")
     assert (await search(board, "gone"))[0] == 4
-    if backend == "postgresql":
-        assert await kept_queries(app, doomed.location_id) == [("o", "gone")]
+    assert await kept_queries(app, doomed.location_id) == [("o", "gone")]
     if backend == "sqlite":
         assert await own_index(doomed) is not None
     assert (await agency.delete(f"/v1/locations/{doomed.location_id}")).status_code == 200
@@ -234,7 +235,12 @@ async def test_a_purged_location_leaves_no_index_behind(
             # Every index table left (FTS5's shadow tables included) is a live location's.
             shadow = re.compile(r"(_words)?_?(terms|data|idx|content|docsize|config)?$")
             orphans = {t for t in tables if shadow.sub("", t) not in live}
-            return [*orphans, *(str(r["k"]) for r in registry)]
+            kept = await conn.fetch_all(
+                "SELECT query_id FROM search_kept_counts WHERE location_id = $1"
+                " UNION ALL SELECT id FROM search_kept_queries WHERE location_id = $1",
+                doomed.location_id,
+            )
+            return [*orphans, *(str(r["k"]) for r in registry), *(str(r[0]) for r in kept)]
         count = await conn.fetch_value(
             "SELECT count(*) FROM opportunities WHERE location_id = $1", doomed.location_id
         )

@@ -185,7 +185,7 @@ class PostgresDialect(Dialect):
     list_contacts = staticmethod(postgres_search.list_contacts)
     drop_search_index = staticmethod(postgres_search.drop_own_index)
     search_opportunities = staticmethod(opportunity_search.search_postgres)
-    drop_opportunity_index = staticmethod(opportunity_search.no_own_index)
+    drop_opportunity_index = staticmethod(opportunity_search.drop_kept_counts)
 
     def json(self, text_expression: str) -> str:
         return f"({text_expression})::json"

@@ -79,13 +79,14 @@ class Connection(Protocol):
 
     def after_commit(self, callback: Callable[[], None]) -> None: ...
 
-    def run_later(self, work: Work[Any]) -> None:
-        """Once this transaction commits, `work` in a write transaction of its own, in the
-        background: nothing waits for it, and a failure is only logged."""
+    def in_background(self, job: Job) -> None:
+        """Once this transaction commits, `job` runs on the database in the background (its own
+        transactions): nothing waits for it, and a failure is only logged."""
         ...
 
 
 Work = Callable[[Connection], Awaitable[T]]
+Job = Callable[["Database"], Awaitable[None]]
 
 
 class Listener(Protocol):
@@ -169,47 +170,52 @@ def open_sqlite(path: str) -> sqlite3.Connection:
     return conn
 
 
-# The works `run_later` started, until they end (a task nothing references may be collected).
-_later: set[asyncio.Task[None]] = set()
+# The jobs `in_background` started, until they end (a task nothing references may be collected).
+_background: set[asyncio.Task[None]] = set()
 
 
-def _start_later(database: Database, work: Work[Any]) -> None:
-    task = asyncio.create_task(_run_later(database, work))
-    _later.add(task)
-    task.add_done_callback(_later.discard)
+def _start(database: Database, job: Job) -> None:
+    task = asyncio.create_task(_run_logged(database, job))
+    _background.add(task)
+    task.add_done_callback(_background.discard)
 
 
-async def _run_later(database: Database, work: Work[Any]) -> None:
+async def _run_logged(database: Database, job: Job) -> None:
     try:
-        await database.run(work, write=True)
+        await job(database)
     except Exception:
-        log.warning("a background write failed", exc_info=True)
+        log.warning("a background job failed", exc_info=True)
 
 
-async def later_works_done() -> None:
-    """Waits for every work `run_later` started, and those they started (for tests)."""
-    while _later:
-        await asyncio.gather(*_later)
+async def background_jobs_done() -> None:
+    """Waits for every job `in_background` started, and those they started (for tests)."""
+    while _background:
+        await asyncio.gather(*_background)
 
 
 class _AfterCommit:
     """Callbacks run once the connection's transaction is durable; dropped if it fails."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database | None) -> None:
         self._after_commit: list[Callable[[], None]] = []
+        # None: a connection of its own, outside any database's (it runs no background job).
         self._database = database
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         self._after_commit.append(callback)
 
-    def run_later(self, work: Work[Any]) -> None:
+    def in_background(self, job: Job) -> None:
         database = self._database
-        self.after_commit(lambda: _start_later(database, work))
+        assert database is not None, "a connection outside any database runs no job"
+        self.after_commit(lambda: _start(database, job))
 
     def _committed(self) -> None:
-        callbacks, self._after_commit = self._after_commit, []
-        for callback in callbacks:
+        for callback in self._take_callbacks():
             callback()
+
+    def _take_callbacks(self) -> list[Callable[[], None]]:
+        callbacks, self._after_commit = self._after_commit, []
+        return callbacks
 
 
 class SQLiteConnection(_AfterCommit):
@@ -217,7 +223,7 @@ class SQLiteConnection(_AfterCommit):
 
     dialect: Dialect = SQLITE
 
-    def __init__(self, raw: sqlite3.Connection, database: Database) -> None:
+    def __init__(self, raw: sqlite3.Connection, database: Database | None = None) -> None:
         super().__init__(database)
         self.raw = raw
 
@@ -357,13 +363,17 @@ class SQLiteDatabase:
         if slow:
             assert self._slow_reads is not None, "database not connected"
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(
+            result, callbacks = await loop.run_in_executor(
                 self._slow_reads, self._read_in_thread, work, snapshot
             )
-        assert self._reader is not None, "database not connected"
-        return _read(self._reader, work, snapshot)
+        else:
+            assert self._reader is not None, "database not connected"
+            result, callbacks = _read(self._reader, work, snapshot)
+        for callback in callbacks:  # here, on the event loop's thread
+            callback()
+        return result
 
-    def _read_in_thread(self, work: Work[T], snapshot: bool) -> T:
+    def _read_in_thread(self, work: Work[T], snapshot: bool) -> tuple[T, list[Callable[[], None]]]:
         conn: SQLiteConnection | None = getattr(self._thread_reader, "conn", None)
         if conn is None:
             conn = self._thread_reader.conn = SQLiteConnection(open_sqlite(self.path), self)
@@ -375,16 +385,23 @@ class SQLiteDatabase:
         return _LocalListener(channel, callback)
 
 
-def _read(reader: SQLiteConnection, work: Work[T], snapshot: bool) -> T:
-    if not snapshot:
-        # Autocommit: each statement sees one committed state.
-        return run_now(work(reader))
-    reader.raw.execute("BEGIN")
+def _read(
+    reader: SQLiteConnection, work: Work[T], snapshot: bool
+) -> tuple[T, list[Callable[[], None]]]:
+    """The work's result, and the callbacks it left for after its end (taken off the
+    connection, which other reads share; dropped if the work fails)."""
     try:
-        return run_now(work(reader))
+        if not snapshot:
+            # Autocommit: each statement sees one committed state.
+            return run_now(work(reader)), reader._take_callbacks()
+        reader.raw.execute("BEGIN")
+        try:
+            return run_now(work(reader)), reader._take_callbacks()
+        finally:
+            if reader.raw.in_transaction:
+                reader.raw.execute("COMMIT")
     finally:
-        if reader.raw.in_transaction:
-            reader.raw.execute("COMMIT")
+        reader._take_callbacks()
 
 
 def _checkpoint(conn: sqlite3.Connection) -> None:

@@ -1,6 +1,7 @@
-"""Kept search counts (PostgreSQL, `db/search/kept.py`): a query whose total reaches the
-threshold is kept, and its total stays the scan's through writes, concurrent ones included,
-and while it is being kept. On SQLite the same requests answer from its indexes."""
+"""Kept search counts (`db/search/kept.py`): a query whose total reaches the threshold is kept,
+and its total stays the scan's through writes, concurrent ones included, and while it is being
+kept. Contacts' totals are kept on PostgreSQL (on SQLite the same requests answer from its
+indexes); opportunities' on both."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
-from contactapi.db.engine import Connection, later_works_done
+from contactapi.db.engine import Connection, background_jobs_done
 from contactapi.db.search import kept
-from tests.contacts.search_plans import force_plan, kept_queries
+from contactapi.db.search import opportunities as opportunity_search
+from tests.contacts.search_plans import force_plan, keep_every_query, kept_queries
 from tests.factories import Api
+from tests.opportunities.test_list import Board
+from tests.pipelines.test_router import make_pipeline
 
 
 async def totals(api: Api, query: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, int]:
@@ -87,7 +91,7 @@ async def test_a_query_kept_while_others_write_counts_each_write_once(
         assert (await api.get("/v1/contacts/", params={"query": "racewin"})).is_success
 
     await asyncio.gather(*(create(n) if n % 3 else search(n) for n in range(30)))
-    await later_works_done()
+    await background_jobs_done()
     assert await totals(api, "racewin", monkeypatch) == (21, 21)
     if backend == "postgresql":
         assert await kept_queries(app, api.location_id) == [("c", "racewin")]
@@ -109,3 +113,39 @@ async def test_past_the_limit_the_oldest_kept_query_goes(
         # `ames` went when `cole` was kept, and was kept again (newest) by its last search.
         assert await kept_queries(app, api.location_id) == [("c", "cole"), ("c", "ames")]
         assert await kept_count(app, api.location_id, "bell") is None
+
+
+async def test_an_opportunity_query_kept_while_others_write_counts_each_write_once(
+    api: Api, app: Starlette, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both databases: opportunities' totals are kept, by pipeline, status and stage."""
+    board = Board(api, await make_pipeline(api, "Sales", ("New",)))
+    monkeypatch.setattr(opportunity_search, "SMALL_LOCATION", 2)
+    monkeypatch.setattr(opportunity_search, "SMALL_LOCATION_POSTGRES", -1)
+    monkeypatch.setattr(opportunity_search, "FEW_MATCHES", 0)  # SQLite: the kept total
+    keep_every_query(monkeypatch)
+    contact = await api.make_contact(firstName="Olive", lastName="Ovenbird")
+    await board.add("Oven repair", contactId=contact["id"])
+    await board.add("Garden", contactId=contact["id"], status="won")
+
+    async def add(n: int) -> None:
+        status = "won" if n % 2 else "open"
+        await board.add(f"Oven {n}" if n % 4 < 2 else f"Shed {n}", contactId=contact["id"],
+                        status=status)  # fmt: skip
+
+    async def search(n: int) -> None:
+        params = {"query": "oven", **({"status": "won"} if n % 2 else {})}
+        assert (await api.get(board.url, params=params)).is_success
+
+    await asyncio.gather(*(add(n) if n % 3 else search(n) for n in range(24)))
+    await background_jobs_done()
+    # Every opportunity is the contact's (`ovenbird`): all match `oven`.
+    assert (await board.list(query="oven"))["meta"]["total"] == 2 + 16
+    assert (await board.list(query="oven", status="won"))["meta"]["total"] == 1 + 8
+    assert await kept_queries(app, api.location_id) == [("o", "oven"), ("o", "oven")]
+    # The contact's name changes: only the titles still match.
+    assert (await api.put(f"/v1/contacts/{contact['id']}", json={"lastName": "Finch"})).is_success
+    titled = [o for o in (await board.list(limit=100))["opportunities"] if "Oven" in o["name"]]
+    assert (await board.list(query="oven"))["meta"]["total"] == len(titled)
+    won = [o for o in titled if o["status"] == "won"]
+    assert (await board.list(query="oven", status="won"))["meta"]["total"] == len(won)

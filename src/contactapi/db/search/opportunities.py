@@ -153,8 +153,9 @@ def build_own_index(raw: sqlite3.Connection, table: str, location_id: str) -> No
 
 
 async def drop_own_index(conn: Connection, location_id: str) -> None:
-    """SQLite: drops the location's index, if it has one, in the caller's write transaction
-    (the location is being purged)."""
+    """SQLite: drops the location's index, if it has one, and its kept counts, in the caller's
+    write transaction (the location is being purged)."""
+    await kept.forget_location(conn, location_id)
     row = await conn.fetch_one(
         "SELECT k FROM opportunities_fts_locations WHERE location_id = $1", location_id
     )
@@ -168,8 +169,10 @@ async def drop_own_index(conn: Connection, location_id: str) -> None:
     )
 
 
-async def no_own_index(conn: Connection, location_id: str) -> None:
-    """PostgreSQL: the GIN indexes are the table's; a location's entries go with its rows."""
+async def drop_kept_counts(conn: Connection, location_id: str) -> None:
+    """PostgreSQL: the GIN indexes are the table's, and a location's entries go with its rows:
+    only its kept counts (contacts' too) are left to take out."""
+    await kept.forget_location(conn, location_id)
 
 
 class TextKeyset(Keyset, Protocol):
@@ -194,7 +197,7 @@ class OpportunitySearch:
     where: Callable[[Args, bool], str]
     # No filter but the pipeline (and `query`).
     pipeline_only: bool
-    # PostgreSQL: the filters the word postings hold beside the pipeline, (column, value) for
+    # The filters the word indexes hold beside the pipeline, (column, value) for
     # each given (`status`, `stage_id`); None if another filter is given.
     word_filters: tuple[tuple[str, str], ...] | None = None
 
@@ -202,6 +205,14 @@ class OpportunitySearch:
         text, digits = self.q.text, self.q.digits
         assert text is not None
         return len(text) >= 3 and (digits is None or len(digits) >= 3)
+
+    def kept_query(self) -> kept.KeptQuery:
+        """The query as its total is kept (`kept.py`), with the status and stage given."""
+        filters = dict(self.word_filters or ())
+        return kept.KeptQuery(
+            self.location_id, "o", self.q.text or "", self.pipeline_id,
+            filters.get("status", ""), filters.get("stage_id", ""),
+        )  # fmt: skip
 
 
 async def _sizes(conn: Connection, s: OpportunitySearch) -> tuple[int, int]:
@@ -307,7 +318,8 @@ async def _word_search(
     filters = list(s.word_filters)
     if pipeline_size < location_size:  # (else every one is the pipeline's)
         filters.append(("pipeline_id", s.pipeline_id))
-    total = await opportunity_words.count(conn, index, words, filters)
+    count = partial(opportunity_words.count, index=index, query=words, filters=filters)
+    total = await kept.total(conn, s.kept_query(), count)
     if total == 0:
         return 0, page(s.q, [], 0)
     if total is not None and total > FEW_MATCHES:
@@ -357,15 +369,10 @@ async def search_postgres(conn: Connection, s: OpportunitySearch) -> ListResult 
     total = None
     words = word_query(q.text, like_pattern(q.text)) if s.word_filters is not None else None
     if words is not None:
-        filters = dict(s.word_filters or ())
-        kept_query = kept.KeptQuery(
-            s.location_id, "o", q.text, s.pipeline_id,
-            filters.get("status", ""), filters.get("stage_id", ""),
-        )  # fmt: skip
-        total = await kept.total(conn, kept_query, partial(_word_total, s, words))
+        total = await kept.total(conn, s.kept_query(), partial(_word_total, s, words))
         if total == 0:
             return page(q, [], 0)
-        walked = await _walk(conn, s, total, pipeline_size)
+        walked = None if total is None else await _walk(conn, s, total, pipeline_size)
         if walked is not None:
             return walked
     # A generic plan cannot see the pattern: plan each search for its own.

@@ -50,7 +50,6 @@ async def drop_own_index(conn: Connection, location_id: str) -> None:
     """The GIN indexes are the contacts table's, shared by every location, and a location's
     entries go with its contacts, as its word postings do: only its vocabulary is left."""
     await forget_location(conn, location_id)
-    await kept.forget_location(conn, location_id)
 
 
 def like_pattern(text: str) -> str:
@@ -79,7 +78,7 @@ async def list_contacts(
         )
         if total == 0:
             return page(q, [], 0)
-        walked = await _walk(conn, location_id, q, sql, total, size)
+        walked = None if total is None else await _walk(conn, location_id, q, sql, total, size)
         if walked is not None:
             return walked
     if indexable(q) and size > SMALL_LOCATION:

@@ -14,7 +14,10 @@ large is now kept (`db/search/kept.py` registers it, and says why the total stay
   as `query` is), after taking the location's kept-count lock shared; a registration takes it
   exclusively, so a write either is counted at registration or adds its own change after.
 
-SQLite: nothing.
+SQLite: the same tables, kept for opportunities only by row triggers (contacts' totals come
+from their FTS5 indexes in a few milliseconds, and their creates are what the write lock is
+short of). Writers take turns, so no lock is needed: a registration adds the query first, then
+reads its count and the changes since in one snapshot (`kept.py`).
 
 Revision ID: 0020
 Revises: 0019
@@ -109,9 +112,44 @@ def _postgres() -> list[str]:
     return statements
 
 
+# SQLite: a row's match of a kept query, and its change to the count (`row` old or new).
+_SQLITE_CHANGE = """
+    INSERT INTO search_kept_counts (location_id, query_id, shard, matches)
+    SELECT q.location_id, q.id, 0, {sign}1 FROM search_kept_queries q
+    WHERE q.location_id = {row}.location_id AND q.kind = 'o' AND q.pipeline_id = {row}.pipeline_id
+        AND q.status IN ('', {row}.status) AND q.stage_id IN ('', {row}.stage_id)
+        AND (instr({row}.search_text, q.text) > 0 OR instr({row}.contact_search_text, q.text) > 0)
+    ON CONFLICT (location_id, query_id, shard) DO UPDATE SET matches = matches {sign} 1;
+"""
+_OLD = _SQLITE_CHANGE.format(row="old", sign="-")
+_NEW = _SQLITE_CHANGE.format(row="new", sign="+")
+_WATCHED = ("search_text", "contact_search_text", "pipeline_id", "status", "stage_id")
+SQLITE = [
+    "CREATE TABLE search_kept_queries (id INTEGER PRIMARY KEY,"
+    " location_id VARCHAR(20) NOT NULL, kind CHAR(1) NOT NULL, text TEXT NOT NULL,"
+    " pipeline_id VARCHAR(20) NOT NULL, status VARCHAR(16) NOT NULL,"
+    " stage_id VARCHAR(64) NOT NULL,"
+    " UNIQUE (location_id, kind, text, pipeline_id, status, stage_id))",
+    "CREATE TABLE search_kept_counts (location_id VARCHAR(20) NOT NULL,"
+    " query_id BIGINT NOT NULL, shard SMALLINT NOT NULL, matches BIGINT NOT NULL,"
+    " PRIMARY KEY (location_id, query_id, shard))",
+    f"CREATE TRIGGER search_kept_opportunities_insert AFTER INSERT ON opportunities"
+    f" BEGIN {_NEW} END",
+    f"CREATE TRIGGER search_kept_opportunities_delete AFTER DELETE ON opportunities"
+    f" BEGIN {_OLD} END",
+    f"CREATE TRIGGER search_kept_opportunities_update AFTER UPDATE OF {', '.join(_WATCHED)}"
+    " ON opportunities WHEN "
+    + " OR ".join(f"old.{column} IS NOT new.{column}" for column in _WATCHED)
+    + f" BEGIN {_OLD} {_NEW} END",
+]
+
+
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for statement in _postgres():
+            op.execute(statement)
+    else:
+        for statement in SQLITE:
             op.execute(statement)
 
 
@@ -121,5 +159,8 @@ def downgrade() -> None:
             for name in _CHANGES:
                 op.execute(f"DROP TRIGGER IF EXISTS search_kept_{table}_{name} ON {table}")
                 op.execute(f"DROP FUNCTION IF EXISTS search_kept_{table}_{name}()")
-        op.execute("DROP TABLE IF EXISTS search_kept_counts")
-        op.execute("DROP TABLE IF EXISTS search_kept_queries")
+    else:
+        for name in ("insert", "delete", "update"):
+            op.execute(f"DROP TRIGGER IF EXISTS search_kept_opportunities_{name}")
+    op.execute("DROP TABLE IF EXISTS search_kept_counts")
+    op.execute("DROP TABLE IF EXISTS search_kept_queries")
