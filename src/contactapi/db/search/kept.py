@@ -5,45 +5,44 @@ A search whose total reaches `KEEP_FROM` asks, once it has answered, for its que
 (in the background: nothing waits). Triggers then add each write's net change to the count of
 every kept query its rows match (a substring of the search document, as `query` is, within
 the query's pipeline, status and stage). Readers sum a query's rows in their own snapshot, so a
-page and its total agree. What makes the kept count exact is that each write is counted
-exactly once, either by the registration's count or as a change after it:
+page and its total agree. Kept: contacts' and opportunities' queries on PostgreSQL;
+opportunities' on SQLite (contacts' totals come from their FTS5 indexes in a few ms, and their
+creates are what SQLite's write lock is short of).
 
-- PostgreSQL (contacts and opportunities): the registration takes the location's kept-count
-  lock exclusively, then counts in a statement begun after it. Each write's trigger takes the
-  same lock shared before it reads the kept queries. So a write is either committed before the
-  count (counted), or reads the query after the registration commits (adds its change). The
-  triggers refuse a write outside READ COMMITTED, whose older snapshot could miss the query.
-  The registration waits at most `LOCK_TIMEOUT_MS` for writes in flight, else gives up; the
-  next large search asks again.
-- SQLite (opportunities; contacts' totals come from their FTS5 indexes in a few ms): writers
-  take turns, so no write is in flight. The query is added first, without a count; from that
-  commit on, every write adds its change. Then one snapshot reads both the count and the
-  changes added so far, and the base is their difference, stored under the write lock: the
-  count in SQL never waits for a write, and no write waits for a count.
-
-A location keeps at most `MAX_KEPT` queries (each costs its writes a substring test): past
-that, the oldest goes. A query is used once its base is stored (shard -1).
+Why a kept count is exact, without making any write wait:
+1. The query is added, without a count. From that commit on, every write statement's trigger
+   sees it and adds its change.
+2. PostgreSQL: wait until every transaction that took an id before that commit has ended
+   (its statements may have missed the query); a later one's trigger statements see it, as
+   writes run in READ COMMITTED (the triggers refuse any other level). SQLite: writers take
+   turns; none is in flight.
+3. One snapshot reads the count C and the changes D added so far; the base stored is C - D.
+   A write committed before the snapshot is in C (and, if it added a change, in D too: the
+   difference takes it out); one committed after is in the changes alone. So the kept total,
+   base plus every change, is the count at any later snapshot.
+A query is used once its base is stored (shard -1). A registration that stopped half-way is
+taken up by the next (step 1 finds the query without a base). A location keeps at most
+`MAX_KEPT` queries (each costs its writes a substring test): past that, the oldest goes.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import astuple, dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
-import asyncpg
-
 if TYPE_CHECKING:
     from contactapi.db.engine import Connection, Database
 
-# The advisory lock's class: its first key (the second is hashtext(location_id)). A two-key
-# lock never meets the one-key locks of `db/locks.py`.
-LOCK_CLASS = 20020
 # A query whose total reaches this is kept: fewer matches are counted in a few milliseconds.
 KEEP_FROM = 5_000
 MAX_KEPT = 32
-LOCK_TIMEOUT_MS = 200
+# PostgreSQL: how long step 2 waits for the writes begun before step 1 (then it gives up; the
+# next large search takes the registration up again).
+WAIT_SECONDS = 10.0
 _BASE = -1
 
 # The exact total, or None where it cannot be counted this way.
@@ -65,6 +64,10 @@ _KEY = (
     "location_id = $1 AND kind = $2 AND text = $3 AND pipeline_id = $4 AND status = $5"
     " AND stage_id = $6"
 )
+# The current snapshot's xmin (the oldest transaction running) or xmax (the next to begin).
+_XID = "pg_snapshot_{}(pg_current_snapshot())::text::bigint"
+# The queries this process is keeping: concurrent searches start one registration, not many.
+_keeping: set[KeptQuery] = set()
 
 
 async def total(conn: Connection, query: KeptQuery, count: Counter) -> int | None:
@@ -78,46 +81,45 @@ async def total(conn: Connection, query: KeptQuery, count: Counter) -> int | Non
     if kept is not None:
         return int(kept)
     counted = await count(conn)
-    if counted is not None and counted >= KEEP_FROM:
-        keep = _keep_sqlite if conn.dialect.name == "sqlite" else _keep_postgres
-        conn.in_background(partial(keep, query, count))
+    if counted is not None and counted >= KEEP_FROM and query not in _keeping:
+        _keeping.add(query)
+        conn.in_background(partial(_keep, query, count))
     return counted
 
 
-async def _keep_postgres(query: KeptQuery, count: Counter, db: Database) -> None:
-    await db.run(partial(_count_under_lock, query, count), write=True)
-
-
-async def _count_under_lock(query: KeptQuery, count: Counter, conn: Connection) -> None:
-    await conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_MS}ms'")
+async def _keep(query: KeptQuery, count: Counter, db: Database) -> None:
     try:
-        await conn.execute(
-            "SELECT pg_advisory_xact_lock($1, hashtext($2))", LOCK_CLASS, query.location_id
+        query_id: int | None = await db.run(partial(_add_unless_based, query), write=True)
+        if query_id is None or not await _writes_begun_before_ended(db):
+            return
+        counted: tuple[int | None, int] = await db.run(
+            partial(_count_with_changes, query.location_id, query_id, count),
+            write=False,
+            snapshot=True,
         )
-    except asyncpg.LockNotAvailableError:
-        return  # writes in flight: given up (the COMMIT of the failed transaction rolls back)
-    if await conn.fetch_value(f"SELECT 1 FROM search_kept_queries WHERE {_KEY}", *astuple(query)):
-        return  # kept meanwhile, by another process
-    # Under the lock, in a statement begun after it: every write it waited for is counted.
-    counted = await count(conn)
-    if counted is not None:
-        query_id = await _add(conn, query)
-        await _store_base(conn, query.location_id, query_id, counted)
+        if counted[0] is not None:
+            base = counted[0] - counted[1]
+            await db.run(partial(_store_base, query_id=query_id, location_id=query.location_id,
+                                 matches=base), write=True)  # fmt: skip
+    finally:
+        _keeping.discard(query)
 
 
-async def _keep_sqlite(query: KeptQuery, count: Counter, db: Database) -> None:
-    query_id: int | None = await db.run(partial(_add_unless_based, query), write=True)
-    if query_id is None:
-        return
-    counted: tuple[int | None, int] = await db.run(
-        partial(_count_with_changes, query.location_id, query_id, count),
-        write=False,
-        snapshot=True,
-    )
-    if counted[0] is not None:
-        base = counted[0] - counted[1]
-        await db.run(partial(_store_base, query_id=query_id, location_id=query.location_id,
-                             matches=base), write=True)  # fmt: skip
+async def _writes_begun_before_ended(db: Database) -> bool:
+    """Whether every transaction begun before now has ended (PostgreSQL: waits for them up
+    to `WAIT_SECONDS`; SQLite: yes, writers take turns)."""
+    if db.dialect.name == "sqlite":
+        return True
+    # Every transaction holding an id below this began before now.
+    next_id = f"SELECT {_XID.format('xmax')}"
+    horizon = await db.run(lambda conn: conn.fetch_value(next_id), write=False)
+    ended = f"SELECT {_XID.format('xmin')} >= $1"
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not await db.run(lambda conn: conn.fetch_value(ended, horizon), write=False):
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.01)
+    return True
 
 
 async def _add_unless_based(query: KeptQuery, conn: Connection) -> int | None:
@@ -147,16 +149,16 @@ async def _count_with_changes(
     return await count(conn), int(changes)
 
 
-async def _add(conn: Connection, query: KeptQuery) -> int:
-    """Adds the query, and takes out the location's oldest past `MAX_KEPT`."""
-    query_id = int(
-        await conn.fetch_value(
-            "INSERT INTO search_kept_queries"
-            " (location_id, kind, text, pipeline_id, status, stage_id)"
-            " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            *astuple(query),
-        )
+async def _add(conn: Connection, query: KeptQuery) -> int | None:
+    """Adds the query (None if another process just did), and takes out the location's
+    oldest past `MAX_KEPT`."""
+    query_id = await conn.fetch_value(
+        "INSERT INTO search_kept_queries (location_id, kind, text, pipeline_id, status, stage_id)"
+        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id",
+        *astuple(query),
     )
+    if query_id is None:
+        return None
     # The newest past the limit: it and every older one go.
     last_gone = (
         "(SELECT id FROM search_kept_queries WHERE location_id = $1"
@@ -172,7 +174,7 @@ async def _add(conn: Connection, query: KeptQuery) -> int:
         query.location_id,
         MAX_KEPT,
     )
-    return query_id
+    return int(query_id)
 
 
 async def _store_base(conn: Connection, location_id: str, query_id: int, matches: int) -> None:

@@ -1,23 +1,20 @@
-"""kept search counts, on PostgreSQL: the exact total of a common query, kept as writes happen
+"""kept search counts: the exact total of a common query, kept as writes happen
 
 Counting a query a fifth of a million contacts or opportunities match reads that many
-postings (`kitchen`, 190,000: 50 ms; `com`, 830,000: 535 ms). A query whose total came out
-large is now kept (`db/search/kept.py` registers it, and says why the total stays exact):
+postings (PostgreSQL: `kitchen`, 190,000, 50 ms; `com`, 830,000, 535 ms; SQLite: `com`, 41 ms).
+A query whose total came out large is now kept (`db/search/kept.py` registers it, and says why
+the total stays exact):
 
 - `search_kept_queries (location_id, id, kind, text, pipeline_id, status, stage_id)`: a kept
   query (`c` contacts, `o` a pipeline's opportunities, with its status and stage or '').
 - `search_kept_counts (location_id, query_id, shard, matches)`: its count when it was kept
-  (shard -1), plus what each write since changed (16 shards by backend, as
+  (shard -1), plus what each write since changed (PostgreSQL: 16 shards by backend, as
   `opportunity_counts`, so concurrent writers seldom wait for one row).
-- Statement triggers on `contacts` and `opportunities` add each statement's net change to the
-  counts of the location's kept queries its rows match (a substring of the search document,
-  as `query` is), after taking the location's kept-count lock shared; a registration takes it
-  exclusively, so a write either is counted at registration or adds its own change after.
-
-SQLite: the same tables, kept for opportunities only by row triggers (contacts' totals come
-from their FTS5 indexes in a few milliseconds, and their creates are what the write lock is
-short of). Writers take turns, so no lock is needed: a registration adds the query first, then
-reads its count and the changes since in one snapshot (`kept.py`).
+- Triggers add each write's net change to the counts of the location's kept queries its rows
+  match (a substring of the search document, as `query` is): on PostgreSQL, statement triggers
+  on `contacts` and `opportunities`; on SQLite, row triggers on `opportunities` only
+  (contacts' totals come from their FTS5 indexes in a few milliseconds, and their creates are
+  what the write lock is short of).
 
 Revision ID: 0020
 Revises: 0019
@@ -32,10 +29,6 @@ revision = "0020"
 down_revision = "0019"
 branch_labels = None
 depends_on = None
-
-# The advisory lock's class (its first key; the second is hashtext(location_id)). Frozen copy
-# of `db/search/kept.py`'s LOCK_CLASS.
-_LOCK_CLASS = 20020
 
 _COLUMNS = {
     "contacts": "location_id, search_text, ''::text AS contact_text, '' AS pipeline_id,"
@@ -52,18 +45,16 @@ _CHANGES = {
     "update": "SELECT {columns}, 1 AS delta FROM new_rows"
     " UNION ALL SELECT {columns}, -1 AS delta FROM old_rows",
 }
-_ROWS = {"insert": "new_rows", "delete": "old_rows", "update": "new_rows"}
 
-# A query kept under REPEATABLE READ would be invisible to a writer whose snapshot is older:
-# only READ COMMITTED writers (every write of the API) may change these tables.
+# A writer under REPEATABLE READ whose snapshot predates a query's registration, but which took
+# its transaction id after the registration's horizon, would miss the query unseen (`kept.py`):
+# only READ COMMITTED writes (every write of the API) may change these tables.
 _FUNCTION = """
 CREATE FUNCTION search_kept_{table}_{name}() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
 BEGIN
     IF current_setting('transaction_isolation') <> 'read committed' THEN
         RAISE EXCEPTION 'writes to {table} must run in READ COMMITTED (kept search counts)';
     END IF;
-    PERFORM pg_advisory_xact_lock_shared({lock_class}, hashtext(l.location_id))
-    FROM (SELECT DISTINCT location_id FROM {rows}) l ORDER BY l.location_id;
     INSERT INTO search_kept_counts AS c (location_id, query_id, shard, matches)
     SELECT q.location_id, q.id, pg_backend_pid() % 16, sum(d.delta)
     FROM ({changes}) d
@@ -100,8 +91,8 @@ def _postgres() -> list[str]:
     for table, columns in _COLUMNS.items():
         for name, changes in _CHANGES.items():
             function = _FUNCTION.format(
-                table=table, name=name, kind=_KIND[table], lock_class=_LOCK_CLASS,
-                rows=_ROWS[name], changes=changes.format(columns=columns),
+                table=table, name=name, kind=_KIND[table],
+                changes=changes.format(columns=columns),
             )  # fmt: skip
             statements.append(function)
             statements.append(
