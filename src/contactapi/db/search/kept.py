@@ -96,6 +96,7 @@ async def _keep(query: KeptQuery, count: Counter, db: Database) -> None:
             partial(_count_with_changes, query.location_id, query_id, count),
             write=False,
             snapshot=True,
+            slow=True,  # SQLite: off the event loop's thread
         )
         if counted[0] is not None:
             base = counted[0] - counted[1]
