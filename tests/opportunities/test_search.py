@@ -104,6 +104,8 @@ async def test_query_matches_the_name_and_the_contact_s_fields_with_exact_totals
     ada_s = (2, ["Kitchen Remodel", "Roof Deck"])
     assert await search(board, "quillfeather") == ada_s  # the contact's name
     assert await search(board, "lovelace.example") == ada_s  # email
+    assert await search(board, "ADA.Q@lovelace.example") == ada_s  # (its part before `@`...
+    assert await search(board, "ada.q@elsewhere") == (0, [])  # ...is not all it takes)
     assert await search(board, "engines") == ada_s  # company
     assert await search(board, "investor") == ada_s  # tag
     assert await search(board, "888-732") == ada_s  # phone digits

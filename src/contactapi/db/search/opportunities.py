@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from contactapi.db.group_commit import in_thread
 from contactapi.db.search import kept, opportunity_words, tokens
-from contactapi.db.search.postgresql import like_pattern
+from contactapi.db.search.postgresql import gin_text_test, like_pattern
 from contactapi.db.search.query import (
     Args,
     Keyset,
@@ -379,10 +379,9 @@ async def search_postgres(conn: Connection, s: OpportunitySearch) -> ListResult 
     await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
     args, plan = Args(s.location_id, s.pipeline_id), PlanSql(q, s.columns)
     condition = s.where(args, False)
-    pattern = args.add(like_pattern(q.text))
-    test = f"o.search_text LIKE {pattern} OR o.contact_search_text LIKE {pattern}"
+    test = gin_text_test(["o.search_text", "o.contact_search_text"], q.text, args)
     if q.digits:
-        test += f" OR o.contact_search_phone LIKE {args.add(like_pattern(q.digits))}"
+        test = f"({test}) OR o.contact_search_phone LIKE {args.add(like_pattern(q.digits))}"
     # As contacts do: the exact total visits every match, so the page comes from that scan
     # (the window counts every match; the cursor applies after it), unless counted already.
     counted = "count(*) OVER ()" if total is None else f"CAST({args.add(total)} AS BIGINT)"

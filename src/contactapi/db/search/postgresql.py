@@ -12,6 +12,7 @@ only its cost.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -44,6 +45,8 @@ SMALL_LOCATION = 2_000
 # The GIN plan's work per match (its heap page read, the match rechecked) costs about as much
 # as the walk's test of this many contacts (each ~3-6 us at a million contacts).
 WALK_STEPS_PER_MATCH = 1
+# An email-like query is looked up by its part before `@` when that is this long (`gin_text_test`).
+NARROW_MIN = 5
 
 
 async def drop_own_index(conn: Connection, location_id: str) -> None:
@@ -55,6 +58,23 @@ async def drop_own_index(conn: Connection, location_id: str) -> None:
 def like_pattern(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def gin_text_test(columns: Sequence[str], text: str, args: Args) -> str:
+    """The condition that one of `columns` (each with its GIN index) holds `text`: LIKE the
+    whole; or, for a query holding `@` after at least `NARROW_MIN` characters, LIKE what comes
+    before the `@` (with it) through the index, and the whole rechecked beside it. GIN reads
+    every posting of each trigram of a pattern, and a domain's (`com`, `mai`) are in most rows:
+    at a million opportunities a contact's 28-character email took 18 ms, its part 1.1 ms."""
+    whole = args.add(like_pattern(text))
+    local, at, _ = text.partition("@")
+    if not at or len(local) < NARROW_MIN:
+        return " OR ".join(f"{column} LIKE {whole}" for column in columns)
+    narrow = args.add(like_pattern(local + at))
+    found = " OR ".join(f"{column} LIKE {narrow}" for column in columns)
+    # `|| ''` keeps the whole pattern out of the index scan.
+    rechecked = " OR ".join(f"({column} || '') LIKE {whole}" for column in columns)
+    return f"({found}) AND ({rechecked})"
 
 
 async def list_contacts(
@@ -85,9 +105,9 @@ async def list_contacts(
         # A generic plan cannot see the pattern, so it cannot tell a term the GIN index
         # narrows from one most contacts match: plan each search for its pattern.
         await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
-        test = f"c.search_text LIKE {args.add(like_pattern(q.text))}"
+        test = gin_text_test(["c.search_text"], q.text, args)
         if q.digits:
-            test += f" OR c.search_phone LIKE {args.add(like_pattern(q.digits))}"
+            test = f"({test}) OR c.search_phone LIKE {args.add(like_pattern(q.digits))}"
     else:
         test = scan_test(q, args, "strpos")
     condition = f" AND ({test})"
