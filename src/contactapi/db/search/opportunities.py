@@ -12,6 +12,7 @@ matching and the exact total come from an index over that one row:
   stores its text, so an entry is removed by rowid alone: re-indexing a rowid is idempotent.
   Beside it, a word index (`opportunity_words.py`) counts a query of one or two words with
   the pipeline, status and stage, and the page then walks createdAt testing each opportunity.
+  A total of 5,000 or more is then kept as writes happen (`kept.py`, both databases).
 - PostgreSQL, as contacts do (`postgresql.py`): pg_trgm GIN indexes on the three columns; one
   scan of the matches gives the total and the page, unless word postings counted it
   (migration 0015).

@@ -6,8 +6,8 @@ one. A query under three characters (no trigram to look up) scans the location t
 A query of letters in one or two words (`smith`, `gmail.com`, `absentee-owner`) is counted
 from the word index instead (`words.py`), index-only, without reading a contact; then, as on
 SQLite, the page walks the sort index testing each contact when matches are many, and is
-otherwise taken from the GIN scan, without its count. The choice never changes an answer,
-only its cost.
+otherwise taken from the GIN scan, without its count. A total of 5,000 or more is then kept as
+writes happen (`kept.py`). The choice never changes an answer, only its cost.
 """
 
 from __future__ import annotations
