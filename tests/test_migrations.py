@@ -99,3 +99,16 @@ def _matched(conn: sqlite3.Connection, table: str, match: str) -> int:
 def _exists(conn: sqlite3.Connection, table: str) -> bool:
     found = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone()
     return found is not None
+
+
+def test_0020_adds_the_kept_counts_and_takes_them_out(tmp_path: Path) -> None:
+    path = tmp_path / "kept.db"
+    config = alembic_config(Settings(database_url=f"sqlite:///{path}"))
+    command.upgrade(config, "head")
+    names = ("search_kept_queries", "search_kept_counts", "search_kept_opportunities_update")
+    with closing(sqlite3.connect(path)) as conn:
+        assert all(_exists(conn, name) for name in names)
+    command.downgrade(config, "0019")
+    with closing(sqlite3.connect(path)) as conn:
+        assert not any(_exists(conn, name) for name in names)
+    command.upgrade(config, "head")

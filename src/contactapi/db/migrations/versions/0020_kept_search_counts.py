@@ -14,7 +14,8 @@ the total stays exact):
   match (a substring of the search document, as `query` is): on PostgreSQL, statement triggers
   on `contacts` and `opportunities`; on SQLite, row triggers on `opportunities` only
   (contacts' totals come from their FTS5 indexes in a few milliseconds, and their creates are
-  what the write lock is short of).
+  what the write lock is short of). A later migration that recreates `opportunities` on SQLite
+  (batch "move and copy") drops these triggers with it, and must create them again.
 
 Revision ID: 0020
 Revises: 0019
