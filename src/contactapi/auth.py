@@ -10,16 +10,16 @@ key be found by an index lookup; the stored hash is still compared in constant t
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import logging
 import time
 from collections.abc import Awaitable
+from functools import partial
 from typing import Generic, TypeVar
 
 from contactapi.core import now_ms, random_base62
-from contactapi.db.engine import Connection, Database, Row
+from contactapi.db.engine import Connection, Database, Row, start_background
 from contactapi.errors import Unauthorized
 from contactapi.scope import Agency, Caller, Location
 
@@ -156,16 +156,11 @@ def _note_use(db: Database, table: str, owner: str, owner_id: str, row: Row) -> 
     now = now_ms()
     if (row["last_used_at"] or 0) < now - LAST_USED_PRECISION_MS:
         # In the background: a request never waits for this write (nor for a write lock).
-        touch = asyncio.create_task(_touch(db, table, owner, owner_id, row["key_id"], now))
-        _touches.add(touch)
-        touch.add_done_callback(_touches.discard)
-
-
-_touches: set[asyncio.Task[None]] = set()
+        start_background(db, partial(_touch, table, owner, owner_id, row["key_id"], now))
 
 
 async def _touch(
-    db: Database, table: str, owner: str, owner_id: str, key_id: str, now: int
+    table: str, owner: str, owner_id: str, key_id: str, now: int, db: Database
 ) -> None:
     """Records that the key was used (for `keys list`): at most once a minute, after the
     lookup that follows the key cache's expiry. Best effort: a failure is logged only."""

@@ -170,11 +170,13 @@ def open_sqlite(path: str) -> sqlite3.Connection:
     return conn
 
 
-# The jobs `in_background` started, until they end (a task nothing references may be collected).
+# The jobs started in the background, until they end (a task nothing references may be collected).
 _background: set[asyncio.Task[None]] = set()
 
 
-def _start(database: Database, job: Job) -> None:
+def start_background(database: Database, job: Job) -> None:
+    """Runs `job` on `database` in a task of its own: nothing waits for it, and a failure is
+    only logged."""
     task = asyncio.create_task(_run_logged(database, job))
     _background.add(task)
     task.add_done_callback(_background.discard)
@@ -188,7 +190,7 @@ async def _run_logged(database: Database, job: Job) -> None:
 
 
 async def background_jobs_done() -> None:
-    """Waits for every job `in_background` started, and those they started (for tests)."""
+    """Waits for every job started in the background, and those they started (for tests)."""
     while _background:
         await asyncio.gather(*_background)
 
@@ -207,7 +209,7 @@ class _AfterCommit:
     def in_background(self, job: Job) -> None:
         database = self._database
         assert database is not None, "a connection outside any database runs no job"
-        self.after_commit(lambda: _start(database, job))
+        self.after_commit(lambda: start_background(database, job))
 
     def _committed(self) -> None:
         for callback in self._take_callbacks():
@@ -393,15 +395,18 @@ def _read(
     try:
         if not snapshot:
             # Autocommit: each statement sees one committed state.
-            return run_now(work(reader)), reader._take_callbacks()
-        reader.raw.execute("BEGIN")
-        try:
-            return run_now(work(reader)), reader._take_callbacks()
-        finally:
-            if reader.raw.in_transaction:
-                reader.raw.execute("COMMIT")
-    finally:
+            result = run_now(work(reader))
+        else:
+            reader.raw.execute("BEGIN")
+            try:
+                result = run_now(work(reader))
+            finally:
+                if reader.raw.in_transaction:
+                    reader.raw.execute("COMMIT")
+    except BaseException:
         reader._take_callbacks()
+        raise
+    return result, reader._take_callbacks()
 
 
 def _checkpoint(conn: sqlite3.Connection) -> None:

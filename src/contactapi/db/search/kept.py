@@ -64,6 +64,8 @@ _KEY = (
     "location_id = $1 AND kind = $2 AND text = $3 AND pipeline_id = $4 AND status = $5"
     " AND stage_id = $6"
 )
+# The same, of `search_kept_queries q`.
+_Q_KEY = "q." + _KEY.replace(" AND ", " AND q.")
 # The current snapshot's xmin (the oldest transaction running) or xmax (the next to begin).
 _XID = "pg_snapshot_{}(pg_current_snapshot())::text::bigint"
 # The queries this process is keeping: concurrent searches start one registration, not many.
@@ -75,7 +77,7 @@ async def total(conn: Connection, query: KeptQuery, count: Counter) -> int | Non
     kept = await conn.fetch_value(
         "SELECT sum(c.matches) FROM search_kept_queries q JOIN search_kept_counts c"
         " ON c.location_id = q.location_id AND c.query_id = q.id"
-        f" WHERE q.{_KEY.replace(' AND ', ' AND q.')} GROUP BY q.id HAVING min(c.shard) = -1",
+        f" WHERE {_Q_KEY} GROUP BY q.id HAVING min(c.shard) = -1",
         *astuple(query),
     )
     if kept is not None:
@@ -129,7 +131,7 @@ async def _add_unless_based(query: KeptQuery, conn: Connection) -> int | None:
     found = await conn.fetch_one(
         "SELECT q.id, EXISTS (SELECT 1 FROM search_kept_counts c WHERE c.location_id ="
         f" q.location_id AND c.query_id = q.id AND c.shard = {_BASE}) AS based"
-        f" FROM search_kept_queries q WHERE q.{_KEY.replace(' AND ', ' AND q.')}",
+        f" FROM search_kept_queries q WHERE {_Q_KEY}",
         *astuple(query),
     )
     if found is None:
