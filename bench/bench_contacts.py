@@ -12,7 +12,9 @@ Also starts the yardstick (bench/yardstick.py) on uvicorn with uvloop and httpto
 round, wrk (-t2) drives in turn: the yardstick and GET by id at 64 connections, then for each
 of `--connections` the yardstick and POST create at that many. Prints, over the rounds, the
 median and range of requests per second, of the ratio to the yardstick measured at the same
-connection count in the same round, and of p50/p99 latency.
+connection count in the same round, of p50/p99 latency, and of the whole machine's CPU per
+request (wrk, servers, database and kernel together), with the share of the CPUs busy: on a
+machine whose CPUs are all busy, requests per second is CPUs / CPU per request.
 """
 
 from __future__ import annotations
@@ -114,7 +116,9 @@ def report(name: str, results: list[WrkResult], base: list[WrkResult]) -> None:
         f"  {name:<16} {_spread([r.rps for r in results], '6.0f')} req/s"
         f"  ratio {_spread(ratios, '.3f')}"
         f"  p50 {_spread([r.p50_ms for r in results], '.2f')} ms"
-        f"  p99 {_spread([r.p99_ms for r in results], '.2f')} ms",
+        f"  p99 {_spread([r.p99_ms for r in results], '.2f')} ms"
+        f"  CPU {_spread([r.cpu_us for r in results], '.0f')} us/req"
+        f" ({median([r.busy for r in results]):.0%} busy)",
         flush=True,
     )
 

@@ -159,6 +159,17 @@ class WrkResult:
     p50_ms: float
     p99_ms: float
     requests: int
+    # The whole machine's CPU (every process: wrk, the servers, the database, the kernel) per
+    # answered request, in microseconds, and the share of the CPUs busy meanwhile.
+    cpu_us: float = 0.0
+    busy: float = 0.0
+
+
+def _cpu_jiffies() -> tuple[int, int]:
+    """Busy and total jiffies of all CPUs since boot (/proc/stat's first line)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return sum(fields) - idle, sum(fields)
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -177,14 +188,19 @@ def wrk(url: str, seconds: int, script: str | None = None, connections: int = 64
         lua.write(script or "")
     if script:
         args += ["-s", lua.name]
+    busy_before, total_before = _cpu_jiffies()
     out = subprocess.run([*args, url], check=True, capture_output=True, text=True).stdout
+    busy_after, total_after = _cpu_jiffies()
     os.unlink(lua.name)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if non2xx:
         raise RuntimeError(f"{non2xx[1]} failed requests against {url}:\n{out}")
     requests = int(re.search(r"(\d+) requests in", out)[1])  # type: ignore[index]
-    return WrkResult(rps, _latency(out, "50"), _latency(out, "99"), requests)
+    busy = busy_after - busy_before
+    cpu_us = busy / os.sysconf("SC_CLK_TCK") / max(requests, 1) * 1e6
+    return WrkResult(rps, _latency(out, "50"), _latency(out, "99"), requests, cpu_us,
+                     busy / max(total_after - total_before, 1))  # fmt: skip
 
 
 def median(values: list[float]) -> float:
