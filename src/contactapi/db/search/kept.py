@@ -77,7 +77,7 @@ async def total(conn: Connection, query: KeptQuery, count: Counter) -> int | Non
     kept = await conn.fetch_value(
         "SELECT sum(c.matches) FROM search_kept_queries q JOIN search_kept_counts c"
         " ON c.location_id = q.location_id AND c.query_id = q.id"
-        f" WHERE {_Q_KEY} GROUP BY q.id HAVING min(c.shard) = -1",
+        f" WHERE {_Q_KEY} GROUP BY q.id HAVING min(c.shard) = {_BASE}",
         *astuple(query),
     )
     if kept is not None:

@@ -80,8 +80,8 @@ _CHANGED = "SELECT opportunity_rowid FROM opportunities_fts_pending WHERE locati
 _CHANGED_ROWS = (
     f" FROM opportunities WHERE rowid IN ({_CHANGED}) AND location_id = ? ORDER BY rowid"
 )
-# What the index kept of the changed rows, before it is brought up to date.
-_KEPT = f"{_ROWS} FROM {{table}} WHERE rowid IN ({_CHANGED})"
+# What the index holds of the changed rows, before it is brought up to date.
+_INDEXED = f"{_ROWS} FROM {{table}} WHERE rowid IN ({_CHANGED})"
 _UNINDEX = f"DELETE FROM {{table}} WHERE rowid IN ({_CHANGED})"
 _REINDEX = f"INSERT INTO {{table}}(rowid, {_COLUMNS}) {_ROWS}{_CHANGED_ROWS}"
 _LOCATION_SIZE = (
@@ -110,8 +110,8 @@ def _apply(raw: sqlite3.Connection) -> list[str]:
     for (location_id,) in locations.fetchall():
         table = _own_index(raw, location_id)
         if table is not None:
-            kept = raw.execute(_KEPT.format(table=table), (location_id,)).fetchall()
-            opportunity_words.write(raw, table, kept, "delete")
+            indexed = raw.execute(_INDEXED.format(table=table), (location_id,)).fetchall()
+            opportunity_words.write(raw, table, indexed, "delete")
             raw.execute(_UNINDEX.format(table=table), (location_id,))
             raw.execute(_REINDEX.format(table=table), (location_id, location_id))
             changed = raw.execute(_ROWS + _CHANGED_ROWS, (location_id, location_id))
